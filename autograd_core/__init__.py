@@ -1,0 +1,99 @@
+"""autograd_core: a reverse-mode automatic differentiation engine on NumPy.
+
+A ``Tensor`` records the operations that make it into a graph; ``backward()`` walks the
+graph in reverse topological order and applies the chain rule. Names, arguments and
+semantics follow PyTorch.
+"""
+
+from . import dtypes
+from .creation import (
+    arange,
+    as_tensor,
+    default_generator,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    uint8,
+)
+from .engine import backward, grad
+from .function import Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck
+from .ops import (
+    abs,
+    add,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cat,
+    clamp,
+    clone,
+    cos,
+    div,
+    exp,
+    expand,
+    flatten,
+    gather,
+    leaky_relu,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    neg,
+    permute,
+    pow,
+    relu,
+    reshape,
+    scatter_add,
+    sigmoid,
+    sin,
+    softmax,
+    sqrt,
+    squeeze,
+    stack,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    unsqueeze,
+    var,
+    where,
+)
+from .tensor import Tensor
+
+clip = clamp
+
+__version__ = "0.1.0"

@@ -1,0 +1,310 @@
+"""The chain rule, in one place: reverse-mode backpropagation over the recorded graph.
+
+``backward`` orders the graph topologically with an explicit stack (no recursion, so a
+chain of a million operations works), sums the gradients that reach each node along
+different paths, calls each node's ``backward`` once with the total delta, and hands
+leaves their gradient. Saved buffers are freed afterwards unless ``retain_graph=True``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import grad_mode
+from .tensor import Tensor
+
+_STATE = grad_mode.STATE
+
+
+def _as_grad_tensor(g: object, like: Tensor) -> Tensor:
+    """Turn a user-given ``gradient=`` (Tensor, array, number) into a Tensor like ``like``."""
+    if isinstance(g, Tensor):
+        t = g
+    else:
+        t = Tensor(np.asarray(g, dtype=like.data.dtype))
+    if t.shape != like.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {tuple(t.shape)} and "
+            f"output[0] has a shape of {tuple(like.shape)}."
+        )
+    return t
+
+
+def _implicit_root_grad(t: Tensor) -> Tensor:
+    if t.data.size != 1:
+        raise RuntimeError("grad can be implicitly created only for scalar outputs")
+    return Tensor._wrap(np.ones_like(t.data))
+
+
+def run_backward(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[object | None],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: Sequence[Tensor] | None = None,
+) -> list[Tensor | None] | None:
+    """Backpropagate from ``outputs``.
+
+    With ``capture=None`` leaves accumulate into ``.grad`` (``Tensor.backward``); otherwise
+    the gradients reaching the tensors in ``capture`` are returned and no ``.grad`` is
+    touched (``autograd_core.grad``).
+    """
+    roots: list[tuple[Tensor, Tensor]] = []
+    for out, g in zip(outputs, grad_outputs):
+        if not out.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        if g is None:
+            gt = _implicit_root_grad(out)
+        else:
+            gt = _as_grad_tensor(g, out)
+            if not create_graph:
+                gt = Tensor._wrap(gt.data)
+        roots.append((out, gt))
+
+    prev_mode = _STATE.enabled
+    _STATE.enabled = bool(create_graph)
+    try:
+        return _execute(roots, retain_graph, create_graph, capture)
+    finally:
+        _STATE.enabled = prev_mode
+
+
+def _execute(roots, retain_graph, create_graph, capture):
+    # Which node (or leaf) gradients must be captured for autograd_core.grad.
+    capture_nodes: dict = {}
+    capture_leaves: dict = {}
+    if capture is not None:
+        for i, t in enumerate(capture):
+            if t.grad_fn is not None:
+                capture_nodes.setdefault(t.grad_fn, []).append(i)
+            else:
+                capture_leaves.setdefault(id(t), []).append(i)
+        captured: list = [None] * len(capture)
+
+    grads: dict = {}  # node -> summed delta reaching it
+    leaf_grads: dict = {}  # id(leaf) -> (leaf, summed delta), only when capturing
+    seen_arrays: set = set()  # ids of arrays handed to a leaf's .grad in this pass
+
+    def give_leaf(leaf: Tensor, g: Tensor) -> None:
+        if leaf._hooks:
+            g = leaf._run_hooks(g)
+        if capture is not None:
+            key = id(leaf)
+            if key in capture_leaves:
+                prev = leaf_grads.get(key)
+                leaf_grads[key] = (leaf, g if prev is None else prev[1] + g)
+            return
+        _accumulate_leaf(leaf, g, create_graph, seen_arrays)
+
+    # 1. Count, for each node, how many edges from inside the graph lead into it.
+    deps: dict = {}
+    stack = []
+    for out, g in roots:
+        node = out.grad_fn
+        if node is None:
+            continue
+        if node not in deps:
+            deps[node] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        inputs = node.inputs
+        for inp in inputs:
+            if isinstance(inp, Tensor) and inp.requires_grad:
+                child = inp.grad_fn
+                if child is not None:
+                    n = deps.get(child)
+                    if n is None:
+                        deps[child] = 1
+                        stack.append(child)
+                    else:
+                        deps[child] = n + 1
+
+    # 2. Seed the roots; a root that is itself consumed inside the graph waits its turn.
+    for out, g in roots:
+        node = out.grad_fn
+        if node is None:
+            give_leaf(out, g)
+            continue
+        prev = grads.get(node)
+        grads[node] = g if prev is None else prev + g
+    ready = [node for node in grads if deps[node] == 0]
+
+    # 3. Process nodes in topological order: each gets its full delta before it runs.
+    while ready:
+        node = ready.pop()
+        g = grads.pop(node, None)
+        inputs = node.inputs
+        if g is None:
+            # No gradient reached this node (every consumer returned None for it): it
+            # does not run, but its inputs still stop waiting for it.
+            for inp in inputs:
+                if isinstance(inp, Tensor) and inp.requires_grad and inp.grad_fn is not None:
+                    child = inp.grad_fn
+                    n = deps[child] - 1
+                    deps[child] = n
+                    if n == 0:
+                        ready.append(child)
+            continue
+        ref = node._out_ref
+        if ref is not None:
+            out_t = ref()
+            if out_t is not None:
+                if out_t._hooks:
+                    g = out_t._run_hooks(g)
+                if out_t._retains and capture is None:
+                    _accumulate_retained(out_t, g, create_graph)
+        if capture is not None and node in capture_nodes:
+            for i in capture_nodes[node]:
+                captured[i] = g
+        if node.released:
+            _ = node.saved_tensors  # raises the "backward a second time" error
+        in_grads = type(node).backward(node, g)
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        if len(in_grads) != len(inputs):
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients "
+                f"(expected {len(inputs)}, got {len(in_grads)})"
+            )
+        if not retain_graph:
+            node.saved = None
+            node.released = True
+        for inp, gi in zip(inputs, in_grads):
+            if not isinstance(inp, Tensor) or not inp.requires_grad:
+                continue
+            child = inp.grad_fn
+            if child is None:
+                if gi is not None:
+                    give_leaf(inp, gi)
+                continue
+            if gi is not None:
+                prev = grads.get(child)
+                grads[child] = gi if prev is None else prev + gi
+            n = deps[child] - 1
+            deps[child] = n
+            if n == 0:
+                ready.append(child)
+
+    if capture is None:
+        return None
+    for key, idxs in capture_leaves.items():
+        hit = leaf_grads.get(key)
+        if hit is not None:
+            for i in idxs:
+                captured[i] = hit[1]
+    return captured
+
+
+def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> None:
+    """Add ``g`` into ``leaf.grad`` (PyTorch accumulates across backward calls)."""
+    if g.shape != leaf.shape:
+        raise RuntimeError(
+            f"internal error: gradient of shape {tuple(g.shape)} for a leaf of shape "
+            f"{tuple(leaf.shape)}"
+        )
+    gd = g.data
+    if gd.dtype != leaf.data.dtype:
+        gd = gd.astype(leaf.data.dtype)
+        g = Tensor._wrap(gd)
+    old = leaf.grad
+    if create_graph:
+        leaf.grad = g if old is None else old + g
+        return
+    if old is None:
+        # The same array may reach two leaves (add passes delta through unchanged) or be
+        # a view of another's; copy then, so that no two .grad arrays share memory.
+        base = gd if gd.base is None else gd.base
+        key = id(base)
+        if key in seen or not gd.flags.writeable:
+            gd = gd.copy()
+        else:
+            seen.add(key)
+        leaf.grad = Tensor._wrap(gd)
+    elif old.requires_grad or old.data.shape != gd.shape:
+        leaf.grad = Tensor._wrap(old.data + gd)
+    else:
+        np.add(old.data, gd, out=old.data)
+
+
+def _accumulate_retained(t: Tensor, g: Tensor, create_graph: bool) -> None:
+    old = t.grad
+    if old is None:
+        t.grad = g if create_graph else Tensor._wrap(g.data.copy())
+    else:
+        t.grad = old + g if create_graph else Tensor._wrap(old.data + g.data)
+
+
+def backward(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: object | Sequence[object] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """``autograd_core.backward``: accumulate d(tensors)/d(leaf) into each leaf's ``.grad``.
+
+    tensors: one Tensor or a sequence; grad_tensors: matching deltas (None for scalars).
+    """
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+        grad_tensors = [grad_tensors]
+    elif grad_tensors is None:
+        grad_tensors = [None] * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(list(tensors), list(grad_tensors), retain_graph, create_graph)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: object | Sequence[object] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned as a tuple.
+
+    Nothing is accumulated into any ``.grad``. With ``create_graph=True`` the returned
+    gradients are themselves differentiable (second derivatives, Hessian-vector
+    products). outputs/grad_outputs: Tensors of matching shapes; inputs: Tensors that
+    require grad. Returns one gradient per input, shaped like it.
+    """
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        gouts: list = [None] * len(outs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
+        gouts = [grad_outputs]
+    else:
+        gouts = list(grad_outputs)
+    if len(gouts) != len(outs):
+        raise RuntimeError(
+            f"grad requires one grad_output per output: got {len(gouts)} grad_outputs "
+            f"for {len(outs)} outputs"
+        )
+    for t in ins:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outs, gouts, retain_graph, create_graph, capture=ins)
+    assert result is not None
+    for i, r in enumerate(result):
+        if r is None and not allow_unused:
+            raise RuntimeError(
+                "One of the differentiated Tensors appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior."
+            )
+        if r is not None and not create_graph:
+            result[i] = Tensor._wrap(r.data.copy() if r.data.base is not None else r.data)
+    return tuple(result)
+
+
+def _out_ref(t: Tensor) -> weakref.ref:
+    return weakref.ref(t)

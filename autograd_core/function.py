@@ -1,0 +1,127 @@
+"""``Function``: the one way to define a differentiable operation.
+
+A subclass gives two static methods:
+
+* ``forward(ctx, *arrays, **kwargs) -> ndarray``: plain NumPy on the inputs' arrays
+  (non-tensor arguments such as Python numbers arrive unchanged);
+* ``backward(ctx, grad) -> Tensor | tuple``: given delta = dL/d(output) as a Tensor,
+  return one gradient per input (None where an input needs none), written with Tensor
+  operations so that ``create_graph=True`` can differentiate the backward pass itself.
+
+``ctx`` is the graph node. It is an instance of the subclass, so per-op attributes go in
+that subclass's ``__slots__``; the node keeps its inputs (the graph's edges), what
+``save_for_backward`` stored, and, for drawing, the module scope it was made in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import grad_mode
+from .tensor import Tensor
+
+_STATE = grad_mode.STATE
+_ndarray = np.ndarray
+
+
+class _Scope:
+    """The module path ("features.0") that new nodes are tagged with, for drawing."""
+
+    __slots__ = ("path",)
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+
+
+SCOPE = _Scope()
+
+
+class Function:
+    """Base class of differentiable operations; ``Op.apply(*inputs, **kwargs)`` runs one.
+
+    Subclasses set ``__slots__`` for the attributes their forward keeps on ``ctx``.
+    """
+
+    __slots__ = ("inputs", "saved", "released", "scope", "_out_ref", "__weakref__")
+
+    # ----- used by subclasses -------------------------------------------------------
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays (or anything) that backward needs; freed after backward."""
+        self.saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``save_for_backward`` kept; raises if backward already freed it."""
+        if self.released:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access "
+                "saved tensors after they have already been freed). Saved intermediate "
+                "values of the graph are freed when you call .backward() or "
+                "autograd_core.grad(). Specify retain_graph=True if you need to backward "
+                "through the graph a second time or if you need to access saved tensors "
+                "after calling backward."
+            )
+        return self.saved
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """One bool per input: does that input need a gradient?"""
+        return tuple(isinstance(t, Tensor) and t.requires_grad for t in self.inputs)
+
+    # ----- the op's definition ------------------------------------------------------
+    @staticmethod
+    def forward(ctx: Function, *args: Any, **kwargs: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, grad: Tensor) -> Any:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Label for graph pictures: the op name and its non-tensor arguments."""
+        return type(self).__name__.lower()
+
+    def name(self) -> str:
+        """PyTorch-style node name, e.g. ``MulBackward``."""
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+    # ----- running it ---------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """Run forward on the inputs' arrays; record a node when some input needs grad."""
+        record = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if a.requires_grad:
+                    record = True
+                arrays.append(a.data)
+            else:
+                arrays.append(a)
+        ctx = cls.__new__(cls)
+        ctx.saved = None
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if out.__class__ is not _ndarray:
+            out = np.asarray(out)
+        t = Tensor.__new__(Tensor)
+        t.data = out
+        t.grad = None
+        t._version = 0
+        t._hooks = None
+        t._retains = False
+        if record and _STATE.enabled:
+            ctx.inputs = args
+            ctx.released = False
+            ctx.scope = SCOPE.path
+            ctx._out_ref = None
+            t.requires_grad = True
+            t.grad_fn = ctx
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
+        return t

@@ -1,0 +1,108 @@
+"""``gradcheck``: analytic gradients against central finite differences, in float64."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .engine import grad as _grad
+from .grad_mode import no_grad
+from .tensor import Tensor
+
+
+class GradcheckError(RuntimeError):
+    """Raised by ``gradcheck`` with the worst mismatching element named."""
+
+
+def _outputs(fn: Callable, inputs: Sequence[Any]) -> list[Tensor]:
+    out = fn(*inputs)
+    outs = list(out) if isinstance(out, (tuple, list)) else [out]
+    return [o for o in outs if isinstance(o, Tensor)]
+
+
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check ``fn``'s analytic Jacobian against central differences.
+
+    fn: takes ``*inputs``, returns a Tensor or a tuple of Tensors.
+    inputs: a Tensor or tuple; those with ``requires_grad`` (float64) are checked.
+    An element passes when |analytic - numeric| <= atol + rtol * |numeric|.
+    Returns True, or raises ``GradcheckError`` naming the worst element.
+    """
+    ins = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    diff = [i for i, t in enumerate(ins) if isinstance(t, Tensor) and t.requires_grad]
+    if not diff:
+        raise ValueError("gradcheck expects at least one input tensor with requires_grad=True")
+    for i in diff:
+        if ins[i].dtype != np.float64:
+            raise ValueError(
+                f"gradcheck: input {i} is {ins[i].dtype}; finite differences need float64 "
+                "inputs (eps=1e-6 is below float32's resolution)"
+            )
+
+    outs = _outputs(fn, ins)
+    out_sizes = [o.data.size for o in outs]
+    n_out = sum(out_sizes)
+
+    # Numerical Jacobian, one column per input element: (f(x+eps) - f(x-eps)) / 2eps.
+    numeric = {}
+    with no_grad():
+        for i in diff:
+            x = ins[i].data
+            jac = np.zeros((n_out, x.size))
+            flat = x.reshape(-1)  # a view: writing into it perturbs the input
+            for j in range(x.size):
+                orig = flat[j]
+                flat[j] = orig + eps
+                plus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
+                flat[j] = orig - eps
+                minus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
+                flat[j] = orig
+                jac[:, j] = (plus - minus) / (2 * eps)
+            numeric[i] = jac
+
+    # Analytic Jacobian, one row per output element, by backward with one-hot deltas.
+    analytic = {i: np.zeros((n_out, ins[i].data.size)) for i in diff}
+    row = 0
+    for o in outs:
+        if not o.requires_grad:
+            row += o.data.size
+            continue
+        for m in range(o.data.size):
+            onehot = np.zeros(o.data.size, dtype=o.data.dtype)
+            onehot[m] = 1.0
+            grads = _grad(o, [ins[i] for i in diff], Tensor._wrap(onehot.reshape(o.shape)),
+                          retain_graph=True, allow_unused=True)
+            for i, g in zip(diff, grads):
+                if g is not None:
+                    analytic[i][row + m] = g.data.reshape(-1)
+        row += o.data.size
+
+    worst = None
+    for i in diff:
+        a, n = analytic[i], numeric[i]
+        excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+        if excess.size and excess.max() > 0:
+            r, c = np.unravel_index(np.argmax(excess), excess.shape)
+            if worst is None or excess[r, c] > worst[0]:
+                worst = (excess[r, c], i, r, c, a[r, c], n[r, c])
+    if worst is None:
+        return True
+    _, i, r, c, a_val, n_val = worst
+    elem = np.unravel_index(c, ins[i].shape) if ins[i].ndim else ()
+    msg = (
+        f"Jacobian mismatch for output element {r} with respect to input {i}, element "
+        f"{tuple(int(e) for e in elem)}: analytic {a_val!r}, numerical {n_val!r} "
+        f"(atol={atol}, rtol={rtol})"
+    )
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False

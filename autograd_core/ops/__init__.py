@@ -1,0 +1,35 @@
+"""Differentiable operations, one ``Function`` per op, grouped by kind."""
+
+from .arithmetic import add, div, mul, neg, pow, sub
+from .compare import clamp, compare, maximum, minimum, where
+from .index import gather, getitem, scatter_add
+from .matmul import matmul
+from .reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    softmax,
+    sum,
+    var,
+)
+from .shape import cat, expand, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
+from .unary import (
+    abs,
+    clone,
+    cos,
+    exp,
+    leaky_relu,
+    log,
+    relu,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+    to_dtype,
+)

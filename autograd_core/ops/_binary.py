@@ -1,0 +1,75 @@
+"""Argument handling shared by binary ops: wrapping, dtype promotion, shape errors."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes as _dt
+from ..tensor import Tensor
+
+_SCALARS = (int, float, bool)
+
+
+def as_operand(x: Any) -> Any:
+    """Tensors and Python numbers pass through; arrays and lists become constant Tensors."""
+    if isinstance(x, Tensor) or x.__class__ in _SCALARS:
+        return x
+    if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
+        return x
+    if isinstance(x, np.generic):
+        return Tensor._wrap(np.asarray(x))
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(x)
+    return Tensor(x)
+
+
+def promote_pair(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
+    """Cast the operands to PyTorch's result dtype (differentiably, via ``to``)."""
+    a = as_operand(a)
+    b = as_operand(b)
+    a_t = isinstance(a, Tensor)
+    b_t = isinstance(b, Tensor)
+    if a_t and b_t:
+        da, db = a.data.dtype, b.data.dtype
+        target = da if da == db else _dt.promote(da, a.data.ndim, db, b.data.ndim)
+    elif a_t:
+        target = a.data.dtype
+        if target.kind != "f":
+            target = _dt.promote_scalar(target, b)
+    elif b_t:
+        target = b.data.dtype
+        if target.kind != "f":
+            target = _dt.promote_scalar(target, a)
+    else:
+        raise TypeError("at least one operand must be a Tensor")
+    if true_div and target.kind != "f":
+        target = _dt.DEFAULT_FLOAT
+    if a_t and a.data.dtype != target:
+        a = a.to(target)
+    if b_t and b.data.dtype != target:
+        b = b.to(target)
+    return a, b
+
+
+def broadcast_error(op: str, a: Any, b: Any) -> RuntimeError:
+    """PyTorch's wording for shapes that do not broadcast, with both shapes named."""
+    sa = tuple(np.shape(a.data if isinstance(a, Tensor) else a))
+    sb = tuple(np.shape(b.data if isinstance(b, Tensor) else b))
+    n = max(len(sa), len(sb))
+    pa = (1,) * (n - len(sa)) + sa
+    pb = (1,) * (n - len(sb)) + sb
+    for i in range(n - 1, -1, -1):
+        if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+            return RuntimeError(
+                f"{op}: the size of tensor a ({pa[i]}) must match the size of tensor b "
+                f"({pb[i]}) at non-singleton dimension {i}; shapes {list(sa)} and "
+                f"{list(sb)} cannot be broadcast together"
+            )
+    return RuntimeError(f"{op}: shapes {list(sa)} and {list(sb)} cannot be broadcast together")
+
+
+def shape_of(x: Any) -> tuple[int, ...]:
+    return x.data.shape if isinstance(x, Tensor) else ()

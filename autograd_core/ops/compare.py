@@ -1,0 +1,161 @@
+"""maximum, minimum, where, clamp, and the comparisons (which carry no gradient)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ._binary import as_operand, broadcast_error, promote_pair, shape_of
+from ._broadcast import unbroadcast
+
+
+def _mask(arr: np.ndarray, dtype: np.dtype) -> Tensor:
+    return Tensor._wrap(arr.astype(dtype, copy=False))
+
+
+class Maximum(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        ad, bd = a.data, b.data
+        dt = grad.data.dtype
+        # Ties split the gradient in half, as PyTorch does.
+        wa = np.where(ad > bd, 1.0, np.where(ad == bd, 0.5, 0.0))
+        ga = unbroadcast(grad * _mask(wa, dt), ad.shape) if a.requires_grad else None
+        gb = unbroadcast(grad * _mask(1.0 - wa, dt), bd.shape) if b.requires_grad else None
+        return ga, gb
+
+
+class Minimum(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        ad, bd = a.data, b.data
+        dt = grad.data.dtype
+        wa = np.where(ad < bd, 1.0, np.where(ad == bd, 0.5, 0.0))
+        ga = unbroadcast(grad * _mask(wa, dt), ad.shape) if a.requires_grad else None
+        gb = unbroadcast(grad * _mask(1.0 - wa, dt), bd.shape) if b.requires_grad else None
+        return ga, gb
+
+
+class Where(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, cond, x, y):
+        return np.where(cond, x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cond, x, y = ctx.inputs
+        c = cond.data
+        gx = gy = None
+        zero = Tensor._wrap(np.zeros((), dtype=grad.data.dtype))
+        if isinstance(x, Tensor) and x.requires_grad:
+            gx = unbroadcast(Where.apply(cond, grad, zero), x.data.shape)
+        if isinstance(y, Tensor) and y.requires_grad:
+            gy = unbroadcast(Where.apply(cond, zero, grad), y.data.shape)
+        del c
+        return None, gx, gy
+
+
+class Clamp(Function):
+    __slots__ = ("lo", "hi")
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.lo, ctx.hi = lo, hi
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, lo, hi = ctx.inputs
+        x = a.data
+        # The boundary itself lets the gradient through, as PyTorch does.
+        keep = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            keep &= x >= (lo.data if isinstance(lo, Tensor) else lo)
+        if hi is not None:
+            keep &= x <= (hi.data if isinstance(hi, Tensor) else hi)
+        return grad * _mask(keep, grad.data.dtype), None, None
+
+    def describe(self) -> str:
+        return f"clamp(min={self.lo}, max={self.hi})"
+
+
+def _pair(name: str, cls: type[Function], a: Any, b: Any) -> Tensor:
+    a, b = promote_pair(a, b)
+    a = a if isinstance(a, Tensor) else Tensor._wrap(np.asarray(a, dtype=b.data.dtype))
+    b = b if isinstance(b, Tensor) else Tensor._wrap(np.asarray(b, dtype=a.data.dtype))
+    try:
+        return cls.apply(a, b)
+    except ValueError:
+        raise broadcast_error(name, a, b) from None
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max of two tensors (ties share the gradient equally)."""
+    return _pair("maximum", Maximum, a, b)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min of two tensors (ties share the gradient equally)."""
+    return _pair("minimum", Minimum, a, b)
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where condition is true, else y; all three broadcast together."""
+    cond = as_operand(condition)
+    if not isinstance(cond, Tensor):
+        cond = Tensor._wrap(np.asarray(cond))
+    if cond.data.dtype != np.bool_:
+        cond = Tensor._wrap(cond.data.astype(bool))
+    x, y = promote_pair(x, y)
+    # Python numbers become 0-d arrays of the result dtype so np.where keeps it.
+    if not isinstance(x, Tensor):
+        x = np.asarray(x, dtype=y.data.dtype)
+    if not isinstance(y, Tensor):
+        y = np.asarray(y, dtype=x.data.dtype)
+    try:
+        return Where.apply(cond, x, y)
+    except ValueError:
+        raise broadcast_error("where", x, y) from None
+
+
+def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """Clip a into [min, max]; either bound may be None. (*) -> (*)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor):
+        min = min.data
+    if isinstance(max, Tensor):
+        max = max.data
+    return Clamp.apply(a, min, max)
+
+
+def compare(a: Any, b: Any, ufunc: np.ufunc) -> Tensor:
+    """A comparison or logical op: a bool (or integer) tensor that does not require grad."""
+    ad = a.data if isinstance(a, Tensor) else a
+    bd = b.data if isinstance(b, Tensor) else b
+    try:
+        return Tensor._wrap(np.asarray(ufunc(ad, bd)))
+    except ValueError:
+        raise broadcast_error(ufunc.__name__, as_operand(a), as_operand(b)) from None
+
+
+__all__ = ["maximum", "minimum", "where", "clamp", "compare", "shape_of"]

@@ -1,0 +1,99 @@
+"""Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ._binary import promote_pair
+from ._broadcast import unbroadcast
+
+
+def _shape_str(shape: tuple[int, ...]) -> str:
+    return "x".join(str(s) for s in shape)
+
+
+class MatMul(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.inputs
+        ad, bd = a.data, b.data
+        # View 1-D operands as matrices (a: row vector, b: column vector), as matmul does.
+        a2 = a if ad.ndim > 1 else a.reshape(1, -1)
+        b2 = b if bd.ndim > 1 else b.reshape(-1, 1)
+        g = grad
+        if ad.ndim == 1 and bd.ndim == 1:
+            g = grad.reshape(1, 1)
+        elif ad.ndim == 1:
+            g = grad.unsqueeze(-2)
+        elif bd.ndim == 1:
+            g = grad.unsqueeze(-1)
+        ga = gb = None
+        if a.requires_grad:
+            # dL/dA = delta B^T
+            ga = unbroadcast(g @ b2.mT, a2.data.shape)
+            if ad.ndim == 1:
+                ga = ga.reshape(ad.shape)
+        if b.requires_grad:
+            # dL/dB = A^T delta
+            gb = unbroadcast(a2.mT @ g, b2.data.shape)
+            if bd.ndim == 1:
+                gb = gb.reshape(bd.shape)
+        return ga, gb
+
+
+def _check(a: np.ndarray, b: np.ndarray) -> None:
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
+            f"{b.ndim}D"
+        )
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        if a.ndim <= 2 and b.ndim <= 2:
+            sa = a.shape if a.ndim == 2 else (1,) + a.shape
+            sb = b.shape if b.ndim == 2 else b.shape + (1,)
+            if a.ndim == 1 and b.ndim == 1:
+                raise RuntimeError(
+                    f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                    f"[{b.shape[0]}] to have the same number of elements"
+                )
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and "
+                f"{_shape_str(sb)})"
+            )
+        raise RuntimeError(
+            f"matmul: shapes ({_shape_str(a.shape)}) and ({_shape_str(b.shape)}) cannot be "
+            f"multiplied: {k_a} columns against {k_b} rows"
+        )
+    if a.ndim > 2 or b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else ())
+        except ValueError:
+            raise RuntimeError(
+                f"matmul: batch dimensions of ({_shape_str(a.shape)}) and "
+                f"({_shape_str(b.shape)}) cannot be broadcast"
+            ) from None
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product a @ b.
+
+    (n,) @ (n,) -> (); (m, n) @ (n,) -> (m,); (n,) @ (n, p) -> (p,);
+    (*batch_a, m, n) @ (*batch_b, n, p) -> (*broadcast(batch_a, batch_b), m, p).
+    """
+    a, b = promote_pair(a, b)
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul needs two tensors, not a Python number")
+    _check(a.data, b.data)
+    return MatMul.apply(a, b)

@@ -1,0 +1,332 @@
+"""Reductions: sum, mean, var, max/min (whole tensor, along a dim, amax/amin), argmax,
+argmin, logsumexp, softmax and log_softmax.
+
+``max(dim)`` returns (values, indices) as PyTorch does; its gradient reaches the argmax
+through ``gather``, whose backward is a scatter-add. Whole-tensor max and amax share the
+gradient evenly between tied maxima, as PyTorch does.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from .. import grad_mode
+from ..function import Function
+from ..tensor import Tensor
+from .shape import Expand, Reshape, _norm_dim, squeeze
+
+_STATE = grad_mode.STATE
+
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+
+
+def norm_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """None (all dims) or a sorted tuple of non-negative dims, checked."""
+    if dim is None:
+        return None
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if not dims:
+        return None
+    out = tuple(sorted(_norm_dim(d, ndim) for d in dims))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {list(dims)} appears multiple times in the list of dims")
+    if ndim == 0:
+        return None
+    return out
+
+
+def _keep_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _expand_back(grad: Tensor, in_shape: tuple[int, ...], axes, keepdim: bool) -> Tensor:
+    """Broadcast a reduced gradient back over the reduced axes."""
+    if not keepdim:
+        grad = Reshape.apply(grad, _keep_shape(in_shape, axes))
+    if grad.data.shape == in_shape:
+        return grad
+    return Expand.apply(grad, in_shape)
+
+
+class Sum(Function):
+    __slots__ = ("axes", "keepdim")
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return np.sum(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim), None, None
+
+    def describe(self) -> str:
+        return "sum" if self.axes is None else f"sum(dim={self.axes})"
+
+
+class Mean(Function):
+    __slots__ = ("axes", "keepdim", "n")
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        return np.mean(a, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim)
+        return g * (1.0 / ctx.n) if ctx.n else g, None, None
+
+    def describe(self) -> str:
+        return "mean" if self.axes is None else f"mean(dim={self.axes})"
+
+
+class AMax(Function):
+    """Max (or, with sign=-1, min) over axes; ties share the gradient evenly."""
+
+    __slots__ = ("axes", "keepdim", "sign")
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, sign):
+        ctx.axes, ctx.keepdim, ctx.sign = axes, keepdim, sign
+        m = np.max(a, axis=axes, keepdims=True) if sign > 0 else np.min(
+            a, axis=axes, keepdims=True)
+        mask = a == m
+        weights = mask / np.sum(mask, axis=axes, keepdims=True)
+        ctx.save_for_backward(weights.astype(a.dtype, copy=False))
+        return m if keepdim else m.reshape(
+            () if axes is None else tuple(s for i, s in enumerate(a.shape) if i not in axes))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (w,) = ctx.saved_tensors
+        g = _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim)
+        return g * Tensor._wrap(w), None, None, None
+
+    def describe(self) -> str:
+        name = "max" if self.sign > 0 else "min"
+        return name if self.axes is None else f"a{name}(dim={self.axes})"
+
+
+class Softmax(Function):
+    __slots__ = ("dim",)
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        # Shift by the max so exp never overflows; softmax is unchanged by the shift.
+        e = np.exp(a - np.max(a, axis=dim, keepdims=True))
+        s = e / np.sum(e, axis=dim, keepdims=True)
+        ctx.save_for_backward(s)
+        return s
+
+    @staticmethod
+    def backward(ctx, grad):
+        d = ctx.dim
+        s = Softmax.apply(ctx.inputs[0], d) if _STATE.enabled else Tensor._wrap(
+            ctx.saved_tensors[0])
+        # ds_i/da_j = s_i (1[i=j] - s_j)  =>  delta_a = s * (delta - sum(delta * s))
+        return s * (grad - Sum.apply(grad * s, (d,), True)), None
+
+    def describe(self) -> str:
+        return f"softmax(dim={self.dim})"
+
+
+class LogSoftmax(Function):
+    __slots__ = ("dim",)
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        shifted = a - np.max(a, axis=dim, keepdims=True)
+        out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        d = ctx.dim
+        if _STATE.enabled:
+            s = Softmax.apply(ctx.inputs[0], d)
+        else:
+            s = Tensor._wrap(np.exp(ctx.saved_tensors[0]))
+        # d log s_i / da_j = 1[i=j] - s_j  =>  delta_a = delta - s * sum(delta)
+        return grad - s * Sum.apply(grad, (d,), True), None
+
+    def describe(self) -> str:
+        return f"log_softmax(dim={self.dim})"
+
+
+def _float_only(name: str, a: Tensor) -> None:
+    if a.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"{name}(): could not infer output dtype. Input dtype must be either a floating "
+            f"point or complex dtype. Got: {a.data.dtype}"
+        )
+
+
+def sum(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
+    """Sum over ``dim`` (int, tuple, or None for all). (*) -> reduced shape."""
+    if dtype is not None:
+        a = a.to(dtype)
+    axes = norm_dims(dim, a.data.ndim)
+    if a.data.dtype.kind in "bi" and a.data.dtype != np.int64:
+        a = Tensor._wrap(a.data.astype(np.int64))
+    return Sum.apply(a, axes, bool(keepdim))
+
+
+def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Mean over ``dim`` (int, tuple, or None for all). (*) -> reduced shape."""
+    _float_only("mean", a)
+    axes = norm_dims(dim, a.data.ndim)
+    return Mean.apply(a, axes, bool(keepdim))
+
+
+def var(
+    a: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+    correction: float | None = None,
+) -> Tensor:
+    """Variance over ``dim``: sum((x - mean)^2) / (N - correction); correction 1 by default."""
+    _float_only("var", a)
+    if correction is None:
+        correction = 1 if unbiased else 0
+    axes = norm_dims(dim, a.data.ndim)
+    n = a.data.size if axes is None else int(np.prod([a.data.shape[i] for i in axes]))
+    mu = Mean.apply(a, axes, True)
+    centered = a - mu
+    ss = Sum.apply(centered * centered, axes, bool(keepdim))
+    # N - correction <= 0 gives inf/nan, as in PyTorch (with its warning left out).
+    denom = builtins.max(n - correction, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return ss / float(denom) if denom else ss * float("nan")
+
+
+def _check_nonempty(name: str, a: Tensor, axes) -> None:
+    if a.data.size == 0:
+        if axes is None:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        for ax in axes:
+            if a.data.shape[ax] == 0:
+                raise IndexError(
+                    f"{name}(): Expected reduction dim {ax} to have non-zero size."
+                )
+
+
+def amax(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Max over ``dim`` (all when None); tied maxima share the gradient evenly."""
+    axes = norm_dims(dim, a.data.ndim)
+    _check_nonempty("amax", a, axes)
+    return AMax.apply(a, axes, bool(keepdim), 1)
+
+
+def amin(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    """Min over ``dim`` (all when None); tied minima share the gradient evenly."""
+    axes = norm_dims(dim, a.data.ndim)
+    _check_nonempty("amin", a, axes)
+    return AMax.apply(a, axes, bool(keepdim), -1)
+
+
+def _arg(name: str, fn, a: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    if dim is None:
+        _check_nonempty(name, a, None)
+        return Tensor._wrap(np.asarray(fn(a.data), dtype=np.int64))
+    nd = a.data.ndim
+    d = _norm_dim(dim, nd)
+    if nd == 0:
+        return Tensor._wrap(np.asarray(0, dtype=np.int64))
+    _check_nonempty(name, a, (d,))
+    return Tensor._wrap(fn(a.data, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
+
+
+def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened tensor when dim is None), int64."""
+    return _arg("argmax", np.argmax, a, dim, keepdim)
+
+
+def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (of the flattened tensor when dim is None), int64."""
+    return _arg("argmin", np.argmin, a, dim, keepdim)
+
+
+def _max_min(name: str, a: Tensor, dim: Any, keepdim: bool, sign: int) -> Any:
+    if dim is None:
+        axes = None
+        _check_nonempty(name, a, None)
+        return AMax.apply(a, axes, False, sign)
+    if isinstance(dim, Tensor):
+        # max(a, b) spelled as a.max(b): the elementwise maximum.
+        from .compare import maximum, minimum
+
+        return maximum(a, dim) if sign > 0 else minimum(a, dim)
+    nd = a.data.ndim
+    d = _norm_dim(dim, nd)
+    if nd == 0:
+        idx = Tensor._wrap(np.asarray(0, dtype=np.int64))
+        res = MaxResult if sign > 0 else MinResult
+        return res(a, idx)
+    _check_nonempty(name, a, (d,))
+    fn = np.argmax if sign > 0 else np.argmin
+    idx = fn(a.data, axis=d, keepdims=True).astype(np.int64, copy=False)
+    from .index import gather
+
+    values = gather(a, d, Tensor._wrap(idx))
+    indices = Tensor._wrap(idx)
+    if not keepdim:
+        values = squeeze(values, d)
+        indices = Tensor._wrap(np.squeeze(idx, axis=d))
+    res = MaxResult if sign > 0 else MinResult
+    return res(values, indices)
+
+
+def max(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``max()``: the largest value; ``max(dim)``: (values, indices) along ``dim``."""
+    return _max_min("max", a, dim, keepdim, 1)
+
+
+def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
+    """``min()``: the smallest value; ``min(dim)``: (values, indices) along ``dim``."""
+    return _max_min("min", a, dim, keepdim, -1)
+
+
+def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(a), dim)), stable for large inputs (shifted by the max)."""
+    _float_only("logsumexp", a)
+    axes = norm_dims(dim, a.data.ndim)
+    if a.data.size == 0:
+        return Sum.apply(a, axes, bool(keepdim)) + float("-inf")
+    m = np.max(a.data, axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(a.data.dtype, copy=False)
+    # The shift m is a constant: d/da of log sum exp(a - m) + m is still softmax(a).
+    shifted = a - Tensor._wrap(m)
+    out = Sum.apply(shifted.exp(), axes, True).log() + Tensor._wrap(m)
+    if not keepdim:
+        out = Reshape.apply(out, tuple(
+            s for i, s in enumerate(a.data.shape) if axes is not None and i not in axes))
+    return out
+
+
+def softmax(a: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """exp(a) / sum(exp(a), dim), computed stably. (*) -> (*)."""
+    if dtype is not None:
+        a = a.to(dtype)
+    _float_only("softmax", a)
+    return Softmax.apply(a, _norm_dim(dim, a.data.ndim))
+
+
+def log_softmax(a: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """a - logsumexp(a, dim), computed stably. (*) -> (*)."""
+    if dtype is not None:
+        a = a.to(dtype)
+    _float_only("log_softmax", a)
+    return LogSoftmax.apply(a, _norm_dim(dim, a.data.ndim))

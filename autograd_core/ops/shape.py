@@ -1,0 +1,266 @@
+"""Shape ops: reshape/view, permute/transpose, unsqueeze/squeeze, expand, flatten, cat,
+stack. Their backward only moves the gradient back into the input's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ._broadcast import unbroadcast
+
+
+def _norm_dim(dim: int, ndim: int, name: str = "dim") -> int:
+    """A possibly negative dimension index, checked against ``ndim``."""
+    lo, hi = -max(ndim, 1), max(ndim, 1) - 1
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{name} must be an int, got {type(dim).__name__}")
+    if dim < lo or dim > hi:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
+        )
+    return int(dim) % max(ndim, 1)
+
+
+def _shape_arg(shape: tuple) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    if len(shape) == 1 and isinstance(shape[0], Tensor):
+        return tuple(int(s) for s in shape[0].data.tolist())
+    return tuple(int(s) for s in shape)
+
+
+class Reshape(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Reshape.apply(grad, ctx.inputs[0].data.shape), None
+
+    def describe(self) -> str:
+        return "reshape"
+
+
+class Permute(Function):
+    __slots__ = ("dims",)
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return a.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Permute.apply(grad, tuple(np.argsort(ctx.dims))), None
+
+    def describe(self) -> str:
+        return f"permute(dims={self.dims})"
+
+
+class Expand(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        return np.broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return unbroadcast(grad, ctx.inputs[0].data.shape), None
+
+
+class Cat(Function):
+    __slots__ = ("dim", "sizes")
+
+    @staticmethod
+    def forward(ctx, dim, *arrays):
+        ctx.dim = dim
+        ctx.sizes = [x.shape[dim] for x in arrays]
+        return np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .index import getitem
+
+        grads: list = [None]
+        start = 0
+        nd = grad.data.ndim
+        for inp, size in zip(ctx.inputs[1:], ctx.sizes):
+            if isinstance(inp, Tensor) and inp.requires_grad:
+                idx = (slice(None),) * ctx.dim + (slice(start, start + size),)
+                grads.append(getitem(grad, idx) if nd else grad)
+            else:
+                grads.append(None)
+            start += size
+        return tuple(grads)
+
+    def describe(self) -> str:
+        return f"cat(dim={self.dim})"
+
+
+def reshape(a: Tensor, *shape: Any) -> Tensor:
+    """Same elements in a new shape; one dimension may be -1 (inferred)."""
+    shape = _shape_arg(shape)
+    n = a.data.size
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = int(np.prod([s for s in shape if s != -1])) if shape else 1
+    if -1 in shape:
+        if known == 0 or n % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+        shape = tuple(n // known if s == -1 else s for s in shape)
+    elif known != n:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
+    if shape == a.data.shape:
+        return a
+    return Reshape.apply(a, shape)
+
+
+def permute(a: Tensor, *dims: Any) -> Tensor:
+    """Reorder dimensions: out.shape[i] == a.shape[dims[i]]."""
+    dims = _shape_arg(dims)
+    nd = a.data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+            f"the length of the desired ordering of dimensions i.e. input.dim() = {nd} is "
+            f"not equal to len(dims) = {len(dims)}"
+        )
+    dims = tuple(_norm_dim(d, nd) for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError(f"permute(): duplicate dims are not allowed: {list(dims)}")
+    if dims == tuple(range(nd)):
+        return a
+    return Permute.apply(a, dims)
+
+
+def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    nd = a.data.ndim
+    if nd == 0:
+        return a
+    d0, d1 = _norm_dim(dim0, nd), _norm_dim(dim1, nd)
+    dims = list(range(nd))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return permute(a, *dims)
+
+
+def unsqueeze(a: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dimension at ``dim`` (negative counts from the new end)."""
+    nd = a.data.ndim + 1
+    d = _norm_dim(dim, nd)
+    shape = a.data.shape[:d] + (1,) + a.data.shape[d:]
+    return Reshape.apply(a, shape)
+
+
+def squeeze(a: Tensor, dim: Any = None) -> Tensor:
+    """Drop size-1 dimensions (all of them, or those named by ``dim``)."""
+    shape = a.data.shape
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        drop = {_norm_dim(d, a.data.ndim) for d in dims} if a.data.ndim else set()
+        new = tuple(s for i, s in enumerate(shape) if not (i in drop and s == 1))
+    if new == shape:
+        return a
+    return Reshape.apply(a, new)
+
+
+def expand(a: Tensor, *sizes: Any) -> Tensor:
+    """Broadcast to a larger shape without copying; -1 keeps a dimension's size."""
+    sizes = _shape_arg(sizes)
+    shape = a.data.shape
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise RuntimeError(
+            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal "
+            f"to the number of dimensions in the tensor ({len(shape)})"
+        )
+    target = []
+    for i, s in enumerate(sizes):
+        if s == -1:
+            if i < lead:
+                raise RuntimeError("expand: -1 is not allowed in a leading, new dimension")
+            s = shape[i - lead]
+        elif i >= lead and shape[i - lead] != 1 and shape[i - lead] != s:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size "
+                f"({shape[i - lead]}) at non-singleton dimension {i}.  Target sizes: "
+                f"{list(sizes)}.  Tensor sizes: {list(shape)}"
+            )
+        target.append(s)
+    target_t = tuple(target)
+    if target_t == shape:
+        return a
+    return Expand.apply(a, target_t)
+
+
+def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dimensions start_dim..end_dim into one."""
+    nd = a.data.ndim
+    if nd == 0:
+        return reshape(a, 1)
+    s, e = _norm_dim(start_dim, nd), _norm_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = a.data.shape
+    new = shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :]
+    return reshape(a, new)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension; all other sizes must agree."""
+    from ._binary import as_operand
+
+    ts = [as_operand(t) for t in tensors]
+    if not ts:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    if any(not isinstance(t, Tensor) for t in ts):
+        raise TypeError("cat(): expected a sequence of Tensors")
+    nd = ts[0].data.ndim
+    if nd == 0:
+        raise RuntimeError("zero-dimensional tensor cannot be concatenated")
+    d = _norm_dim(dim, nd)
+    for i, t in enumerate(ts):
+        if t.data.ndim != nd:
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {nd} and {t.data.ndim}"
+            )
+        for k in range(nd):
+            if k != d and t.data.shape[k] != ts[0].data.shape[k]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{ts[0].data.shape[k]} but got size {t.data.shape[k]} for tensor "
+                    f"number {i} in the list."
+                )
+    dt = ts[0].data.dtype
+    for t in ts[1:]:
+        dt = np.promote_types(dt, t.data.dtype)
+    ts = [t if t.data.dtype == dt else t.to(dt) for t in ts]
+    return Cat.apply(d, *ts)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dimension."""
+    from ._binary import as_operand
+
+    ts = [as_operand(t) for t in tensors]
+    if not ts:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shape = ts[0].data.shape
+    for i, t in enumerate(ts):
+        if t.data.shape != shape:
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(shape)} at "
+                f"entry 0 and {list(t.data.shape)} at entry {i}"
+            )
+    d = _norm_dim(dim, len(shape) + 1)
+    return cat([unsqueeze(t, d) for t in ts], d)

@@ -1,0 +1,268 @@
+"""Elementwise functions of one tensor: exp, log, sqrt, abs, sin, cos, tanh, sigmoid,
+relu, leaky_relu, and the dtype cast.
+
+Where the local derivative is a function of the output (exp, tanh, sigmoid, sqrt), the
+plain backward reuses the saved output; under ``create_graph`` it is recomputed from the
+input with Tensor ops, so that the second derivative sees how it depends on the input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import grad_mode
+from ..function import Function
+from ..tensor import Tensor
+
+_STATE = grad_mode.STATE
+
+
+def _output(ctx: Function, recompute) -> Tensor:
+    """The op's output as a Tensor: saved array, or recomputed in the graph."""
+    if _STATE.enabled:
+        return recompute(ctx.inputs[0])
+    return Tensor._wrap(ctx.saved_tensors[0])
+
+
+class Exp(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * _output(ctx, Exp.apply)
+
+
+class Log(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / ctx.inputs[0]
+
+
+class Sqrt(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (_output(ctx, Sqrt.apply) * 2.0)
+
+
+class Abs(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # sign(0) = 0: PyTorch's subgradient at the kink.
+        return grad * Tensor._wrap(np.sign(ctx.inputs[0].data))
+
+
+class Sin(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * Cos.apply(ctx.inputs[0])
+
+
+class Cos(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad * Sin.apply(ctx.inputs[0])
+
+
+class Tanh(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = _output(ctx, Tanh.apply)
+        # d tanh(u)/du = 1 - tanh(u)^2
+        return grad * (1.0 - y * y)
+
+
+def _sigmoid_array(a: np.ndarray) -> np.ndarray:
+    # Split by sign so that exp never overflows: for a < 0 use e^a / (1 + e^a).
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype, copy=False)
+
+
+class Sigmoid(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _sigmoid_array(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        s = _output(ctx, Sigmoid.apply)
+        # d sigma(u)/du = sigma(u) (1 - sigma(u)), at most 0.25
+        return grad * (s * (1.0 - s))
+
+
+class Relu(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # The mask is a constant: relu's second derivative is zero almost everywhere.
+        mask = ctx.inputs[0].data > 0
+        return grad * Tensor._wrap(mask.astype(grad.data.dtype, copy=False))
+
+
+class LeakyRelu(Function):
+    __slots__ = ("slope",)
+
+    @staticmethod
+    def forward(ctx, a, negative_slope):
+        ctx.slope = negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.inputs[0].data
+        local = np.where(x > 0, 1.0, ctx.slope).astype(grad.data.dtype, copy=False)
+        return grad * Tensor._wrap(local), None
+
+    def describe(self) -> str:
+        return f"leaky_relu(negative_slope={self.slope})"
+
+
+class ToDtype(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        src = ctx.inputs[0].data.dtype
+        return ToDtype.apply(grad, src), None
+
+
+class Clone(Function):
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def _float_input(name: str, a: Tensor) -> Tensor:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(a).__name__}")
+    if a.data.dtype.kind != "f":
+        return ToDtype.apply(a, np.dtype(np.float32))
+    return a
+
+
+def exp(a: Tensor) -> Tensor:
+    """e**a elementwise. (*) -> (*)."""
+    return Exp.apply(_float_input("exp", a))
+
+
+def log(a: Tensor) -> Tensor:
+    """Natural log elementwise. (*) -> (*)."""
+    return Log.apply(_float_input("log", a))
+
+
+def sqrt(a: Tensor) -> Tensor:
+    """Square root elementwise. (*) -> (*)."""
+    return Sqrt.apply(_float_input("sqrt", a))
+
+
+def abs(a: Tensor) -> Tensor:  # noqa: A001
+    """|a| elementwise (gradient sign(a), 0 at 0). (*) -> (*)."""
+    return Abs.apply(a)
+
+
+def sin(a: Tensor) -> Tensor:
+    """sin elementwise. (*) -> (*)."""
+    return Sin.apply(_float_input("sin", a))
+
+
+def cos(a: Tensor) -> Tensor:
+    """cos elementwise. (*) -> (*)."""
+    return Cos.apply(_float_input("cos", a))
+
+
+def tanh(a: Tensor) -> Tensor:
+    """tanh elementwise. (*) -> (*)."""
+    return Tanh.apply(_float_input("tanh", a))
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """1 / (1 + e^-a) elementwise, computed without overflow. (*) -> (*)."""
+    return Sigmoid.apply(_float_input("sigmoid", a))
+
+
+def relu(a: Tensor) -> Tensor:
+    """max(a, 0) elementwise; gradient 0 at 0, as PyTorch. (*) -> (*)."""
+    return Relu.apply(a)
+
+
+def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """a where a > 0, else negative_slope * a. (*) -> (*)."""
+    return LeakyRelu.apply(a, float(negative_slope))
+
+
+def to_dtype(a: Tensor, dtype: np.dtype) -> Tensor:
+    """Cast to ``dtype``; the gradient is cast back. Casting to non-float cuts the graph."""
+    if a.data.dtype == dtype:
+        return a
+    if dtype.kind != "f":
+        return Tensor._wrap(a.data.astype(dtype))
+    return ToDtype.apply(a, dtype)
+
+
+def clone(a: Tensor) -> Tensor:
+    """A copy that stays in the graph."""
+    return Clone.apply(a)

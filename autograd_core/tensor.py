@@ -1,0 +1,627 @@
+"""``Tensor``: a NumPy array that remembers how it was made.
+
+A Tensor holds ``.data`` (an ndarray), ``.grad`` (a Tensor or None), ``.requires_grad``
+and ``.grad_fn`` (the graph node that made it; None for leaves). Every operation is a
+``Function`` in ``autograd_core/ops``; the methods here only forward to them, so the
+PyTorch spelling (``x.sum(dim=1)``, ``x @ w``, ``x.relu()``) works.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from . import dtypes as _dt
+
+_FLOAT_KINDS = "f"
+
+
+def _check_can_require_grad(dtype: np.dtype) -> None:
+    if dtype.kind not in _FLOAT_KINDS:
+        raise RuntimeError(
+            f"Only Tensors of floating point dtype can require gradients (got {dtype})"
+        )
+
+
+def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
+    """Array for a new tensor: Python floats and lists become float32, as in PyTorch."""
+    if isinstance(data, Tensor):
+        arr = data.data.copy()
+    elif isinstance(data, np.ndarray):
+        arr = data.copy()
+    elif isinstance(data, np.generic):
+        arr = np.array(data)
+    else:
+        arr = np.array(data)
+        if arr.dtype == np.float64:
+            arr = arr.astype(_dt.DEFAULT_FLOAT)
+        elif arr.dtype.kind == "O":
+            raise TypeError(f"cannot make a tensor from {type(data).__name__}: {data!r}")
+    if dtype is not None:
+        arr = arr.astype(_dt.to_dtype(dtype), copy=False)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"unsupported dtype {arr.dtype} for a tensor")
+    return arr
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a number, a (nested)
+    list, an ndarray (its dtype is kept) or a Tensor; it is copied. Python floats and
+    lists of floats become float32. Only floating-point tensors may require grad.
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "_version",
+        "_hooks",
+        "_retains",
+        "__weakref__",
+    )
+    # NumPy defers to our reflected operators (ndarray + Tensor -> Tensor.__radd__).
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self._version = 0
+        self._hooks: list | None = None
+        self._retains = False
+        self.requires_grad = False
+        if requires_grad:
+            _check_can_require_grad(self.data.dtype)
+            self.requires_grad = True
+
+    @staticmethod
+    def _wrap(arr: np.ndarray) -> Tensor:
+        """A constant tensor around ``arr`` without copying (engine-internal)."""
+        t = Tensor.__new__(Tensor)
+        t.data = arr
+        t.grad = None
+        t.requires_grad = False
+        t.grad_fn = None
+        t._version = 0
+        t._hooks = None
+        t._retains = False
+        return t
+
+    # ----- facts ----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (not the result of a recorded operation)."""
+        return self.grad_fn is None
+
+    @property
+    def T(self) -> Tensor:
+        """All dimensions reversed (for 2-D: the transpose)."""
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self) -> Tensor:
+        """The last two dimensions swapped."""
+        return self.transpose(-2, -1)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """Shape as a tuple, or one dimension's length when ``dim`` is given."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def item(self) -> float | int | bool:
+        """The single element as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
+        return self.data.reshape(()).item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied), as ``torch.Tensor.numpy``."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} values is ambiguous"
+            )
+        return bool(self.data.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # ----- autograd -----------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place on a leaf; returns self."""
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want "
+                "to use a computed variable in a subgraph that doesn't require "
+                "differentiation use var_no_grad = var.detach()."
+            )
+        if requires_grad:
+            _check_can_require_grad(self.data.dtype)
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut off from the graph."""
+        return Tensor._wrap(self.data)
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (gradient flows back unchanged)."""
+        return _ops.clone(self)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None:
+            return
+        self._retains = True
+        self._ensure_out_ref()
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains
+
+    def _ensure_out_ref(self) -> None:
+        node = self.grad_fn
+        if node is not None and node._out_ref is None:
+            node._out_ref = weakref.ref(self)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> _HookHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed.
+
+        The hook may return a new gradient to use instead. Returns a handle whose
+        ``remove()`` unregisters it.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that doesn't require gradient"
+            )
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        self._ensure_out_ref()
+        return _HookHandle(self, hook)
+
+    def _run_hooks(self, g: Tensor) -> Tensor:
+        for hook in list(self._hooks or ()):
+            r = hook(g)
+            if r is not None:
+                if not isinstance(r, Tensor) or r.shape != g.shape:
+                    raise RuntimeError(
+                        f"hook {hook!r} returned a gradient of the wrong shape or type; "
+                        f"expected a Tensor of shape {tuple(g.shape)}"
+                    )
+                g = r
+        return g
+
+    def backward(
+        self,
+        gradient: Any = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
+        """Backpropagate from this tensor, accumulating into the leaves' ``.grad``.
+
+        gradient: delta = dL/d(self), same shape as self; may be omitted for a scalar.
+        retain_graph: keep saved buffers for another backward (default: create_graph).
+        create_graph: record the backward pass itself (for higher derivatives).
+        """
+        from .engine import backward as _backward
+
+        if inputs is not None:
+            raise NotImplementedError("backward(inputs=...) is not supported; use grad()")
+        _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+
+    # ----- repr ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return _format.tensor_repr(self)
+
+    # ----- conversions --------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(dtype)``; device arguments ("cpu") are accepted and ignored."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, str) and a.startswith("cpu"):
+                continue
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            else:
+                dtype = a
+        if dtype is None:
+            return self
+        return _ops.to_dtype(self, _dt.to_dtype(dtype))
+
+    def type(self, dtype: Any) -> Tensor:
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        return self.to(_dt.float32)
+
+    def double(self) -> Tensor:
+        return self.to(_dt.float64)
+
+    def half(self) -> Tensor:
+        return self.to(_dt.float16)
+
+    def long(self) -> Tensor:
+        return self.to(_dt.int64)
+
+    def int(self) -> Tensor:
+        return self.to(_dt.int32)
+
+    def bool(self) -> Tensor:
+        return self.to(_dt.bool_)
+
+    def cpu(self) -> Tensor:
+        return self
+
+    def contiguous(self) -> Tensor:
+        return self
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    # ----- arithmetic operators -------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return _ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return _ops.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops.getitem(self, index)
+
+    # ----- comparisons (no gradient) ------------------------------------------------
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.compare(self, other, np.equal)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return _ops.compare(self, other, np.not_equal)
+
+    def __lt__(self, other: Any) -> Tensor:
+        return _ops.compare(self, other, np.less)
+
+    def __le__(self, other: Any) -> Tensor:
+        return _ops.compare(self, other, np.less_equal)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return _ops.compare(self, other, np.greater)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return _ops.compare(self, other, np.greater_equal)
+
+    def __and__(self, other: Any) -> Tensor:
+        fn = np.logical_and if self.dtype.kind == "b" else np.bitwise_and
+        return _ops.compare(self, other, fn)
+
+    def __or__(self, other: Any) -> Tensor:
+        fn = np.logical_or if self.dtype.kind == "b" else np.bitwise_or
+        return _ops.compare(self, other, fn)
+
+    def __invert__(self) -> Tensor:
+        if self.dtype.kind == "b":
+            return Tensor._wrap(np.logical_not(self.data))
+        return Tensor._wrap(np.invert(self.data))
+
+    def eq(self, other: Any) -> Tensor:
+        return self == other
+
+    def ne(self, other: Any) -> Tensor:
+        return self != other
+
+    def lt(self, other: Any) -> Tensor:
+        return self < other
+
+    def le(self, other: Any) -> Tensor:
+        return self <= other
+
+    def gt(self, other: Any) -> Tensor:
+        return self > other
+
+    def ge(self, other: Any) -> Tensor:
+        return self >= other
+
+    def equal(self, other: Tensor) -> bool:
+        return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
+
+    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        return bool(np.allclose(self.data, other.data, rtol=rtol, atol=atol))
+
+    def isnan(self) -> Tensor:
+        return Tensor._wrap(np.isnan(self.data))
+
+    def isinf(self) -> Tensor:
+        return Tensor._wrap(np.isinf(self.data))
+
+    def isfinite(self) -> Tensor:
+        return Tensor._wrap(np.isfinite(self.data))
+
+    def any(self) -> Tensor:
+        return Tensor._wrap(np.asarray(self.data.any()))
+
+    def all(self) -> Tensor:
+        return Tensor._wrap(np.asarray(self.data.all()))
+
+    # ----- differentiable methods (PyTorch names) -----------------------------------
+    def add(self, other: Any, alpha: float = 1) -> Tensor:
+        return _ops.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        return _ops.sub(self, other if alpha == 1 else other * alpha)
+
+    def mul(self, other: Any) -> Tensor:
+        return _ops.mul(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return _ops.div(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return _ops.pow(self, exponent)
+
+    def neg(self) -> Tensor:
+        return _ops.neg(self)
+
+    def exp(self) -> Tensor:
+        return _ops.exp(self)
+
+    def log(self) -> Tensor:
+        return _ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return _ops.abs(self)
+
+    def sin(self) -> Tensor:
+        return _ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return _ops.cos(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _ops.relu(self)
+
+    def maximum(self, other: Tensor) -> Tensor:
+        return _ops.maximum(self, other)
+
+    def minimum(self, other: Tensor) -> Tensor:
+        return _ops.minimum(self, other)
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        return _ops.where(condition, self, other)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        return _ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def matmul(self, other: Tensor) -> Tensor:
+        return _ops.matmul(self, other)
+
+    def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return _ops.sum(self, dim, keepdim, dtype)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.mean(self, dim, keepdim)
+
+    def var(
+        self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+        correction: float | None = None,
+    ) -> Tensor:
+        return _ops.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(
+        self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+        correction: float | None = None,
+    ) -> Tensor:
+        return _ops.var(self, dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.max(self, dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.min(self, dim, keepdim)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.amin(self, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _ops.argmax(self, dim, keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return _ops.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        return _ops.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim: int) -> Tensor:
+        return _ops.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return _ops.log_softmax(self, dim)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return _ops.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        return _ops.reshape(self, *shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return _ops.transpose(self, dim0, dim1)
+
+    def t(self) -> Tensor:
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
+            )
+        return self.T
+
+    def permute(self, *dims: Any) -> Tensor:
+        return _ops.permute(self, *dims)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return _ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim: Any = None) -> Tensor:
+        return _ops.squeeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return _ops.expand(self, *sizes)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _ops.expand(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return _ops.flatten(self, start_dim, end_dim)
+
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return _ops.gather(self, dim, index)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return _ops.scatter_add(self, dim, index, src)
+
+    def masked_fill(self, mask: Any, value: float) -> Tensor:
+        return _ops.where(mask, value, self)
+
+
+class _HookHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
+
+    __slots__ = ("_ref", "_hook")
+
+    def __init__(self, tensor: Tensor, hook: Callable) -> None:
+        self._ref = weakref.ref(tensor)
+        self._hook = hook
+
+    def remove(self) -> None:
+        t = self._ref()
+        if t is not None and t._hooks and self._hook in t._hooks:
+            t._hooks.remove(self._hook)
+
+
+# The ops import Tensor, so they are bound here, after the class exists.
+from . import _format  # noqa: E402
+from . import ops as _ops  # noqa: E402
