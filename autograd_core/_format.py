@@ -16,8 +16,8 @@ def _float_formatter(arr: np.ndarray):
     finite = arr[np.isfinite(arr)]
     if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
         return lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)
-    big = finite.size and (np.abs(finite).max() >= 1e8 or
-                           (np.abs(finite[finite != 0]).min() < 1e-4 if np.any(finite != 0) else False))
+    nonzero = np.abs(finite[finite != 0])
+    big = nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4)
     if big:
         return lambda v: f"{v:.4e}"
     return lambda v: f"{v:.4f}"

@@ -104,7 +104,7 @@ def _execute(roots, retain_graph, create_graph, capture):
     # 1. Count, for each node, how many edges from inside the graph lead into it.
     deps: dict = {}
     stack = []
-    for out, g in roots:
+    for out, _g in roots:
         node = out.grad_fn
         if node is None:
             continue
