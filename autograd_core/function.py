@@ -27,12 +27,16 @@ _ndarray = np.ndarray
 
 
 class _Scope:
-    """The module path ("features.0") that new nodes are tagged with, for drawing."""
+    """The modules being called (outermost first) when a node is made, for drawing.
+
+    ``nn.Module.__call__`` pushes itself onto ``path``; graph pictures turn the module
+    objects into names ("features.0") through the model's ``named_modules()``.
+    """
 
     __slots__ = ("path",)
 
     def __init__(self) -> None:
-        self.path: str | None = None
+        self.path: tuple | None = None
 
 
 SCOPE = _Scope()
