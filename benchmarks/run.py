@@ -1,0 +1,124 @@
+"""Run every benchmark in one process (the million-op chain in child processes) and print
+a table of medians and ratios; write it to benchmarks/RESULTS.md with the machine described.
+
+    python benchmarks/run.py            # full run
+    python benchmarks/run.py --quick    # fewer repeats, no million-op chain
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import cnn  # noqa: E402
+import mlp  # noqa: E402
+import per_op  # noqa: E402
+from _timing import median_time  # noqa: E402
+
+
+def machine() -> str:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    blas = "?"
+    try:
+        import threadpoolctl
+
+        info = threadpoolctl.threadpool_info()
+        blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i['num_threads']} threads)"
+                         for i in info)
+    except ImportError:
+        pass
+    return (f"{cpu}; {os.cpu_count()} logical cores; Python {platform.python_version()}; "
+            f"NumPy {np.__version__} (BLAS: {blas}); PyTorch {torch.__version__} "
+            f"({torch.get_num_threads()} threads)")
+
+
+def step_rows(repeat: int) -> list[tuple[str, str, float, float, float]]:
+    rows = []
+    for name, mod, unit, scale in (
+        ("(a) MLP step 784-256-256-10, batch 128", mlp, "ms", 1e3),
+        ("(b) LeNet-style CNN step, batch 64", cnn, "ms", 1e3),
+        ("(c) per-op overhead, 1,000-op chain fwd+bwd", per_op, "us/op", 1e6 / per_op.N_OPS),
+    ):
+        fns = {"ours": mod.ours_step(), "torch": mod.torch_step(), "numpy": mod.numpy_step()}
+        # Interleave the libraries round by round so that machine noise hits all alike.
+        samples: dict[str, list[float]] = {k: [] for k in fns}
+        for _ in range(5):
+            for k, f in fns.items():
+                samples[k].append(median_time(f, max(1, repeat // 5), warmup=2))
+        med = {k: float(np.median(v)) * scale for k, v in samples.items()}
+        rows.append((name, unit, med["ours"], med["torch"], med["numpy"]))
+        print(f"{name}: ours {med['ours']:.3f} {unit}, torch {med['torch']:.3f}, "
+              f"numpy {med['numpy']:.3f}", flush=True)
+    return rows
+
+
+def chain_rows() -> dict[str, dict[str, float]]:
+    out = {}
+    for lib in ("ours", "torch", "numpy"):
+        res = subprocess.run([sys.executable, str(HERE / "chain.py"), lib], check=True,
+                             capture_output=True, text=True, cwd=str(HERE.parent))
+        out[lib] = json.loads(res.stdout.strip().splitlines()[-1])
+        print(f"(d) chain {lib}: {out[lib]}", flush=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, skip the 1M chain")
+    ap.add_argument("--repeat", type=int, default=50)
+    ap.add_argument("--no-write", action="store_true", help="print only")
+    args = ap.parse_args()
+    repeat = 10 if args.quick else args.repeat
+    desc = machine()
+    print(desc)
+    rows = step_rows(repeat)
+    chains = None if args.quick else chain_rows()
+
+    lines = ["# Benchmark results", "", f"Machine: {desc}", "",
+             f"Medians of 5 rounds x {max(1, repeat // 5)} timed steps after warm-up, "
+             "libraries interleaved. Ratios: ours / other (below 1 means we are faster).", "",
+             "| benchmark | unit | ours | PyTorch | NumPy floor | ours/PyTorch | ours/NumPy |",
+             "|---|---|---|---|---|---|---|"]
+    for name, unit, o, t, n in rows:
+        lines.append(f"| {name} | {unit} | {o:.3f} | {t:.3f} | {n:.3f} | {o / t:.2f} | "
+                     f"{o / n:.2f} |")
+    if chains:
+        o, t, n = chains["ours"], chains["torch"], chains["numpy"]
+        lines.append(f"| (d) 1,000,000-op chain, fwd+bwd | s | {o['total_s']:.2f} | "
+                     f"{t['total_s']:.2f} | {n['total_s']:.2f} | "
+                     f"{o['total_s'] / t['total_s']:.2f} | {o['total_s'] / n['total_s']:.2f} |")
+        lines.append(f"| (d) 1,000,000-op chain, peak RSS | MB | {o['peak_rss_mb']:.0f} | "
+                     f"{t['peak_rss_mb']:.0f} | {n['peak_rss_mb']:.0f} | "
+                     f"{o['peak_rss_mb'] / t['peak_rss_mb']:.2f} | "
+                     f"{o['peak_rss_mb'] / n['peak_rss_mb']:.2f} |")
+        lines += ["", "Chain detail (seconds): " + "; ".join(
+            f"{k}: forward {v['forward_s']:.2f}, backward {v['backward_s']:.2f}"
+            for k, v in chains.items())]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.no_write and not args.quick:
+        (HERE / "RESULTS.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
