@@ -97,3 +97,6 @@ from .tensor import Tensor
 clip = clamp
 
 __version__ = "0.1.0"
+
+# Data loading and bundled datasets build on the tensor and ops above.
+from . import datasets, utils  # noqa: E402

@@ -1,0 +1,3 @@
+"""Utilities that mirror ``torch.utils``: ``autograd_core.utils.data`` holds the data layer."""
+
+from . import data
