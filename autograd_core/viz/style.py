@@ -1,0 +1,125 @@
+"""Colours, shapes and text formatting shared by graph pictures and backward traces.
+
+Kept apart from the drawing code so that a notebook can restyle pictures in one place:
+``STYLE.tensor_fill["param"] = "#ffd966"`` changes every later picture.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Style:
+    """Every visual choice of a graph picture.
+
+    Tensor kinds: ``"leaf"`` (a user tensor that requires grad), ``"param"`` (a named
+    parameter), ``"constant"`` (requires no grad), ``"intermediate"`` (made by an op) and
+    ``"output"`` (one of the tensors drawn from).
+    """
+
+    font: str = "Helvetica"
+    mono_font: str = "Courier"
+    font_size: float = 11.0
+    tensor_fill: dict = field(
+        default_factory=lambda: {
+            "leaf": "#cfe2f3",
+            "param": "#d9ead3",
+            "constant": "#f3f3f3",
+            "intermediate": "#ffffff",
+            "output": "#fce5cd",
+        }
+    )
+    tensor_border: dict = field(
+        default_factory=lambda: {
+            "leaf": "#3d85c6",
+            "param": "#6aa84f",
+            "constant": "#999999",
+            "intermediate": "#666666",
+            "output": "#e69138",
+        }
+    )
+    op_fill: str = "#fff2cc"
+    op_border: str = "#bf9000"
+    module_fill: str = "#e4dcf5"
+    module_border: str = "#674ea7"
+    cluster_border: str = "#8e7cc3"
+    cluster_font: str = "#4b3b8f"
+    edge_color: str = "#555555"
+    grad_color: str = "#b3261e"
+    new_grad_color: str = "#e01b1b"
+    highlight_fill: str = "#f4cccc"
+    highlight_border: str = "#cc0000"
+    data_color: str = "#1f3a5f"
+    muted_color: str = "#777777"
+    max_elements: int = 6
+    precision: int = 4
+
+
+STYLE = Style()
+
+
+def format_number(v: float | int | bool, precision: int = 4) -> str:
+    """A short, exact-looking number: 6.0, -0.25, 1.235e-05, 3 (ints stay ints)."""
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    v = float(v)
+    if math.isnan(v) or math.isinf(v):
+        return str(v)
+    s = f"{v:.{precision}g}"
+    if "e" not in s and "." not in s:
+        s += ".0"
+    return s
+
+
+def format_values(arr: np.ndarray, precision: int = 4, one_line: bool = False) -> str:
+    """The values of a small array, nested like a list; one row per line for 2-D+ unless
+    ``one_line``."""
+    arr = np.asarray(arr)
+    if arr.size == 1 and arr.ndim <= 1:
+        return format_number(arr.reshape(()).item(), precision)
+    if arr.ndim == 0:
+        return format_number(arr.item(), precision)
+
+    def fmt(a: np.ndarray, depth: int) -> str:
+        if a.ndim == 1:
+            return "[" + ", ".join(format_number(v, precision) for v in a.tolist()) + "]"
+        sep = ", " if one_line else ",\n" + " " * (depth + 1)
+        return "[" + sep.join(fmt(sub, depth + 1) for sub in a) + "]"
+
+    return fmt(arr, 0)
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """``(2, 3)``; a 0-d tensor shows as ``()``."""
+    return "(" + ", ".join(str(s) for s in shape) + ")"
+
+
+def summarize(arr: np.ndarray, max_elements: int, precision: int = 4) -> str:
+    """Values on one line when the array is small, else its shape (chain-rule lines)."""
+    arr = np.asarray(arr)
+    if arr.size <= max_elements:
+        return format_values(arr, precision, one_line=True)
+    return f"<{format_shape(arr.shape)} values>"
+
+
+def esc(text: str) -> str:
+    """Escape text for a Graphviz HTML-like label."""
+    return html.escape(str(text), quote=True)
+
+
+def multiline_html(text: str, width: int = 0) -> str:
+    """Escaped text whose lines stay aligned under centring: lines are padded to one width
+    (at least ``width``) with non-breaking spaces (meant for a monospace font) and joined
+    by line breaks."""
+    lines = str(text).split("\n")
+    width = max(width, *(len(line) for line in lines))
+    return "<BR/>".join(
+        esc(line).replace(" ", "&#160;") + "&#160;" * (width - len(line)) for line in lines
+    )

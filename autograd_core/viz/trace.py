@@ -1,0 +1,601 @@
+"""``trace_backward``: the backward pass replayed as a list of chain-rule steps.
+
+The steps come in the engine's order: the same dependency count over an explicit stack
+and the same last-in-first-out ready list as ``engine._execute`` (reimplemented here so
+the engine stays free of tracing). Each node's own ``backward`` computes the numbers, in
+no-grad mode and without freeing saved buffers, so the user's graph survives and no
+``.grad`` changes. Tensor hooks are not run: a trace shows the plain chain rule.
+
+For z = (x + y)**2 with w = x + y, x = 1, y = 2 the steps print as::
+
+    [1] pow(exponent=2): w -> z   upstream dz/dz = 1.0
+        dz/dw = 2(x+y) = 6.0
+    [2] add: x, y -> w   upstream dz/dw = 6.0
+        dz/dx = dz/dw * dw/dx = 2(x+y) * 1 = 6.0
+        dz/dy = dz/dw * dw/dy = 2(x+y) * 1 = 6.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import grad_mode
+from ..function import Function
+from ..tensor import Tensor
+from . import notation as nt
+from .graph import assign_names, op_label, render_walk
+from .style import STYLE, format_values, summarize
+from .walk import GraphWalk, TensorEntry
+
+_STATE = grad_mode.STATE
+_MAX_EXPR = 40  # longer gradient formulas are replaced by their dL/dname symbol
+_MAX_FORWARD = 24  # longer forward formulas are replaced by the tensor's name
+
+
+@dataclass
+class InputGrad:
+    """What one input of a node receives in one backward step.
+
+    grad: the gradient sent to the input (shape of the input). local: the numeric local
+    derivative d(out)/d(input), elementwise, where that is well defined (elementwise ops
+    on equal shapes, or a one-element output), else None. expr / local_expr: the same as
+    formulas, None where no rule is known. line: the step as a chain-rule line.
+    """
+
+    position: int
+    name: str
+    tensor: Tensor
+    grad: np.ndarray
+    local: np.ndarray | None
+    local_expr: str | None
+    expr: str | None
+    line: str
+    _formula: Any = field(default=None, repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return self.line
+
+
+@dataclass
+class BackwardStep:
+    """One node of the backward pass: its upstream gradient and what its inputs receive.
+
+    index: position in the trace (0-based). node: the ``Function``. op: its label.
+    output / output_name: the tensor the node produced. upstream: delta = dL/d(output).
+    inputs: one ``InputGrad`` per input that receives a gradient.
+    """
+
+    index: int
+    node: Function
+    op: str
+    output: Tensor
+    output_name: str
+    upstream: np.ndarray
+    upstream_expr: str
+    inputs: list[InputGrad]
+    header: str
+    _trace: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def lines(self) -> list[str]:
+        """One chain-rule line per input that receives a gradient."""
+        return [g.line for g in self.inputs]
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+    def __repr__(self) -> str:
+        return f"<BackwardStep {self.header}>\n" + "\n".join("  " + s for s in self.lines)
+
+    def draw(self, **kwargs: Any) -> Any:
+        """The graph with this step's node highlighted and the gradients known after it
+        (a ``graphviz.Digraph``; keyword arguments go to ``draw_graph``)."""
+        return self._trace.draw(self.index, **kwargs)
+
+
+class BackwardTrace(list):
+    """The steps of a backward pass (a list of ``BackwardStep``), with the gradients.
+
+    ``grad(t)`` / ``grad_expr(t)``: the total gradient reaching tensor ``t`` and its
+    formula; ``summary()``: one line per leaf; ``draw(i)``: the picture after step i
+    (``i=-1``: before the first step); ``save_frames(dir)``: PNG frames and a GIF.
+    """
+
+    def __init__(self, steps: Iterable[BackwardStep], **info: Any) -> None:
+        super().__init__(steps)
+        self.root: Tensor = info["root"]
+        self.root_name: str = info["root_name"]
+        self._walk: GraphWalk = info["walk"]
+        self._names: dict[int, str] = info["names"]
+        self._seed: np.ndarray = info["seed"]
+        self._totals: dict[int, np.ndarray] = info["totals"]
+        self._exprs: dict[int, str | None] = info["exprs"]
+        self._params = info["params"]
+        self._max_el: int = info["max_elements"]
+
+    # ----- results ------------------------------------------------------------------
+    def grad(self, t: Tensor) -> np.ndarray | None:
+        """The total gradient dL/dt the trace computed (None if none reached ``t``)."""
+        e = self._walk.entry_of(t)
+        if e is None:
+            raise ValueError("this tensor is not part of the traced graph")
+        return self._totals.get(e.index)
+
+    def grad_expr(self, t: Tensor) -> str | None:
+        """dL/dt as a formula of the forward values, e.g. ``2(x+y)`` (None if unknown)."""
+        e = self._walk.entry_of(t)
+        if e is None:
+            raise ValueError("this tensor is not part of the traced graph")
+        return self._exprs.get(e.index)
+
+    def name_of(self, t: Tensor) -> str:
+        """The name the trace uses for ``t`` (given, or made up: L, t1, t2, ...)."""
+        e = self._walk.entry_of(t)
+        if e is None:
+            raise ValueError("this tensor is not part of the traced graph")
+        return self._names[e.index]
+
+    def summary(self) -> list[str]:
+        """``dL/dx = formula = value`` for every leaf that received a gradient."""
+        out = []
+        L = self.root_name
+        for e in self._walk.tensors:
+            if e.producer is not None or e.index not in self._totals:
+                continue
+            parts = [f"d{L}/d{self._names[e.index]}"]
+            expr = self._exprs.get(e.index)
+            if expr and expr != parts[0]:
+                parts.append(expr)
+            parts.append(summarize(self._totals[e.index], self._max_el))
+            out.append(" = ".join(parts))
+        return out
+
+    def __str__(self) -> str:
+        blocks = []
+        for s in self:
+            blocks.append(f"[{s.index + 1}] {s.header}")
+            blocks.extend("    " + line for line in s.lines)
+        return "\n".join(blocks)
+
+    def __repr__(self) -> str:
+        return f"<BackwardTrace of {len(self)} steps>\n{self}"
+
+    # ----- pictures -----------------------------------------------------------------
+    def known_grads(self, step: int) -> dict[int, tuple[np.ndarray, str]]:
+        """id(tensor) -> (gradient so far, status) after ``step`` (-1: only the seed).
+
+        status: "new" (received in this step), "partial" (more to come), "final".
+        """
+        expected: dict[int, int] = {}
+        for s in self:
+            for g in s.inputs:
+                expected[id(g.tensor)] = expected.get(id(g.tensor), 0) + 1
+        got: dict[int, list] = {id(self.root): [self._seed, 0]}
+        for s in self[: step + 1]:
+            for g in s.inputs:
+                k = id(g.tensor)
+                if k in got:
+                    got[k][0] = got[k][0] + g.grad
+                    got[k][1] += 1
+                else:
+                    got[k] = [g.grad, 1]
+        new = {id(g.tensor) for g in self[step].inputs} if step >= 0 else set()
+        out = {}
+        for k, (arr, n) in got.items():
+            if k in new:
+                status = "new"
+            elif n < expected.get(k, 0):
+                status = "partial"
+            else:
+                status = "final"
+            out[k] = (np.asarray(arr), status)
+        return out
+
+    def draw(self, step: int | None = None, **kwargs: Any) -> Any:
+        """The graph after ``step`` (default: the last; -1: before the first), with its
+        node highlighted, the gradients known so far, and its chain-rule lines as the
+        caption. Returns a ``graphviz.Digraph``."""
+        if step is None:
+            step = len(self) - 1
+        if not -1 <= step < len(self):
+            raise IndexError(f"step {step} out of range for a trace of {len(self)} steps")
+        names = {self._names[e.index]: e.tensor for e in self._walk.tensors}
+        if step >= 0:
+            s = self[step]
+            title = f"step {step + 1}/{len(self)}: {s.header}\n" + "\n".join(s.lines)
+            highlight: Any = [s.node]
+        else:
+            title = f"start: d{self.root_name}/d{self.root_name} = " + format_values(
+                self._seed
+            )
+            highlight = None
+        opts = {
+            "params": self._params,
+            "names": names,
+            "show_data": True,
+            "show_grad": True,
+            "max_elements": self._max_el,
+            "title": title,
+            "highlight": highlight,
+        }
+        opts.update(kwargs)
+        return render_walk(
+            self._walk, grad_by_id=self.known_grads(step), grad_placeholder=True, **opts
+        )
+
+    def save_frames(self, directory: str | Path, **kwargs: Any) -> list[Path]:
+        """Write the steps as numbered PNG frames and an animated GIF; see
+        ``save_backward_frames``."""
+        from .frames import save_backward_frames
+
+        return save_backward_frames(self, directory, **kwargs)
+
+
+def trace_backward(
+    loss: Tensor,
+    gradient: Any = None,
+    *,
+    names: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
+    params: Any = None,
+    max_elements: int | None = None,
+) -> BackwardTrace:
+    """Replay ``loss.backward()`` step by step, without changing any ``.grad``.
+
+    loss: the tensor to differentiate (a scalar, or give ``gradient``, shaped like it).
+    names / params: tensor names for the formulas, as in ``draw_graph`` (``names=locals()``
+    works); unnamed tensors are called L (the loss), t1, t2, ... Returns a
+    ``BackwardTrace``: a list of ``BackwardStep`` in the engine's order, each printing as
+    chain-rule lines such as ``dz/dx = dz/dw * dw/dx = 2(x+y) * 1 = 6.0``.
+    """
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"trace_backward() expects a Tensor, got {type(loss).__name__}")
+    if not loss.requires_grad:
+        raise RuntimeError(
+            "element 0 of tensors does not require grad and does not have a grad_fn"
+        )
+    if gradient is None:
+        if loss.data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        seed = np.ones_like(loss.data)
+    else:
+        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
+                          dtype=loss.data.dtype)
+        if seed.shape != loss.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[0] has a shape of {tuple(seed.shape)} and "
+                f"output[0] has a shape of {tuple(loss.shape)}."
+            )
+    max_el = STYLE.max_elements if max_elements is None else int(max_elements)
+    walk = GraphWalk([loss])
+    assign_names(walk, params, names)
+    name_of = _auto_names(walk)
+    L = name_of[walk.entry_of(loss).index]
+    fexpr = _forward_exprs(walk, name_of)
+    return _replay(walk, loss, seed, gradient is None, name_of, fexpr, L, max_el, params)
+
+
+def _auto_names(walk: GraphWalk) -> dict[int, str]:
+    """Names for every tensor: the given ones, L for an unnamed loss, t1, t2, ... else."""
+    names = {e.index: e.name for e in walk.tensors if e.name}
+    used = set(names.values())
+    counter = 0
+
+    def fresh(base: str | None) -> str:
+        nonlocal counter
+        if base is not None and base not in used:
+            used.add(base)
+            return base
+        while True:
+            counter += 1
+            cand = f"t{counter}"
+            if cand not in used:
+                used.add(cand)
+                return cand
+
+    root = walk.entry_of(walk.outputs[0])
+    if root.index not in names:
+        names[root.index] = fresh("L")
+    order: list[TensorEntry] = []
+    for i in range(len(walk.ops)):
+        for _, inp in walk.op_inputs[i]:
+            if isinstance(inp, TensorEntry):
+                order.append(inp)
+        order.append(walk.output_entry(i))
+    for e in order:
+        if e.index not in names:
+            names[e.index] = fresh(None)
+    return names
+
+
+def _forward_exprs(walk: GraphWalk, names: dict[int, str]) -> dict[int, nt.Expr]:
+    out: dict[int, nt.Expr] = {}
+    for e in walk.tensors:
+        if e.producer is None:
+            t = e.tensor
+            if e.kind == "constant" and not e.name and t.data.size == 1:
+                out[e.index] = nt.number(t.data.reshape(()).item())
+            else:
+                out[e.index] = nt.Expr(names[e.index])
+    for i, node in enumerate(walk.ops):
+        operands, _ = _operands(walk.op_inputs[i], out)
+        ex = nt.forward_expr(type(node).__name__, operands, op_label(node, walk.op_inputs[i]))
+        oe = walk.output_entry(i)
+        out[oe.index] = ex if len(ex.text) <= _MAX_FORWARD else nt.Expr(names[oe.index])
+    return out
+
+
+def _operands(
+    ins: list[tuple[int, Any]], exprs: dict[int, nt.Expr]
+) -> tuple[list[nt.Expr], list[bool]]:
+    """Formulas of an op's tensor and number arguments (options such as dims are left
+    out), and which of them are Python numbers."""
+    operands: list[nt.Expr] = []
+    numbers: list[bool] = []
+    for _, v in ins:
+        if isinstance(v, TensorEntry):
+            operands.append(exprs[v.index])
+            numbers.append(False)
+        elif isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
+            operands.append(nt.number(v))
+            numbers.append(True)
+    return operands, numbers
+
+
+def _call_backward(node: Function, g: Tensor) -> tuple:
+    """The node's own backward, in no-grad mode and without freeing anything."""
+    prev = _STATE.enabled
+    _STATE.enabled = False
+    try:
+        try:
+            res = type(node).backward(node, g)
+        except RuntimeError as err:
+            if not node.released:
+                raise
+            # backward() already freed this node's saved arrays: ops that can recompute
+            # them from their inputs do so when grad mode is on.
+            _STATE.enabled = True
+            try:
+                res = type(node).backward(node, g)
+            except RuntimeError:
+                raise RuntimeError(
+                    f"trace_backward needs the saved values of {node.name()}, which a "
+                    "previous backward() freed. Trace before calling backward(), or call "
+                    "backward(retain_graph=True)."
+                ) from err
+    finally:
+        _STATE.enabled = prev
+    if not isinstance(res, tuple):
+        res = (res,)
+    if len(res) != len(node.inputs):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(node.inputs)}, got {len(res)})"
+        )
+    return tuple(None if r is None else (r.data if isinstance(r, Tensor) else np.asarray(r))
+                 for r in res)
+
+
+def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> BackwardTrace:
+    index_of = walk.op_index
+    # 1. Dependencies, counted exactly as engine._execute counts them.
+    root_node = loss.grad_fn
+    deps: dict = {}
+    if root_node is not None:
+        deps[root_node] = 0
+        stack = [root_node]
+        while stack:
+            node = stack.pop()
+            for inp in node.inputs:
+                if isinstance(inp, Tensor) and inp.requires_grad:
+                    child = inp.grad_fn
+                    if child is not None:
+                        n = deps.get(child)
+                        if n is None:
+                            deps[child] = 1
+                            stack.append(child)
+                        else:
+                            deps[child] = n + 1
+
+    root_entry = walk.entry_of(loss)
+    totals: dict[int, np.ndarray] = {root_entry.index: seed}
+    contrib: dict[int, list] = {root_entry.index: [nt.ONE if implicit else nt.Expr("g")]}
+    exprs: dict[int, str | None] = {}
+    parts: dict[int, list[InputGrad]] = {}  # entry index -> every gradient sent to it
+    grads: dict = {}
+    steps: list[BackwardStep] = []
+    if root_node is not None:
+        grads[root_node] = seed
+    ready = [root_node] if root_node is not None else []
+
+    def grad_formula(idx: int) -> nt.Expr:
+        parts = contrib.get(idx) or []
+        symbol = nt.Expr(f"d{L}/d{names[idx]}")
+        if not parts or any(p is None for p in parts):
+            return symbol
+        total = parts[0]
+        for p in parts[1:]:
+            total = nt.add(total, p)
+        return total if len(total.text) <= _MAX_EXPR else symbol
+
+    # 2. The ready list, last in first out, as in the engine.
+    while ready:
+        node = ready.pop()
+        g = grads.pop(node, None)
+        if g is None:
+            for inp in node.inputs:
+                if isinstance(inp, Tensor) and inp.requires_grad and inp.grad_fn is not None:
+                    child = inp.grad_fn
+                    deps[child] -= 1
+                    if deps[child] == 0:
+                        ready.append(child)
+            continue
+        i = index_of[node]
+        out_e = walk.output_entry(i)
+        U = grad_formula(out_e.index)
+        exprs[out_e.index] = U.text
+        in_grads = _call_backward(node, Tensor._wrap(g))
+        step = _make_step(
+            len(steps), walk, i, g, U, in_grads, names, fexpr, L, max_el,
+            node is root_node and implicit,
+        )
+        steps.append(step)
+        for (pos, inp), gi in zip(enumerate(node.inputs), in_grads):
+            if not isinstance(inp, Tensor) or not inp.requires_grad:
+                continue
+            e = walk.entry_of(inp)
+            child = inp.grad_fn
+            if gi is not None:
+                if child is None and gi.dtype != inp.data.dtype:
+                    gi = gi.astype(inp.data.dtype)
+                prev = totals.get(e.index)
+                totals[e.index] = gi if prev is None else prev + gi
+                got = next(s for s in step.inputs if s.position == pos)
+                contrib.setdefault(e.index, []).append(got._formula)
+                parts.setdefault(e.index, []).append(got)
+                if child is not None:
+                    prev_g = grads.get(child)
+                    grads[child] = gi if prev_g is None else prev_g + gi
+            if child is not None:
+                deps[child] -= 1
+                if deps[child] == 0:
+                    ready.append(child)
+    # A tensor reached along several paths: number its parts, now that all are known.
+    for received in parts.values():
+        if len(received) > 1:
+            for k, got in enumerate(received, 1):
+                lhs = f"d{L}/d{got.name}"
+                got.line = got.line.replace(
+                    lhs, f"{lhs} (part {k} of {len(received)})", 1)
+    for e in walk.tensors:
+        if e.producer is None and e.index in totals and e.index != root_entry.index:
+            exprs[e.index] = grad_formula(e.index).text
+    if root_entry.index not in exprs:
+        exprs[root_entry.index] = contrib[root_entry.index][0].text
+    trace = BackwardTrace(
+        steps,
+        root=loss,
+        root_name=L,
+        walk=walk,
+        names=names,
+        seed=seed,
+        totals=totals,
+        exprs=exprs,
+        params=params,
+        max_elements=max_el,
+    )
+    for s in steps:
+        s._trace = trace
+    return trace
+
+
+def _is_plain_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_operand(v: Any) -> bool:
+    """Tensors and Python numbers take part in an op's formula; options (dims) do not."""
+    return isinstance(v, TensorEntry) or (
+        isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+    )
+
+
+def _make_step(index, walk, i, g, U, in_grads, names, fexpr, L, max_el, is_root):
+    """One BackwardStep: node ``i`` ran with delta ``g`` (formula ``U``) and sent
+    ``in_grads`` to its inputs. ``is_root``: the node made the loss, seeded with 1."""
+    node = walk.ops[i]
+    op = type(node).__name__
+    ins = walk.op_inputs[i]
+    out_e = walk.output_entry(i)
+    o = names[out_e.index]
+    label = op_label(node, ins)
+    operands, numbers = _operands(ins, fexpr)
+    own_names = {v.index: nt.Expr(names[v.index]) for _, v in ins if isinstance(v, TensorEntry)}
+    name_operands, _ = _operands(ins, own_names)
+    operand_pos = {pos: k for k, pos in enumerate(pos for pos, v in ins if _is_operand(v))}
+    count = getattr(node, "n", None) if op == "Mean" else None
+    out_shape = out_e.tensor.shape
+
+    def has_local(v: TensorEntry) -> bool:
+        # d(out)/d(input) is an array like the input when the output is one number, or
+        # the op is elementwise and nothing was broadcast.
+        return out_e.tensor.data.size == 1 or (op in nt.ELEMENTWISE and v.tensor.shape == out_shape)
+
+    # Numeric local derivatives: the node's backward of a delta of ones.
+    locals_num = None
+    if any(isinstance(v, TensorEntry) and gi is not None and has_local(v)
+           for (_, v), gi in zip(ins, in_grads)):
+        locals_num = _call_backward(node, Tensor._wrap(np.ones_like(g)))
+
+    received: list[InputGrad] = []
+    for (pos, v), gi in zip(ins, in_grads):
+        if not isinstance(v, TensorEntry) or gi is None:
+            continue
+        name_i = names[v.index]
+        k = operand_pos[pos]
+        rule = nt.local_rule(op, k, operands, fexpr[out_e.index], numbers, count)
+        rule_n = nt.local_rule(op, k, name_operands, nt.Expr(o), numbers, count)
+        local_expr, chain_names, chain_expr, result = None, None, None, None
+        if rule is None or rule_n is None:
+            pass
+        elif rule[0] == "local":
+            D = rule[1]
+            local_expr = D.text
+            chain_expr = D.text if is_root else f"{U.at(nt.MUL)} * {D.at(nt.MUL)}"
+            result = D if is_root else nt.mul(U, D)
+        else:
+            chain_names = rule_n[1](nt.ONE if is_root else nt.Expr(f"d{L}/d{o}")).text
+            result = rule[1](U)
+            chain_expr = result.text
+        if chain_names is None:
+            chain_names = f"d{o}/d{name_i}" if is_root else f"d{L}/d{o} * d{o}/d{name_i}"
+        if result is not None and v.tensor.shape != out_shape and op in nt.ELEMENTWISE:
+            # Broadcast inputs get the gradient summed back to their shape.
+            chain_expr = f"unbroadcast({chain_expr})"
+            result = nt.Expr(f"unbroadcast({result.text})")
+        lhs = f"d{L}/d{name_i}"
+        parts = [lhs]
+        if chain_names != lhs:
+            parts.append(chain_names)
+        if chain_expr is not None and chain_expr != chain_names and not _is_plain_number(
+            chain_expr
+        ):
+            parts.append(chain_expr)
+        parts.append(summarize(gi, max_el))
+        local = None
+        if locals_num is not None and locals_num[pos] is not None and has_local(v):
+            local = locals_num[pos]
+        received.append(
+            InputGrad(
+                position=pos,
+                name=name_i,
+                tensor=v.tensor,
+                grad=gi,
+                local=local,
+                local_expr=local_expr,
+                expr=None if result is None else result.text,
+                line=" = ".join(parts),
+                _formula=result,
+            )
+        )
+    in_names = ", ".join(names[v.index] for _, v in ins if isinstance(v, TensorEntry))
+    header = f"{label}: {in_names} -> {o}   upstream d{L}/d{o} = {summarize(g, max_el)}"
+    return BackwardStep(
+        index=index,
+        node=node,
+        op=label,
+        output=out_e.tensor,
+        output_name=o,
+        upstream=g,
+        upstream_expr=U.text,
+        inputs=received,
+        header=header,
+    )
