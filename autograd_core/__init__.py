@@ -92,7 +92,9 @@ from .ops import (
     var,
     where,
 )
+from .serialization import load, save
 from .tensor import Tensor
+from .viz import BackwardTrace, draw_graph, save_backward_frames, trace_backward
 
 clip = clamp
 

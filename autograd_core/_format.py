@@ -13,14 +13,31 @@ _DEFAULT_DTYPES = ("float32", "int64", "bool")
 
 
 def _float_formatter(arr: np.ndarray):
-    finite = arr[np.isfinite(arr)]
-    if finite.size and np.all(finite == np.round(finite)) and np.abs(finite).max() < 1e8:
+    """PyTorch's choice of float format, every element padded to one width.
+
+    Whole numbers print as "2."; scientific notation when the nonzero finite magnitudes
+    span more than a factor 1000, exceed 1e8, or (for non-whole numbers) go below 1e-4.
+    """
+    vals = arr[np.isfinite(arr) & (arr != 0)].astype(np.float64)
+    if vals.size == 0:
         return lambda v: f"{v:.0f}." if np.isfinite(v) else str(v)
-    nonzero = np.abs(finite[finite != 0])
-    big = nonzero.size and (nonzero.max() >= 1e8 or nonzero.min() < 1e-4)
-    if big:
-        return lambda v: f"{v:.4e}"
-    return lambda v: f"{v:.4f}"
+    mags = np.abs(vals)
+    lo, hi = mags.min(), mags.max()
+    whole = bool(np.all(vals == np.ceil(vals)))
+    if hi / lo > 1000.0 or hi > 1e8 or (not whole and lo < 1e-4):
+        def body(v):
+            return f"{v:.4e}"
+    elif whole:
+        def body(v):
+            return f"{v:.0f}." if np.isfinite(v) else f"{v:.0f}"
+    else:
+        def body(v):
+            return f"{v:.4f}"
+    # The widest string comes from an extreme value; a long tensor is not formatted twice.
+    probe = vals if vals.size <= 1000 else vals[[vals.argmin(), vals.argmax(),
+                                                  mags.argmin(), mags.argmax()]]
+    width = max(len(body(v)) for v in probe)
+    return lambda v: body(v).rjust(width)
 
 
 def tensor_repr(t: Tensor) -> str:
@@ -30,8 +47,13 @@ def tensor_repr(t: Tensor) -> str:
     else:
         fmt = None
     body = np.array2string(
-        arr, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000, edgeitems=3
+        arr, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000, edgeitems=3,
+        # 81 makes NumPy's line filling break rows where PyTorch's 80 columns do in
+        # most cases (the two count the separators differently).
+        max_line_width=81,
     )
+    # PyTorch writes an elided run inside a row as " ..." (NumPy: "...").
+    body = body.replace(", ...,", ",  ...,")
     extras = []
     if arr.dtype.name not in _DEFAULT_DTYPES:
         extras.append(f"dtype={arr.dtype.name}")

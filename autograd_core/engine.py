@@ -63,7 +63,11 @@ def run_backward(
         else:
             gt = _as_grad_tensor(g, out)
             if not create_graph:
-                gt = Tensor._wrap(gt.data)
+                # A read-only view of the caller's array: a leaf it reaches (directly or
+                # through views) then copies it rather than accumulating into it later.
+                view = gt.data.view()
+                view.flags.writeable = False
+                gt = Tensor._wrap(view)
         roots.append((out, gt))
 
     prev_mode = _STATE.enabled
@@ -214,7 +218,18 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> 
         g = Tensor._wrap(gd)
     old = leaf.grad
     if create_graph:
-        leaf.grad = g if old is None else old + g
+        if old is None:
+            # As below: a gradient array another leaf already holds, or a read-only view
+            # (sum's backward broadcasts), is copied, by a recorded clone here, so that
+            # a later plain backward can accumulate into it in place.
+            base = gd if gd.base is None else gd.base
+            if id(base) in seen or not gd.flags.writeable:
+                g = g.clone()
+            else:
+                seen.add(id(base))
+            leaf.grad = g
+        else:
+            leaf.grad = old + g
         return
     if old is None:
         # The same array may reach two leaves (add passes delta through unchanged) or be
@@ -226,7 +241,7 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> 
         else:
             seen.add(key)
         leaf.grad = Tensor._wrap(gd)
-    elif old.requires_grad or old.data.shape != gd.shape:
+    elif old.requires_grad or old.data.shape != gd.shape or not old.data.flags.writeable:
         leaf.grad = Tensor._wrap(old.data + gd)
     else:
         np.add(old.data, gd, out=old.data)

@@ -58,13 +58,22 @@ class _GradModeContext:
         return wrapper  # type: ignore[return-value]
 
 
-class no_grad(_GradModeContext):
+class _BareDecoratable(_GradModeContext):
+    """A switch that also decorates without parentheses (``@no_grad`` as ``@no_grad()``)."""
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_BareDecoratable):
     """Context manager / decorator: operations inside record no graph."""
 
     _mode = False
 
 
-class enable_grad(_GradModeContext):
+class enable_grad(_BareDecoratable):
     """Context manager / decorator: operations inside record the graph again."""
 
     _mode = True

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .engine import grad as _grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad
 from .tensor import Tensor
 
 
@@ -54,18 +54,21 @@ def gradcheck(
 
     # Numerical Jacobian, one column per input element: (f(x+eps) - f(x-eps)) / 2eps.
     numeric = {}
-    with no_grad():
+    # Grad mode stays on: fn may itself differentiate (a second-order check passes a fn
+    # that calls autograd_core.grad), and recording costs nothing in correctness.
+    with enable_grad():
         for i in diff:
             x = ins[i].data
             jac = np.zeros((n_out, x.size))
-            flat = x.reshape(-1)  # a view: writing into it perturbs the input
-            for j in range(x.size):
-                orig = flat[j]
-                flat[j] = orig + eps
+            # Perturb in place by multi-index (C order, as the analytic rows are laid out):
+            # x.reshape(-1) would be a copy for a non-contiguous input, e.g. a transpose.
+            for j, pos in enumerate(np.ndindex(x.shape)):
+                orig = x[pos]
+                x[pos] = orig + eps
                 plus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
-                flat[j] = orig - eps
+                x[pos] = orig - eps
                 minus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
-                flat[j] = orig
+                x[pos] = orig
                 jac[:, j] = (plus - minus) / (2 * eps)
             numeric[i] = jac
 
@@ -100,7 +103,7 @@ def gradcheck(
     elem = np.unravel_index(c, ins[i].shape) if ins[i].ndim else ()
     msg = (
         f"Jacobian mismatch for output element {r} with respect to input {i}, element "
-        f"{tuple(int(e) for e in elem)}: analytic {a_val!r}, numerical {n_val!r} "
+        f"{tuple(int(e) for e in elem)}: analytic {float(a_val)!r}, numerical {float(n_val)!r} "
         f"(atol={atol}, rtol={rtol})"
     )
     if raise_exception:

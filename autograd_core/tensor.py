@@ -36,7 +36,8 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
         arr = np.array(data)
     else:
         arr = np.array(data)
-        if arr.dtype == np.float64:
+        if arr.dtype == np.float64 and dtype is None:
+            # Only without an explicit dtype: tensor(0.1, dtype=float64) keeps 0.1 exactly.
             arr = arr.astype(_dt.DEFAULT_FLOAT)
         elif arr.dtype.kind == "O":
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {data!r}")
@@ -154,6 +155,14 @@ class Tensor:
                 "Use tensor.detach().numpy() instead."
             )
         return self.data
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        # np.asarray(t) and np.array([t0, t1]) see the values, as with torch tensors;
+        # without this NumPy would build an object array of element Tensors.
+        arr = self.numpy()
+        if dtype is not None and arr.dtype != dtype:
+            return arr.astype(dtype)
+        return arr.copy() if copy else arr
 
     def tolist(self) -> Any:
         return self.data.tolist()

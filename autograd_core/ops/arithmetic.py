@@ -99,6 +99,10 @@ class Pow(Function):
         if isinstance(a, Tensor) and a.requires_grad:
             if isinstance(b, Tensor):
                 local = b * a ** (b - 1)
+                # a**0 is constant: its derivative is 0 even at a == 0, where the formula
+                # gives 0 * inf = nan (PyTorch's rule).
+                if np.any(b.data == 0):
+                    local = where(b.data == 0, 0.0, local)
             elif b == 0:
                 local = a * 0.0
             elif b == 1:
@@ -109,13 +113,17 @@ class Pow(Function):
                 local = b * a ** (b - 1)
             ga = unbroadcast(grad if local is None else grad * local, a.data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
-            # d(a^b)/db = a^b log a; where a == 0 PyTorch takes the limit 0 (for b > 0).
+            # d(a^b)/db = a^b log a. Where a == 0 and b >= 0 PyTorch takes the limit 0; the
+            # formula would give 0 * -inf = nan.
             out = a ** b
-            if isinstance(a, Tensor):
-                log_a = where(a.data == 0, 0.0, a).log() if np.any(a.data == 0) else a.log()
-            else:
-                log_a = float(np.log(a)) if a != 0 else 0.0
-            gb = unbroadcast(grad * out * log_a, b.data.shape)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                log_a = a.log() if isinstance(a, Tensor) else float(np.log(a))
+                gb = grad * out * log_a
+            a_data = a.data if isinstance(a, Tensor) else np.asarray(a)
+            at_zero = (a_data == 0) & (b.data >= 0)
+            if np.any(at_zero):
+                gb = where(at_zero, 0.0, gb)
+            gb = unbroadcast(gb, b.data.shape)
         return ga, gb
 
 
@@ -135,13 +143,14 @@ def _binary(cls: type[Function], name: str, a: Any, b: Any, true_div: bool = Fal
     a, b = promote_pair(a, b, true_div)
     try:
         return cls.apply(a, b)
-    except ValueError:
-        if np.broadcast_shapes is not None:
-            try:
-                np.broadcast_shapes(shape_of(a), shape_of(b))
-            except ValueError:
-                raise broadcast_error(name, a, b) from None
-        raise
+    except ValueError as e:
+        try:
+            np.broadcast_shapes(shape_of(a), shape_of(b))
+        except ValueError:
+            raise broadcast_error(name, a, b) from None
+        # Anything else NumPy refuses (integers to negative integer powers) is reported
+        # as PyTorch does, as a RuntimeError naming the op.
+        raise RuntimeError(f"{name}: {e}") from None
 
 
 def add(a: Any, b: Any) -> Tensor:

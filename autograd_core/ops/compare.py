@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
 
+from .. import dtypes as _dt
 from ..function import Function
 from ..tensor import Tensor
 from ._binary import as_operand, broadcast_error, promote_pair, shape_of
@@ -125,6 +127,11 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
         cond = Tensor._wrap(np.asarray(cond))
     if cond.data.dtype != np.bool_:
         cond = Tensor._wrap(cond.data.astype(bool))
+    x, y = as_operand(x), as_operand(y)
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        # Two Python numbers: PyTorch's dtype for them (float32, int64 or bool).
+        cat = builtins.max(_dt.scalar_category(x), _dt.scalar_category(y))
+        x = Tensor._wrap(np.asarray(x, dtype=(_dt.bool_, _dt.int64, _dt.DEFAULT_FLOAT)[cat]))
     x, y = promote_pair(x, y)
     # Python numbers become 0-d arrays of the result dtype so np.where keeps it.
     if not isinstance(x, Tensor):
@@ -134,17 +141,32 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     try:
         return Where.apply(cond, x, y)
     except ValueError:
-        raise broadcast_error("where", x, y) from None
+        try:
+            xy = np.broadcast_shapes(np.shape(x.data if isinstance(x, Tensor) else x),
+                                     np.shape(y.data if isinstance(y, Tensor) else y))
+        except ValueError:
+            raise broadcast_error("where", x, y) from None
+        # input and other agree: the condition is the odd one out.
+        raise RuntimeError(
+            f"where: the condition of shape {list(cond.data.shape)} cannot be broadcast to "
+            f"the shape {list(xy)} of input and other"
+        ) from None
 
 
 def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Clip a into [min, max]; either bound may be None. (*) -> (*)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor):
-        min = min.data
-    if isinstance(max, Tensor):
-        max = max.data
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        # Tensor bounds may broadcast and may need a gradient: select with where, which
+        # sends delta to the bound where it was applied and to a elsewhere (ties
+        # included), as PyTorch does.
+        out = a
+        if min is not None:
+            out = where(out < min, min, out)
+        if max is not None:
+            out = where(out > max, max, out)
+        return out
     return Clamp.apply(a, min, max)
 
 

@@ -107,7 +107,8 @@ def _check_gather(name: str, shape: tuple, dim: int, index: np.ndarray) -> None:
                 f"Size does not match at dimension {d} expected index {list(index.shape)} "
                 f"to be smaller than self {list(shape)} apart from dimension {dim}"
             )
-    if index.size and (index.min() < -shape[dim] or index.max() >= shape[dim]):
+    # Negative indices are out of bounds here, as in PyTorch (NumPy would wrap them).
+    if index.size and (index.min() < 0 or index.max() >= shape[dim]):
         bad = index.max() if index.max() >= shape[dim] else index.min()
         raise RuntimeError(
             f"{name}(): index {bad} is out of bounds for dimension {dim} with size "

@@ -63,6 +63,11 @@ def _check(a: np.ndarray, b: np.ndarray) -> None:
         if a.ndim <= 2 and b.ndim <= 2:
             sa = a.shape if a.ndim == 2 else (1,) + a.shape
             sb = b.shape if b.ndim == 2 else b.shape + (1,)
+            if a.ndim == 2 and b.ndim == 1:
+                raise RuntimeError(
+                    f"size mismatch, got input ({a.shape[0]}), mat ({_shape_str(a.shape)}), "
+                    f"vec ({b.shape[0]})"
+                )
             if a.ndim == 1 and b.ndim == 1:
                 raise RuntimeError(
                     f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "

@@ -321,7 +321,11 @@ def softmax(a: Tensor, dim: int, dtype: Any = None) -> Tensor:
     if dtype is not None:
         a = a.to(dtype)
     _float_only("softmax", a)
-    return Softmax.apply(a, _norm_dim(dim, a.data.ndim))
+    d = _norm_dim(dim, a.data.ndim)
+    if a.data.ndim == 0:
+        # A single element: softmax over it is 1 (NumPy has no axis 0 to reduce).
+        return Reshape.apply(Softmax.apply(Reshape.apply(a, (1,)), 0), ())
+    return Softmax.apply(a, d)
 
 
 def log_softmax(a: Tensor, dim: int, dtype: Any = None) -> Tensor:
@@ -329,4 +333,7 @@ def log_softmax(a: Tensor, dim: int, dtype: Any = None) -> Tensor:
     if dtype is not None:
         a = a.to(dtype)
     _float_only("log_softmax", a)
-    return LogSoftmax.apply(a, _norm_dim(dim, a.data.ndim))
+    d = _norm_dim(dim, a.data.ndim)
+    if a.data.ndim == 0:
+        return Reshape.apply(LogSoftmax.apply(Reshape.apply(a, (1,)), 0), ())
+    return LogSoftmax.apply(a, d)

@@ -241,9 +241,12 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                     f"{ts[0].data.shape[k]} but got size {t.data.shape[k]} for tensor "
                     f"number {i} in the list."
                 )
+    from .. import dtypes as _dt
+
+    # PyTorch's promotion (int64 with float32 gives float32), not NumPy's (float64).
     dt = ts[0].data.dtype
     for t in ts[1:]:
-        dt = np.promote_types(dt, t.data.dtype)
+        dt = _dt.promote(dt, nd, t.data.dtype, nd)
     ts = [t if t.data.dtype == dt else t.to(dt) for t in ts]
     return Cat.apply(d, *ts)
 
@@ -255,6 +258,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     ts = [as_operand(t) for t in tensors]
     if not ts:
         raise RuntimeError("stack expects a non-empty TensorList")
+    if any(not isinstance(t, Tensor) for t in ts):
+        raise TypeError("stack(): expected a sequence of Tensors")
     shape = ts[0].data.shape
     for i, t in enumerate(ts):
         if t.data.shape != shape:
