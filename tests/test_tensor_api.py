@@ -546,3 +546,25 @@ def test_gradcheck_wants_float64():
     x = ac.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(ValueError, match="float64"):
         ac.gradcheck(Square.apply, (x,))
+
+
+def test_matmul_refuses_mixed_dtypes_like_torch():
+    a = ac.ones(2, 3)
+    b = ac.ones(3, 2, dtype=ac.float64)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        a @ b
+    with pytest.raises(RuntimeError, match="same dtype"):
+        torch.ones(2, 3) @ torch.ones(3, 2, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("op", ["reshape", "permute", "expand", "squeeze"])
+def test_shape_ops_with_unchanged_shape_still_make_a_new_node(op):
+    x = ac.ones(2, 3, requires_grad=True)
+    xt = torch.ones(2, 3, requires_grad=True)
+    args = {"reshape": (2, 3), "permute": (0, 1), "expand": (2, 3), "squeeze": ()}[op]
+    y = getattr(x, op)(*args)
+    yt = getattr(xt, op)(*args)
+    assert y is not x
+    assert y.is_leaf == yt.is_leaf is False
+    y.sum().backward()
+    assert np.array_equal(x.grad.data, np.ones((2, 3), dtype=np.float32))

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
-from ._binary import promote_pair
+from ._binary import as_operand
 from ._broadcast import unbroadcast
 
 
@@ -97,8 +97,15 @@ def matmul(a: Any, b: Any) -> Tensor:
     (n,) @ (n,) -> (); (m, n) @ (n,) -> (m,); (n,) @ (n, p) -> (p,);
     (*batch_a, m, n) @ (*batch_b, n, p) -> (*broadcast(batch_a, batch_b), m, p).
     """
-    a, b = promote_pair(a, b)
+    a, b = as_operand(a), as_operand(b)
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul needs two tensors, not a Python number")
+    if a.data.dtype != b.data.dtype:
+        # PyTorch does not promote in matmul; silently computing in float64 would hide a
+        # mistake (and cost time), so refuse as it does.
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.data.dtype} != "
+            f"{b.data.dtype}"
+        )
     _check(a.data, b.data)
     return MatMul.apply(a, b)

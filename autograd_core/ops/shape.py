@@ -118,8 +118,7 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
         shape = tuple(n // known if s == -1 else s for s in shape)
     elif known != n:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
-    if shape == a.data.shape:
-        return a
+    # Even an unchanged shape gives a new tensor (a view in the graph), as in PyTorch.
     return Reshape.apply(a, shape)
 
 
@@ -136,8 +135,6 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
     dims = tuple(_norm_dim(d, nd) for d in dims)
     if len(set(dims)) != nd:
         raise RuntimeError(f"permute(): duplicate dims are not allowed: {list(dims)}")
-    if dims == tuple(range(nd)):
-        return a
     return Permute.apply(a, dims)
 
 
@@ -145,7 +142,7 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
     nd = a.data.ndim
     if nd == 0:
-        return a
+        return Reshape.apply(a, ())
     d0, d1 = _norm_dim(dim0, nd), _norm_dim(dim1, nd)
     dims = list(range(nd))
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -169,8 +166,6 @@ def squeeze(a: Tensor, dim: Any = None) -> Tensor:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         drop = {_norm_dim(d, a.data.ndim) for d in dims} if a.data.ndim else set()
         new = tuple(s for i, s in enumerate(shape) if not (i in drop and s == 1))
-    if new == shape:
-        return a
     return Reshape.apply(a, new)
 
 
@@ -198,8 +193,6 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
             )
         target.append(s)
     target_t = tuple(target)
-    if target_t == shape:
-        return a
     return Expand.apply(a, target_t)
 
 
