@@ -1,0 +1,118 @@
+"""``pad``: constant, reflect, replicate and circular padding of the last dimensions.
+
+Constant padding is one op whose backward crops the gradient; the other modes gather
+input pixels by an index array per padded dimension (the gradient of such a gather is a
+scatter-add, so pixels copied into the border collect the border's delta too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from autograd_core import Tensor
+from autograd_core.function import Function
+
+from ._utils import check_tensor
+
+MODES = ("constant", "reflect", "replicate", "circular")
+
+
+class ConstantPad(Function):
+    """Pad with a constant value; ``widths`` is one (before, after) pair per dimension."""
+
+    __slots__ = ("widths",)
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.widths = widths
+        return np.pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        crop = tuple(slice(b, grad.shape[i] - a) for i, (b, a) in enumerate(ctx.widths))
+        return grad[crop], None, None
+
+    def describe(self) -> str:
+        return "constant_pad"
+
+
+def _border_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """Source index along one dimension for each padded position."""
+    pos = np.arange(-before, n + after)
+    if mode == "replicate":
+        return np.clip(pos, 0, n - 1)
+    if mode == "circular":
+        return pos % n
+    # reflect: mirror about the edge pixels without repeating them.
+    period = 2 * (n - 1)
+    if period == 0:
+        return np.zeros_like(pos)
+    m = np.abs(pos) % period
+    return np.where(m >= n, period - m, m)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
+        value: float | None = None) -> Tensor:
+    """Pad the last len(pad)//2 dimensions: pad = (left, right, top, bottom, ...), the last
+    dimension first, as ``torch.nn.functional.pad``. Negative constant pads crop.
+
+    mode "constant" fills with ``value`` (0); "reflect", "replicate" and "circular" pad
+    the last one or two dimensions of a 2-D to 4-D input.
+    """
+    check_tensor(input, "input", "pad")
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    nd = input.ndim
+    k = len(pad) // 2
+    if k > nd:
+        raise RuntimeError(
+            f"Padding length should be less than or equal to two times the input "
+            f"dimension but got padding length {len(pad)} and input of dimension {nd}")
+    if mode not in MODES:
+        raise NotImplementedError(
+            f"Unrecognised padding mode {mode}; expected one of {', '.join(MODES)}")
+    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(k)]  # last dim first
+    if mode == "constant":
+        x = input
+        # Negative widths crop first; the rest is one constant pad.
+        crop = [slice(None)] * nd
+        for i, (b, a) in enumerate(pairs):
+            d = nd - 1 - i
+            if b < 0 or a < 0:
+                crop[d] = slice(max(-b, 0), x.shape[d] - max(-a, 0))
+        if any(s != slice(None) for s in crop):
+            x = x[tuple(crop)]
+        widths = [(0, 0)] * nd
+        for i, (b, a) in enumerate(pairs):
+            widths[nd - 1 - i] = (max(b, 0), max(a, 0))
+        if not any(b or a for b, a in widths):
+            return x
+        fill = 0.0 if value is None else value
+        return ConstantPad.apply(x, tuple(widths), fill)
+    if k > 2 or nd - k not in (1, 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {nd}D input tensor in mode "
+            f"'{mode}': reflect, replicate and circular pad the last 1 or 2 dimensions "
+            "of a 2-D to 4-D input")
+    x = input
+    for i, (b, a) in enumerate(pairs):
+        d = nd - 1 - i
+        n = x.shape[d]
+        if b < 0 or a < 0:
+            raise RuntimeError(f"{mode} padding does not take negative widths, got {pad}")
+        if mode == "reflect" and (b >= n or a >= n):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({b}, {a}) at dimension {d} of input "
+                f"{list(input.shape)}")
+        if mode == "circular" and (b > n or a > n):
+            raise RuntimeError(
+                "Padding value causes wrapping around more than once: padding "
+                f"({b}, {a}) at dimension {d} of input {list(input.shape)}")
+        idx = _border_index(n, b, a, mode)
+        index = (slice(None),) * d + (idx,)
+        x = x[index]
+    return x

@@ -1,0 +1,146 @@
+"""max_pool2d and avg_pool2d: im2col followed by a max or a mean over each window.
+
+max pooling: the gradient of ``max(dim)`` reaches the argmax of each window through
+gather (whose backward is a scatter), then col2im returns it to the pixel it came from;
+padding is filled with -inf so it never wins. Average pooling sums each window and
+divides by PyTorch's divisor (the window area, clipped to the padded input, or only its
+in-image part when ``count_include_pad=False``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd_core import Tensor
+
+from ..im2col import Window, im2col, make_window
+from ._utils import check_tensor, pair
+
+
+def _pool_out(size: int, k: int, p: int, s: int, d: int, ceil_mode: bool) -> int:
+    eff = d * (k - 1) + 1
+    num = size + 2 * p - eff + ((s - 1) if ceil_mode else 0)
+    out = num // s + 1
+    # With ceil_mode the last window must start inside the image or its left padding.
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
+                 dilation: Any, ceil_mode: bool) -> Window:
+    if x.ndim not in (3, 4) or x.data.size == 0:
+        raise RuntimeError(
+            f"{op}: non-empty 3D or 4D (batch mode) tensor expected for input, got a tensor "
+            f"of shape {list(x.shape)}")
+    k = pair(kernel_size, "kernel_size", op)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
+        else pair(stride, "stride", op)
+    p = pair(padding, "padding", op)
+    d = pair(dilation, "dilation", op)
+    if min(k) <= 0:
+        raise RuntimeError(f"{op}: kernel_size must be greater than zero, but got {k}")
+    if min(s) <= 0:
+        raise RuntimeError(f"{op}: stride should not be zero, got stride={s}")
+    if min(d) <= 0:
+        raise RuntimeError(f"{op}: dilation must be greater than zero, but got {d}")
+    if min(p) < 0:
+        raise RuntimeError(f"{op}: pad must be non-negative, got padding={p}")
+    for a in (0, 1):
+        eff = d[a] * (k[a] - 1) + 1
+        if p[a] > eff // 2:
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p[a]}, "
+                f"kernel_size={k[a]} and dilation={d[a]}")
+    h, w = x.shape[-2:]
+    out = (_pool_out(h, k[0], p[0], s[0], d[0], ceil_mode),
+           _pool_out(w, k[1], p[1], s[1], d[1], ceil_mode))
+    if min(out) < 1:
+        c = x.shape[-3]
+        raise RuntimeError(
+            f"Given input size: ({c}x{h}x{w}). Calculated output size: "
+            f"({c}x{out[0]}x{out[1]}). Output size is too small")
+    # ceil_mode may need windows that run past the padded image: pad further after.
+    extra = [max(0, (out[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1 - ((h, w)[a] + 2 * p[a]))
+             for a in (0, 1)]
+    pads = ((p[0], p[0] + extra[0]), (p[1], p[1] + extra[1]))
+    win = make_window((h, w), k, d, pads, s)
+    assert win.out == out
+    return win
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Any:
+    """Max over each (dilated) kernel window, as ``torch.nn.functional.max_pool2d``.
+
+    input (N, C, H, W) or (C, H, W) -> (N, C, oh, ow); stride defaults to kernel_size.
+    With ``return_indices`` also returns, per output, the flat index (row * W + col) of
+    the chosen input pixel. The gradient goes to the first maximum of each window.
+    """
+    check_tensor(input, "input", "max_pool2d")
+    win = _pool_window("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    n, c, h, w = x.shape
+    kh, kw = win.kernel
+    oh, ow = win.out
+    dt = x.data.dtype
+    fill = -np.inf if dt.kind == "f" else np.iinfo(dt).min if dt.kind in "iu" else False
+    cols = im2col(x, win, fill).reshape(n, c, kh * kw, oh * ow)
+    values, arg = cols.max(dim=2)
+    out = values.reshape(n, c, oh, ow)
+    if unbatched:
+        out = out.squeeze(0)
+    if not return_indices:
+        return out
+    # Window offset -> input pixel: row = i*sh - pad_top + ki*dh, likewise for columns.
+    a = arg.data.reshape(n, c, oh, ow)
+    ki, kj = a // kw, a % kw
+    rows = np.arange(oh)[:, None] * win.stride[0] - win.pads[0][0] + ki * win.dilation[0]
+    colsi = np.arange(ow)[None, :] * win.stride[1] - win.pads[1][0] + kj * win.dilation[1]
+    idx = Tensor._wrap((rows * w + colsi).astype(np.int64))
+    return out, (Tensor._wrap(idx.data[0]) if unbatched else idx)
+
+
+def _divisor_1d(size: int, k: int, p: int, s: int, n_out: int,
+                include_pad: bool) -> np.ndarray:
+    start = np.arange(n_out) * s - p
+    end = np.minimum(start + k, size + p)
+    if include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Mean over each kernel window, as ``torch.nn.functional.avg_pool2d``.
+
+    input (N, C, H, W) or (C, H, W) -> (N, C, oh, ow). Zero padding counts towards the
+    divisor when ``count_include_pad`` (the default); ``divisor_override`` replaces it.
+    """
+    check_tensor(input, "input", "avg_pool2d")
+    if input.data.dtype.kind != "f":
+        raise RuntimeError(
+            f"avg_pool2d: expected a floating point input, got dtype {input.data.dtype}")
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    win = _pool_window("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    n, c, h, w = x.shape
+    kh, kw = win.kernel
+    oh, ow = win.out
+    sums = im2col(x, win).reshape(n, c, kh * kw, oh * ow).sum(dim=2)
+    if divisor_override is not None:
+        div = np.full((oh * ow,), float(divisor_override))
+    else:
+        ph, pw = win.pads[0][0], win.pads[1][0]
+        dh = _divisor_1d(h, kh, ph, win.stride[0], oh, count_include_pad)
+        dw = _divisor_1d(w, kw, pw, win.stride[1], ow, count_include_pad)
+        div = (dh[:, None] * dw[None, :]).reshape(-1).astype(np.float64)
+    out = (sums / Tensor._wrap(div.astype(x.data.dtype))).reshape(n, c, oh, ow)
+    return out.squeeze(0) if unbatched else out

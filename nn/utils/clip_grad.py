@@ -1,0 +1,65 @@
+"""Gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_`` (in place on .grad)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from autograd_core import Tensor
+
+
+def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
+    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p.grad for p in params if p.grad is not None]
+
+
+def _scale_in_place(g: Tensor, coef: float) -> None:
+    if g.data.flags.writeable:
+        g.data *= np.asarray(coef, dtype=g.data.dtype)
+    else:
+        g.data = g.data * np.asarray(coef, dtype=g.data.dtype)
+
+
+def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: bool | None = None) -> Tensor:
+    """Scale all gradients together so that their joint norm is at most ``max_norm``.
+
+    total = ||(||g_1||, ..., ||g_k||)|| with the ``norm_type`` norm (inf: max |g|);
+    each g is multiplied by min(1, max_norm / (total + 1e-6)). Returns total (a 0-d
+    tensor).
+    """
+    grads = _grads(parameters)
+    norm_type = float(norm_type)
+    if not grads:
+        return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
+    dt = grads[0].data.dtype
+    if math.isinf(norm_type):
+        total = max(float(np.max(np.abs(g.data))) if g.data.size else 0.0 for g in grads)
+    else:
+        norms = np.array([np.sum(np.abs(g.data.astype(np.float64)) ** norm_type)
+                          for g in grads])
+        total = float(np.sum(norms) ** (1.0 / norm_type))
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is "
+            "non-finite, so it cannot be clipped. To disable this error and scale the "
+            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0 or math.isnan(coef):
+        for g in grads:
+            _scale_in_place(g, coef)
+    return Tensor._wrap(np.asarray(total, dtype=dt))
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
+                     foreach: bool | None = None) -> None:
+    """Clip every gradient element into [-clip_value, clip_value], in place."""
+    clip_value = float(clip_value)
+    for g in _grads(parameters):
+        if g.data.flags.writeable:
+            np.clip(g.data, -clip_value, clip_value, out=g.data)
+        else:
+            g.data = np.clip(g.data, -clip_value, clip_value)
