@@ -6,10 +6,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function
 from ..tensor import Tensor
 from ._binary import as_operand
 from ._broadcast import unbroadcast
+
+_STATE = grad_mode.STATE
 
 
 def _shape_str(shape: tuple[int, ...]) -> str:
@@ -27,6 +30,8 @@ class MatMul(Function):
     def backward(ctx, grad):
         a, b = ctx.inputs
         ad, bd = a.data, b.data
+        if ad.ndim == 2 and bd.ndim == 2 and not _STATE.enabled:
+            return _backward_2d(a, b, grad.data)
         # View 1-D operands as matrices (a: row vector, b: column vector), as matmul does.
         a2 = a if ad.ndim > 1 else a.reshape(1, -1)
         b2 = b if bd.ndim > 1 else b.reshape(-1, 1)
@@ -49,6 +54,30 @@ class MatMul(Function):
             if bd.ndim == 1:
                 gb = gb.reshape(bd.shape)
         return ga, gb
+
+
+def _f_ordered(x: np.ndarray) -> bool:
+    return x.flags.f_contiguous and not x.flags.c_contiguous
+
+
+def _backward_2d(a: Tensor, b: Tensor, g: np.ndarray) -> tuple:
+    """Plain-NumPy backward of a 2-D product (no graph to record).
+
+    Each gradient is produced in its input's memory layout: for ``x @ W.T`` the input is a
+    transposed view of W, so its gradient is computed as (A^T delta)^T = delta^T A, whose
+    transpose back to W's shape is C-ordered like W. A gradient in the other order would
+    make every later elementwise update (optimizer step, accumulation) stride across
+    memory, about five times slower.
+    """
+    ad, bd = a.data, b.data
+    ga = gb = None
+    if a.requires_grad:
+        # dL/dA = delta B^T
+        ga = Tensor._wrap((bd @ g.T).T if _f_ordered(ad) else g @ bd.T)
+    if b.requires_grad:
+        # dL/dB = A^T delta
+        gb = Tensor._wrap((g.T @ ad).T if _f_ordered(bd) else ad.T @ g)
+    return ga, gb
 
 
 def _check(a: np.ndarray, b: np.ndarray) -> None:

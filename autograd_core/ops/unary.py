@@ -150,6 +150,8 @@ class Relu(Function):
     def backward(ctx, grad):
         # The mask is a constant: relu's second derivative is zero almost everywhere.
         mask = ctx.inputs[0].data > 0
+        if not _STATE.enabled:
+            return Tensor._wrap(grad.data * mask)  # float times bool keeps the float dtype
         return grad * Tensor._wrap(mask.astype(grad.data.dtype, copy=False))
 
 

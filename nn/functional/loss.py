@@ -14,6 +14,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from ._cross_entropy_fused import CrossEntropyIndex
 from ._utils import check_reduction, check_tensor, legacy_reduction, reduce_loss
 
 
@@ -185,6 +186,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         return _cross_entropy_probs(input, target, w, ignore_index, reduction,
                                     label_smoothing, class_dim, n_classes)
     _check_class_target("cross_entropy", input, target)
+    if input.ndim == 2 and w is None and label_smoothing == 0 and input.shape[0] > 0:
+        t = target.data
+        bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+        if bad.any():
+            raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+        return CrossEntropyIndex.apply(input, t, ignore_index, reduction)
     x, t, unbatched = _batched(input, target)
     logp = x.log_softmax(1)
     nll, valid, wsel = _nll(logp, t.data, w, ignore_index, reduction)
