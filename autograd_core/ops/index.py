@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
+from ..inplace import ViewFunction
 from ..tensor import Tensor
 from .shape import _norm_dim
 
@@ -41,13 +42,16 @@ def _norm_index(index: Any) -> tuple[Any, bool]:
     return tuple(out), basic
 
 
-class GetItem(Function):
+class GetItem(ViewFunction):
     __slots__ = ("index", "basic")
 
     @staticmethod
     def forward(ctx, a, index, basic):
         ctx.index, ctx.basic = index, basic
-        return a[index]
+        out = a[index]
+        if basic and out.__class__ is not np.ndarray and Ellipsis not in index:
+            out = a[index + (Ellipsis,)]  # a 0-d view (as torch's x[0]), not a copied scalar
+        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -61,6 +65,7 @@ class IndexAdd(Function):
     """zeros(shape) with ``src`` added at ``index`` (the backward of indexing)."""
 
     __slots__ = ("index", "basic")
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, src, index, basic, shape):
@@ -118,18 +123,23 @@ def _check_gather(name: str, shape: tuple, dim: int, index: np.ndarray) -> None:
 
 class Gather(Function):
     __slots__ = ("dim", "index")
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
-    def forward(ctx, a, dim, index):
+    def forward(ctx, a, dim, index, known=None):
         ctx.dim, ctx.index = dim, index
+        if known is not None:
+            # The caller already has a[index] (max(dim) finds it while searching).
+            return known
         region = tuple(
             slice(None) if d == dim else slice(0, s) for d, s in enumerate(index.shape))
         return np.take_along_axis(a[region], index, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
-        return ScatterAddInto.apply(
-            grad, ctx.dim, ctx.index, ctx.inputs[0].data.shape), None, None
+        shape = ctx.inputs[0].data.shape
+        return (ScatterAddInto.apply(grad, ctx.dim, ctx.index, shape),) + (None,) * (
+            len(ctx.inputs) - 1)
 
     def describe(self) -> str:
         return f"gather(dim={self.dim})"
@@ -139,6 +149,7 @@ class ScatterAddInto(Function):
     """zeros(shape) with src[i] added at index[i] along ``dim`` (gather's backward)."""
 
     __slots__ = ("dim", "index")
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, src, dim, index, shape):
@@ -150,7 +161,15 @@ class ScatterAddInto(Function):
             region = tuple(
                 slice(None) if d == dim else slice(0, s) for d, s in enumerate(index.shape))
             view = out[region]
-            np.put_along_axis(view, index, src, axis=dim)
+            k = shape[dim]
+            if k <= 16:
+                # Short axis (pooling windows): one masked copy per position along dim is
+                # much faster than put_along_axis's fancy indexing.
+                lead = (slice(None),) * dim
+                for i in range(k):
+                    np.copyto(view[lead + (slice(i, i + 1),)], src, where=index == i)
+            else:
+                np.put_along_axis(view, index, src, axis=dim)
         else:
             np.add.at(out, _grid_index(index, dim), src)
         return out

@@ -57,6 +57,7 @@ def _expand_back(grad: Tensor, in_shape: tuple[int, ...], axes, keepdim: bool) -
 
 class Sum(Function):
     __slots__ = ("axes", "keepdim")
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -73,6 +74,7 @@ class Sum(Function):
 
 class Mean(Function):
     __slots__ = ("axes", "keepdim", "n")
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -276,17 +278,41 @@ def _max_min(name: str, a: Tensor, dim: Any, keepdim: bool, sign: int) -> Any:
         res = MaxResult if sign > 0 else MinResult
         return res(a, idx)
     _check_nonempty(name, a, (d,))
-    fn = np.argmax if sign > 0 else np.argmin
-    idx = fn(a.data, axis=d, keepdims=True).astype(np.int64, copy=False)
-    from .index import gather
+    idx, best = _arg_extreme(a.data, d, sign)
+    from .index import Gather
 
-    values = gather(a, d, Tensor._wrap(idx))
+    # The values are a gather at the arg-extremes, so the gradient is routed back to them
+    # by gather's backward (a scatter); ``best`` only spares gather recomputing them.
+    values = Gather.apply(a, d, idx.astype(np.intp, copy=False), best)
     indices = Tensor._wrap(idx)
     if not keepdim:
         values = squeeze(values, d)
         indices = Tensor._wrap(np.squeeze(idx, axis=d))
     res = MaxResult if sign > 0 else MinResult
     return res(values, indices)
+
+
+_SHORT_AXIS = 16
+
+
+def _arg_extreme(x: np.ndarray, axis: int, sign: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Indices (int64, keepdim) of the max (sign > 0) or min along ``axis``, and the values
+    themselves when they came for free (else None). Ties go to the first index."""
+    k = x.shape[axis]
+    if k <= _SHORT_AXIS and x.dtype.kind == "f" and not np.isnan(x).any():
+        # NumPy's argmax over a short axis runs an inner loop per output element (slow for
+        # pooling windows); k vectorised compare-and-select passes over slices are faster.
+        lead = (slice(None),) * axis
+        best = x[lead + (slice(0, 1),)].copy()
+        idx = np.zeros(best.shape, dtype=np.int64)
+        for i in range(1, k):
+            xi = x[lead + (slice(i, i + 1),)]
+            better = xi > best if sign > 0 else xi < best
+            np.copyto(best, xi, where=better)
+            np.copyto(idx, i, where=better)
+        return idx, best
+    fn = np.argmax if sign > 0 else np.argmin
+    return fn(x, axis=axis, keepdims=True).astype(np.int64, copy=False), None
 
 
 def max(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
