@@ -17,3 +17,17 @@ def median_time(fn: Callable[[], object], repeat: int, warmup: int = 3) -> float
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def training_step(model, opt, loss_fn, x, y) -> Callable[[], float]:
+    """One PyTorch-style step (zero_grad, forward, loss, backward, step) as a closure;
+    written once so that ours and PyTorch run literally the same code."""
+
+    def step() -> float:
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from _timing import training_step
 from numpy.lib.stride_tricks import sliding_window_view
 
 BATCH = 64
@@ -140,15 +141,7 @@ def torch_step() -> Callable[[], float]:
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     loss_fn = torch.nn.CrossEntropyLoss()
     x, y = torch.from_numpy(d["x"]), torch.from_numpy(d["y"])
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return training_step(model, opt, loss_fn, x, y)
 
 
 def ours_step() -> Callable[[], float]:
@@ -166,12 +159,4 @@ def ours_step() -> Callable[[], float]:
     opt = optim.SGD(model.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
     x, y = ag.from_numpy(d["x"]), ag.from_numpy(d["y"])
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return training_step(model, opt, loss_fn, x, y)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from _timing import training_step
 
 SIZES = (784, 256, 256, 10)
 BATCH = 128
@@ -87,15 +88,7 @@ def torch_step() -> Callable[[], float]:
     opt = torch.optim.SGD(model.parameters(), lr=LR)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     loss_fn = torch.nn.CrossEntropyLoss()
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(xt), yt)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return training_step(model, opt, loss_fn, xt, yt)
 
 
 def ours_step() -> Callable[[], float]:
@@ -115,12 +108,4 @@ def ours_step() -> Callable[[], float]:
     opt = optim.SGD(model.parameters(), lr=LR)
     xt, yt = ag.from_numpy(x), ag.from_numpy(y)
     loss_fn = nn.CrossEntropyLoss()
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = loss_fn(model(xt), yt)
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
+    return training_step(model, opt, loss_fn, xt, yt)

@@ -28,10 +28,9 @@ def numpy_step() -> Callable[[], float]:
     return step
 
 
-def torch_step() -> Callable[[], float]:
-    import torch
-
-    x0 = torch.ones(16, requires_grad=True)
+def _chain_step(lib) -> Callable[[], float]:
+    """The same chain for any library with ones(..., requires_grad=True) and backward."""
+    x0 = lib.ones(16, requires_grad=True)
 
     def step() -> float:
         x0.grad = None
@@ -44,17 +43,13 @@ def torch_step() -> Callable[[], float]:
     return step
 
 
+def torch_step() -> Callable[[], float]:
+    import torch
+
+    return _chain_step(torch)
+
+
 def ours_step() -> Callable[[], float]:
     import autograd_core as ag
 
-    x0 = ag.ones(16, requires_grad=True)
-
-    def step() -> float:
-        x0.grad = None
-        h = x0
-        for i in range(N_OPS):
-            h = h * SCALE if i % 2 else h + SHIFT
-        h.sum().backward()
-        return float(x0.grad.data[0])
-
-    return step
+    return _chain_step(ag)
