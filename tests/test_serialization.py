@@ -142,3 +142,16 @@ def test_unsupported_objects_are_refused(tmp_path):
     with pytest.raises(TypeError, match="dictionary keys must be"):
         ag.save({(1, 2): ag.ones(1)}, tmp_path / "b.npz")
     assert not (tmp_path / "a.npz").exists()
+
+
+def test_saved_file_gets_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    import autograd_core as ag
+
+    path = tmp_path / "ckpt.npz"
+    ag.save({"w": ag.ones(2)}, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask
