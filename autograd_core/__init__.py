@@ -102,3 +102,4 @@ __version__ = "0.1.0"
 
 # Data loading and bundled datasets build on the tensor and ops above.
 from . import datasets, utils  # noqa: E402
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402

@@ -13,10 +13,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import anomaly as _anomaly
 from . import grad_mode
+from . import inplace as _inplace
 from .tensor import Tensor
 
 _STATE = grad_mode.STATE
+_ANOMALY = _anomaly.STATE
 
 
 def _as_grad_tensor(g: object, like: Tensor) -> Tensor:
@@ -54,6 +57,8 @@ def run_backward(
     """
     roots: list[tuple[Tensor, Tensor]] = []
     for out, g in zip(outputs, grad_outputs):
+        if out._base is not None:
+            _inplace.view_version(out)  # a view whose base changed in place: rebind it
         if not out.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -94,9 +99,18 @@ def _execute(roots, retain_graph, create_graph, capture):
     leaf_grads: dict = {}  # id(leaf) -> (leaf, summed delta), only when capturing
     seen_arrays: set = set()  # ids of arrays handed to a leaf's .grad in this pass
 
+    # Leaves with hooks: their parts of the gradient are summed first, so that each hook
+    # runs once with the whole gradient (as in PyTorch), after the graph is done.
+    hooked: dict = {}
+
     def give_leaf(leaf: Tensor, g: Tensor) -> None:
         if leaf._hooks:
-            g = leaf._run_hooks(g)
+            prev = hooked.get(id(leaf))
+            hooked[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
+            return
+        deliver(leaf, g)
+
+    def deliver(leaf: Tensor, g: Tensor) -> None:
         if capture is not None:
             key = id(leaf)
             if key in capture_leaves:
@@ -115,19 +129,18 @@ def _execute(roots, retain_graph, create_graph, capture):
         if node not in deps:
             deps[node] = 0
             stack.append(node)
+    edges_of: dict = {}  # node -> (its edges as recorded, inputs changed in place since)
     while stack:
         node = stack.pop()
-        inputs = node.inputs
-        for inp in inputs:
-            if isinstance(inp, Tensor) and inp.requires_grad:
-                child = inp.grad_fn
-                if child is not None:
-                    n = deps.get(child)
-                    if n is None:
-                        deps[child] = 1
-                        stack.append(child)
-                    else:
-                        deps[child] = n + 1
+        edges = edges_of[node] = _node_edges(node)
+        for _i, _inp, child in edges[0]:
+            if child is not None:
+                n = deps.get(child)
+                if n is None:
+                    deps[child] = 1
+                    stack.append(child)
+                else:
+                    deps[child] = n + 1
 
     # 2. Seed the roots; a root that is itself consumed inside the graph waits its turn.
     for out, g in roots:
@@ -144,12 +157,12 @@ def _execute(roots, retain_graph, create_graph, capture):
         node = ready.pop()
         g = grads.pop(node, None)
         inputs = node.inputs
+        edges, changed = edges_of.pop(node)
         if g is None:
             # No gradient reached this node (every consumer returned None for it): it
             # does not run, but its inputs still stop waiting for it.
-            for inp in inputs:
-                if isinstance(inp, Tensor) and inp.requires_grad and inp.grad_fn is not None:
-                    child = inp.grad_fn
+            for _i, _inp, child in edges:
+                if child is not None:
                     n = deps[child] - 1
                     deps[child] = n
                     if n == 0:
@@ -168,7 +181,16 @@ def _execute(roots, retain_graph, create_graph, capture):
                 captured[i] = g
         if node.released:
             _ = node.saved_tensors  # raises the "backward a second time" error
-        in_grads = type(node).backward(node, g)
+        if changed is not None:
+            for i, inp, recorded in changed:
+                if node.reads_input(i):
+                    raise _inplace.version_error(inp, recorded, node, i)
+        try:
+            in_grads = type(node).backward(node, g)
+        except Exception as e:
+            if _ANOMALY.enabled:
+                _anomaly.annotate(node, e)
+            raise
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         if len(in_grads) != len(inputs):
@@ -176,13 +198,13 @@ def _execute(roots, retain_graph, create_graph, capture):
                 f"function {node.name()} returned an incorrect number of gradients "
                 f"(expected {len(inputs)}, got {len(in_grads)})"
             )
+        if _ANOMALY.enabled:
+            _anomaly.check_gradients(node, in_grads)
         if not retain_graph:
             node.saved = None
             node.released = True
-        for inp, gi in zip(inputs, in_grads):
-            if not isinstance(inp, Tensor) or not inp.requires_grad:
-                continue
-            child = inp.grad_fn
+        for i, inp, child in edges:
+            gi = in_grads[i]
             if child is None:
                 if gi is not None:
                     give_leaf(inp, gi)
@@ -195,6 +217,8 @@ def _execute(roots, retain_graph, create_graph, capture):
             if n == 0:
                 ready.append(child)
 
+    for leaf, g in hooked.values():
+        deliver(leaf, leaf._run_hooks(g))
     if capture is None:
         return None
     for key, idxs in capture_leaves.items():
@@ -203,6 +227,32 @@ def _execute(roots, retain_graph, create_graph, capture):
             for i in idxs:
                 captured[i] = hit[1]
     return captured
+
+
+def _node_edges(node) -> tuple[list, list | None]:
+    """The inputs of ``node`` that needed a gradient when it was recorded.
+
+    Returns ([(input index, tensor, grad_fn then), ...], changed) where changed lists
+    (index, tensor, recorded version) for inputs modified in place since (else None).
+    A tensor rebound by an in-place op still leads to the grad_fn it had back then.
+    """
+    edges = []
+    changed = None
+    for i, (inp, recorded) in enumerate(zip(node.inputs, node._versions)):
+        if not isinstance(inp, Tensor):
+            continue
+        b = inp._base
+        if (inp._version if b is None else b[0]._version) == recorded:
+            if inp.requires_grad:
+                edges.append((i, inp, inp.grad_fn))
+            continue
+        if changed is None:
+            changed = []
+        changed.append((i, inp, recorded))
+        rg, fn = _inplace.recorded_edge(inp, recorded)
+        if rg:
+            edges.append((i, inp, fn))
+    return edges, changed
 
 
 def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> None:
@@ -241,7 +291,11 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> 
         else:
             seen.add(key)
         leaf.grad = Tensor._wrap(gd)
-    elif old.requires_grad or old.data.shape != gd.shape or not old.data.flags.writeable:
+    elif (old.requires_grad or old.data.shape != gd.shape or not old.data.flags.writeable
+          or id(old.data if old.data.base is None else old.data.base) in seen):
+        # Out of place when .grad was handed over in this same pass: that array may also
+        # be the delta still waiting to reach another node (add passes one delta to both
+        # inputs), and adding into it would change that node's gradient.
         leaf.grad = Tensor._wrap(old.data + gd)
     else:
         np.add(old.data, gd, out=old.data)
@@ -268,8 +322,10 @@ def backward(
     if isinstance(tensors, Tensor):
         tensors = [tensors]
         grad_tensors = [grad_tensors]
-    elif grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
+    else:
+        tensors = _tensor_list("backward", "tensors", tensors)
+        if grad_tensors is None:
+            grad_tensors = [None] * len(tensors)
     if retain_graph is None:
         retain_graph = create_graph
     run_backward(list(tensors), list(grad_tensors), retain_graph, create_graph)
@@ -290,8 +346,8 @@ def grad(
     products). outputs/grad_outputs: Tensors of matching shapes; inputs: Tensors that
     require grad. Returns one gradient per input, shaped like it.
     """
-    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outs = _tensor_list("grad", "outputs", outputs)
+    ins = _tensor_list("grad", "inputs", inputs)
     if grad_outputs is None:
         gouts: list = [None] * len(outs)
     elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
@@ -319,6 +375,18 @@ def grad(
         if r is not None and not create_graph:
             result[i] = Tensor._wrap(r.data.copy() if r.data.base is not None else r.data)
     return tuple(result)
+
+
+def _tensor_list(fn: str, arg: str, value: object) -> list[Tensor]:
+    """``value`` as a list of Tensors (one Tensor or a sequence), or a TypeError."""
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, Tensor) for v in value):
+        return list(value)
+    raise TypeError(
+        f"{fn}(): argument '{arg}' must be a Tensor or a sequence of Tensors, got "
+        f"{type(value).__name__}"
+    )
 
 
 def _out_ref(t: Tensor) -> weakref.ref:

@@ -48,7 +48,11 @@ class Function:
     Subclasses set ``__slots__`` for the attributes their forward keeps on ``ctx``.
     """
 
-    __slots__ = ("inputs", "saved", "released", "scope", "_out_ref", "__weakref__")
+    __slots__ = ("inputs", "saved", "released", "scope", "_out_ref", "_versions", "__weakref__")
+
+    # Does backward read the inputs' values (not just their shapes)? The engine raises
+    # the "modified by an inplace operation" error only for inputs that are read.
+    _reads_inputs: bool = True
 
     # ----- used by subclasses -------------------------------------------------------
     def save_for_backward(self, *values: Any) -> None:
@@ -67,7 +71,14 @@ class Function:
                 "through the graph a second time or if you need to access saved tensors "
                 "after calling backward."
             )
-        return self.saved
+        saved = self.saved
+        if saved.__class__ is _inplace.SavedOverwritten:
+            raise saved.error(self)
+        return saved
+
+    def reads_input(self, i: int) -> bool:
+        """Does backward read the value of input ``i``? (Override for precision.)"""
+        return self._reads_inputs
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -100,32 +111,51 @@ class Function:
         """Run forward on the inputs' arrays; record a node when some input needs grad."""
         record = False
         arrays = []
+        versions = []  # each input's version now, checked again before backward
         for a in args:
             if isinstance(a, Tensor):
+                versions.append(a._version if a._base is None else _inplace.view_version(a))
                 if a.requires_grad:
                     record = True
                 arrays.append(a.data)
             else:
                 arrays.append(a)
+                versions.append(None)
         ctx = cls.__new__(cls)
         ctx.saved = None
         out = cls.forward(ctx, *arrays, **kwargs)
         if out.__class__ is not _ndarray:
             out = np.asarray(out)
+            if out.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"{cls.__name__}.forward must return an ndarray of numbers, got "
+                    f"{type(out).__name__} of dtype {out.dtype}"
+                )
         t = Tensor.__new__(Tensor)
         t.data = out
         t.grad = None
         t._version = 0
         t._hooks = None
         t._retains = False
+        t._base = None
         if record and _STATE.enabled:
             ctx.inputs = args
+            ctx._versions = versions
             ctx.released = False
             ctx.scope = SCOPE.path
             ctx._out_ref = None
             t.requires_grad = True
             t.grad_fn = ctx
+            if _ANOMALY.enabled:
+                _anomaly.note_creation(ctx)
         else:
             t.requires_grad = False
             t.grad_fn = None
         return t
+
+
+# In-place support and anomaly mode build on Function, so they are bound after it.
+from . import anomaly as _anomaly  # noqa: E402
+from . import inplace as _inplace  # noqa: E402
+
+_ANOMALY = _anomaly.STATE

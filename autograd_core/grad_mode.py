@@ -89,6 +89,8 @@ class set_grad_enabled(_GradModeContext):
 
     def __init__(self, mode: bool) -> None:
         super().__init__()
+        if not isinstance(mode, (bool, int)):
+            raise TypeError(f"set_grad_enabled(): mode must be a bool, got {type(mode).__name__}")
         self._mode = bool(mode)
         self._prev.append(STATE.enabled)
         STATE.enabled = self._mode

@@ -37,6 +37,8 @@ def gradcheck(
     An element passes when |analytic - numeric| <= atol + rtol * |numeric|.
     Returns True, or raises ``GradcheckError`` naming the worst element.
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck expects a callable fn, got {type(fn).__name__}")
     ins = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [i for i, t in enumerate(ins) if isinstance(t, Tensor) and t.requires_grad]
     if not diff:

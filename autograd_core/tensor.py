@@ -26,6 +26,11 @@ def _check_can_require_grad(dtype: np.dtype) -> None:
         )
 
 
+def _check_alpha(name: str, alpha: Any) -> None:
+    if not isinstance(alpha, (int, float, np.number)) or isinstance(alpha, bool):
+        raise TypeError(f"{name}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+
+
 def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     """Array for a new tensor: Python floats and lists become float32, as in PyTorch."""
     if isinstance(data, Tensor):
@@ -35,7 +40,13 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     elif isinstance(data, np.generic):
         arr = np.array(data)
     else:
-        arr = np.array(data)
+        try:
+            arr = np.array(data)
+        except ValueError:
+            raise ValueError(
+                "tensor(): nested sequences must have the same length at every level "
+                f"(got a ragged {type(data).__name__})"
+            ) from None
         if arr.dtype == np.float64 and dtype is None:
             # Only without an explicit dtype: tensor(0.1, dtype=float64) keeps 0.1 exactly.
             arr = arr.astype(_dt.DEFAULT_FLOAT)
@@ -64,6 +75,7 @@ class Tensor:
         "_version",
         "_hooks",
         "_retains",
+        "_base",
         "__weakref__",
     )
     # NumPy defers to our reflected operators (ndarray + Tensor -> Tensor.__radd__).
@@ -77,6 +89,7 @@ class Tensor:
         self._version = 0
         self._hooks: list | None = None
         self._retains = False
+        self._base = None
         self.requires_grad = False
         if requires_grad:
             _check_can_require_grad(self.data.dtype)
@@ -93,6 +106,7 @@ class Tensor:
         t._version = 0
         t._hooks = None
         t._retains = False
+        t._base = None
         return t
 
     # ----- facts ----------------------------------------------------------------------
@@ -185,9 +199,13 @@ class Tensor:
         return bool(self.data.reshape(()))
 
     def __float__(self) -> float:
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self) -> int:
+        if self.data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self) -> int:
@@ -212,8 +230,15 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, cut off from the graph."""
-        return Tensor._wrap(self.data)
+        """A new leaf sharing this tensor's data, cut off from the graph.
+
+        It shares the version counter too (as in PyTorch): changing it in place is seen
+        by the backward of any graph that saved this tensor.
+        """
+        t = Tensor._wrap(self.data)
+        t._base = (self if self._base is None else self._base[0], None)
+        t._version = t._base[0]._version
+        return t
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -460,9 +485,11 @@ class Tensor:
 
     # ----- differentiable methods (PyTorch names) -----------------------------------
     def add(self, other: Any, alpha: float = 1) -> Tensor:
+        _check_alpha("add", alpha)
         return _ops.add(self, other if alpha == 1 else other * alpha)
 
     def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        _check_alpha("sub", alpha)
         return _ops.sub(self, other if alpha == 1 else other * alpha)
 
     def mul(self, other: Any) -> Tensor:
@@ -537,7 +564,7 @@ class Tensor:
         self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
         correction: float | None = None,
     ) -> Tensor:
-        return _ops.var(self, dim, unbiased, keepdim, correction=correction).sqrt()
+        return _ops.std(self, dim, unbiased, keepdim, correction=correction)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.max(self, dim, keepdim)
@@ -615,6 +642,53 @@ class Tensor:
     def masked_fill(self, mask: Any, value: float) -> Tensor:
         return _ops.where(mask, value, self)
 
+    # ----- in-place operations (the logic, version counting and views: inplace.py) ----
+    def add_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self += alpha * other in place (other broadcasts to self's shape); returns self."""
+        return _inplace.add_(self, other, alpha)
+
+    def sub_(self, other: Any, alpha: float = 1) -> Tensor:
+        """self -= alpha * other in place; returns self."""
+        return _inplace.sub_(self, other, alpha)
+
+    def mul_(self, other: Any) -> Tensor:
+        """self *= other in place; returns self."""
+        return _inplace.mul_(self, other)
+
+    def div_(self, other: Any) -> Tensor:
+        """self /= other in place (true division); returns self."""
+        return _inplace.div_(self, other)
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place; returns self."""
+        return _inplace.fill_(self, 0)
+
+    def fill_(self, value: Any) -> Tensor:
+        """Fill with ``value`` (a number or a 0-d tensor) in place; returns self."""
+        return _inplace.fill_(self, value)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Clamp into [min, max] in place; returns self."""
+        return _inplace.clamp_(self, min, max)
+
+    clip_ = clamp_
+
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src`` (broadcast to self's shape, cast to self's dtype) in; returns self."""
+        return _inplace.copy_(self, src)
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return _inplace.add_(self, other, 1)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return _inplace.sub_(self, other, 1)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return _inplace.mul_(self, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return _inplace.div_(self, other)
+
 
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
@@ -633,4 +707,5 @@ class _HookHandle:
 
 # The ops import Tensor, so they are bound here, after the class exists.
 from . import _format  # noqa: E402
+from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402

@@ -15,6 +15,7 @@ from .reduce import (
     mean,
     min,
     softmax,
+    std,
     sum,
     var,
 )

@@ -23,6 +23,8 @@ def as_operand(x: Any) -> Any:
         return Tensor._wrap(np.asarray(x))
     if isinstance(x, np.ndarray):
         return Tensor._wrap(x)
+    if isinstance(x, (str, bytes)) or x is None:
+        raise TypeError(f"expected a Tensor or a number, got {type(x).__name__}")
     return Tensor(x)
 
 

@@ -18,6 +18,7 @@ from ._broadcast import unbroadcast
 
 class Add(Function):
     __slots__ = ()
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, a, b):
@@ -34,6 +35,7 @@ class Add(Function):
 
 class Sub(Function):
     __slots__ = ()
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, a, b):
@@ -50,6 +52,11 @@ class Sub(Function):
 
 class Mul(Function):
     __slots__ = ()
+
+    def reads_input(self, i: int) -> bool:
+        # Each input's value is needed only for the other input's gradient.
+        other = self.inputs[1 - i]
+        return isinstance(other, Tensor) and other.requires_grad
 
     @staticmethod
     def forward(ctx, a, b):
@@ -69,6 +76,11 @@ class Mul(Function):
 class Div(Function):
     __slots__ = ()
 
+    def reads_input(self, i: int) -> bool:
+        # a's value is needed only for b's gradient; b's for both gradients.
+        b = self.inputs[1]
+        return i == 1 or (isinstance(b, Tensor) and b.requires_grad)
+
     @staticmethod
     def forward(ctx, a, b):
         return a / b
@@ -80,8 +92,9 @@ class Div(Function):
         if isinstance(a, Tensor) and a.requires_grad:
             ga = unbroadcast(grad / b, a.data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
-            # d(a/b)/db = -a / b^2
-            gb = unbroadcast(-grad * a / (b * b), b.data.shape)
+            # d(a/b)/db = -a / b^2, computed as -(a / b) / b: b * b under- or overflows
+            # for tiny or huge b where (a / b) / b does not (PyTorch's order too).
+            gb = unbroadcast(-grad * ((a / b) / b), b.data.shape)
         return ga, gb
 
 
@@ -97,38 +110,50 @@ class Pow(Function):
         a, b = ctx.inputs
         ga = gb = None
         if isinstance(a, Tensor) and a.requires_grad:
+            zero_exp = None
             if isinstance(b, Tensor):
                 local = b * a ** (b - 1)
                 # a**0 is constant: its derivative is 0 even at a == 0, where the formula
-                # gives 0 * inf = nan (PyTorch's rule).
+                # gives 0 * inf = nan, and even for an inf or NaN delta (PyTorch's rule:
+                # 0 is selected after multiplying by delta).
                 if np.any(b.data == 0):
-                    local = where(b.data == 0, 0.0, local)
+                    zero_exp = b.data == 0
             elif b == 0:
-                local = a * 0.0
+                local = None
+                zero_exp = True
             elif b == 1:
                 local = None
+            elif b == 0.5:
+                local = 0.5 / a.sqrt()  # as sqrt: the sign of 1 / sqrt(-0.0) is kept
             elif b == 2:
                 local = a * 2.0
             else:
                 local = b * a ** (b - 1)
-            ga = unbroadcast(grad if local is None else grad * local, a.data.shape)
+            ga = grad if local is None else grad * local
+            if zero_exp is True:
+                ga = Tensor._wrap(np.zeros(np.broadcast_shapes(grad.data.shape, a.data.shape),
+                                           dtype=grad.data.dtype))
+            elif zero_exp is not None:
+                ga = where(zero_exp, 0.0, ga)
+            ga = unbroadcast(ga, a.data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
             # d(a^b)/db = a^b log a. Where a == 0 and b >= 0 PyTorch takes the limit 0; the
             # formula would give 0 * -inf = nan.
             out = a ** b
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_a = a.log() if isinstance(a, Tensor) else float(np.log(a))
-                gb = grad * out * log_a
+                local = out * log_a
             a_data = a.data if isinstance(a, Tensor) else np.asarray(a)
             at_zero = (a_data == 0) & (b.data >= 0)
             if np.any(at_zero):
-                gb = where(at_zero, 0.0, gb)
-            gb = unbroadcast(gb, b.data.shape)
+                local = where(at_zero, 0.0, local)  # then times delta: NaN stays NaN
+            gb = unbroadcast(grad * local, b.data.shape)
         return ga, gb
 
 
 class Neg(Function):
     __slots__ = ()
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, a):
@@ -160,6 +185,12 @@ def add(a: Any, b: Any) -> Tensor:
 
 def sub(a: Any, b: Any) -> Tensor:
     """Elementwise a - b with broadcasting."""
+    if (isinstance(a, Tensor) and a.data.dtype == np.bool_ and isinstance(b, Tensor)
+            and b.data.dtype == np.bool_):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+            "`^` or `logical_xor()` operator instead."
+        )
     return _binary(Sub, "sub", a, b)
 
 
@@ -180,6 +211,13 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - PyTorch's name
 
 def neg(a: Tensor) -> Tensor:
     """Elementwise -a."""
+    if not isinstance(a, Tensor):
+        raise TypeError(f"neg(): argument 'input' must be Tensor, not {type(a).__name__}")
+    if a.data.dtype == np.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return Neg.apply(a)
 
 

@@ -18,6 +18,29 @@ def _mask(arr: np.ndarray, dtype: np.dtype) -> Tensor:
     return Tensor._wrap(arr.astype(dtype, copy=False))
 
 
+def masked_grad(grad: Tensor, weights: np.ndarray) -> Tensor:
+    """grad * weights, but exactly 0 where a weight is 0 even if grad holds NaN or inf.
+
+    PyTorch's backward of relu, clamp, maximum, amax and the like selects rather than
+    multiplies, so a NaN reaching a masked-out element does not leak through as 0 * NaN.
+    weights: bool mask or per-element shares, broadcastable to grad's shape.
+    """
+    keep = weights if weights.dtype == bool else weights != 0
+    if weights.dtype != bool:
+        grad = grad * _mask(weights, grad.data.dtype)
+    zero = Tensor._wrap(np.zeros((), dtype=grad.data.dtype))
+    return Where.apply(Tensor._wrap(keep), grad, zero)
+
+
+def _pick_weights(ad: np.ndarray, bd: np.ndarray, loses) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient shares of a and b for maximum (loses=less) or minimum (loses=greater).
+
+    1 each, halved where a == b, and 0 for the side that lost the comparison.
+    """
+    w = np.where(ad == bd, 0.5, 1.0)
+    return np.where(loses(ad, bd), 0.0, w), np.where(loses(bd, ad), 0.0, w)
+
+
 class Maximum(Function):
     __slots__ = ()
 
@@ -29,11 +52,11 @@ class Maximum(Function):
     def backward(ctx, grad):
         a, b = ctx.inputs
         ad, bd = a.data, b.data
-        dt = grad.data.dtype
-        # Ties split the gradient in half, as PyTorch does.
-        wa = np.where(ad > bd, 1.0, np.where(ad == bd, 0.5, 0.0))
-        ga = unbroadcast(grad * _mask(wa, dt), ad.shape) if a.requires_grad else None
-        gb = unbroadcast(grad * _mask(1.0 - wa, dt), bd.shape) if b.requires_grad else None
+        # Ties split the gradient in half, as PyTorch does; where a NaN is involved
+        # (no comparison holds) both sides get all of it, also as PyTorch does.
+        wa, wb = _pick_weights(ad, bd, np.less)
+        ga = unbroadcast(masked_grad(grad, wa), ad.shape) if a.requires_grad else None
+        gb = unbroadcast(masked_grad(grad, wb), bd.shape) if b.requires_grad else None
         return ga, gb
 
 
@@ -48,10 +71,9 @@ class Minimum(Function):
     def backward(ctx, grad):
         a, b = ctx.inputs
         ad, bd = a.data, b.data
-        dt = grad.data.dtype
-        wa = np.where(ad < bd, 1.0, np.where(ad == bd, 0.5, 0.0))
-        ga = unbroadcast(grad * _mask(wa, dt), ad.shape) if a.requires_grad else None
-        gb = unbroadcast(grad * _mask(1.0 - wa, dt), bd.shape) if b.requires_grad else None
+        wa, wb = _pick_weights(ad, bd, np.greater)
+        ga = unbroadcast(masked_grad(grad, wa), ad.shape) if a.requires_grad else None
+        gb = unbroadcast(masked_grad(grad, wb), bd.shape) if b.requires_grad else None
         return ga, gb
 
 
@@ -94,7 +116,7 @@ class Clamp(Function):
             keep &= x >= (lo.data if isinstance(lo, Tensor) else lo)
         if hi is not None:
             keep &= x <= (hi.data if isinstance(hi, Tensor) else hi)
-        return grad * _mask(keep, grad.data.dtype), None, None
+        return masked_grad(grad, keep), None, None
 
     def describe(self) -> str:
         return f"clamp(min={self.lo}, max={self.hi})"
@@ -157,6 +179,11 @@ def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     """Clip a into [min, max]; either bound may be None. (*) -> (*)."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    for name, v in (("min", min), ("max", max)):
+        if not (v is None or isinstance(v, (Tensor, int, float, np.number))) or isinstance(
+                v, bool):
+            raise TypeError(
+                f"clamp(): argument '{name}' must be Number or Tensor, not {type(v).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         # Tensor bounds may broadcast and may need a gradient: select with where, which
         # sends delta to the bound where it was applied and to a elsewhere (ties

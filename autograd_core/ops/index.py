@@ -26,7 +26,9 @@ def _norm_index(index: Any) -> tuple[Any, bool]:
         if isinstance(it, Tensor):
             it = it.data
         if isinstance(it, (list, np.ndarray)):
-            it = np.asarray(it)
+            # An empty list selects nothing: integer, not NumPy's default float64.
+            it = np.asarray(it) if not (isinstance(it, list) and not it) else np.zeros(
+                0, dtype=np.intp)
             if it.dtype.kind == "f":
                 raise IndexError(
                     "tensors used as indices must be long, int, byte or bool tensors"
@@ -40,6 +42,29 @@ def _norm_index(index: Any) -> tuple[Any, bool]:
             raise IndexError(f"unsupported index type {type(it).__name__}")
         out.append(it)
     return tuple(out), basic
+
+
+def _is_int(it: Any) -> bool:
+    return isinstance(it, (int, np.integer)) and not isinstance(it, bool)
+
+
+def _split_ints(idx: tuple) -> tuple[tuple, tuple]:
+    """(the integer indices with full slices elsewhere, the index without the ints)."""
+    first: list = []
+    rest: list = []
+    for it in idx:
+        if _is_int(it):
+            first.append(it)
+        elif it is Ellipsis:
+            first.append(it)
+            rest.append(it)
+        elif it is None or isinstance(it, bool):
+            rest.append(it)  # adds a dim, consumes none
+        else:
+            n = it.ndim if isinstance(it, np.ndarray) and it.dtype == bool else 1
+            first.extend([slice(None)] * n)
+            rest.append(it)
+    return tuple(first), tuple(rest)
 
 
 class GetItem(ViewFunction):
@@ -86,6 +111,13 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     """``a[index]`` with NumPy/PyTorch semantics (ints, slices, None, ..., int/bool arrays)."""
     idx, basic = _norm_index(index)
     try:
+        if not basic and any(_is_int(it) for it in idx):
+            # torch applies integer indices first, as basic selections, and only the
+            # arrays as advanced ones; NumPy would broadcast the ints with the arrays,
+            # which moves the result's dims (x[1, None, [0, 1]] is (1, 2) in torch, (2, 1)
+            # in NumPy). So select with the ints first, then index with the rest.
+            ints, rest = _split_ints(idx)
+            return GetItem.apply(GetItem.apply(a, ints, True), rest, False)
         return GetItem.apply(a, idx, basic)
     except IndexError as e:
         raise IndexError(f"{e} (indexing a tensor of shape {list(a.data.shape)})") from None

@@ -97,11 +97,15 @@ class AMax(Function):
     __slots__ = ("axes", "keepdim", "sign")
 
     @staticmethod
-    def forward(ctx, a, axes, keepdim, sign):
+    def forward(ctx, a, axes, keepdim, sign, nan_wins=False):
         ctx.axes, ctx.keepdim, ctx.sign = axes, keepdim, sign
         m = np.max(a, axis=axes, keepdims=True) if sign > 0 else np.min(
             a, axis=axes, keepdims=True)
         mask = a == m
+        if nan_wins and np.isnan(m).any():
+            # max() / min() over everything: a NaN result takes its gradient from the NaN
+            # elements (PyTorch's rule; amax's NaN gradient spreads instead).
+            mask = np.isnan(a)
         weights = mask / np.sum(mask, axis=axes, keepdims=True)
         ctx.save_for_backward(weights.astype(a.dtype, copy=False))
         return m if keepdim else m.reshape(
@@ -110,8 +114,15 @@ class AMax(Function):
     @staticmethod
     def backward(ctx, grad):
         (w,) = ctx.saved_tensors
+        from .compare import masked_grad
+
         g = _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim)
-        return g * Tensor._wrap(w), None, None, None
+        rest = (None,) * (len(ctx.inputs) - 1)
+        if len(ctx.inputs) > 4 and ctx.inputs[4]:
+            # max() / min(): the gradient is put at the chosen elements (a NaN delta
+            # stays there); amax / amin multiply by the shares, NaN spreading, as PyTorch.
+            return (masked_grad(g, w),) + rest
+        return (g * Tensor._wrap(w),) + rest
 
     def describe(self) -> str:
         name = "max" if self.sign > 0 else "min"
@@ -124,6 +135,9 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
+        if a.size == 0:
+            ctx.save_for_backward(a)
+            return a.copy()  # NumPy's max has no identity to reduce an empty axis with
         # Shift by the max so exp never overflows; softmax is unchanged by the shift.
         e = np.exp(a - np.max(a, axis=dim, keepdims=True))
         s = e / np.sum(e, axis=dim, keepdims=True)
@@ -148,6 +162,9 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
+        if a.size == 0:
+            ctx.save_for_backward(a)
+            return a.copy()  # as Softmax: nothing to reduce
         shifted = a - np.max(a, axis=dim, keepdims=True)
         out = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         ctx.save_for_backward(out)
@@ -200,21 +217,99 @@ def var(
     _float_only("var", a)
     if correction is None:
         correction = 1 if unbiased else 0
+    if a.data.dtype.itemsize < 8:
+        # Squares of large float32 values overflow; PyTorch accumulates the variance of
+        # float32 in float64 on the CPU, so do the same and cast the result back.
+        return var(a.to(np.float64), dim, keepdim=keepdim, correction=correction).to(
+            a.data.dtype)
     axes = norm_dims(dim, a.data.ndim)
-    n = a.data.size if axes is None else int(np.prod([a.data.shape[i] for i in axes]))
-    mu = Mean.apply(a, axes, True)
-    centered = a - mu
-    ss = Sum.apply(centered * centered, axes, bool(keepdim))
-    # N - correction <= 0 gives inf/nan, as in PyTorch (with its warning left out).
-    denom = builtins.max(n - correction, 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return ss / float(denom) if denom else ss * float("nan")
+    return Var.apply(a, axes, bool(keepdim), correction)
+
+
+class Var(Function):
+    """sum((x - mean)^2) / (N - correction) over axes.
+
+    Its own backward, delta * 2 (x - mean) / (N - correction), rather than the chain
+    through mean: the mean's term sums to zero analytically, but with an inf in x it
+    would spread NaN to every element, which PyTorch's formula does not.
+    """
+
+    __slots__ = ("axes", "keepdim", "scale")
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, correction):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        # As PyTorch: the value divides by max(N - correction, 0) (giving inf or NaN, its
+        # warning left out), the gradient by N - correction itself.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centered = a - np.mean(a, axis=axes, keepdims=True) if a.size else a
+            ctx.scale = float(np.float64(2.0) / np.float64(n - correction))
+            out = np.sum(centered * centered, axis=axes, keepdims=keepdim)
+            out = out / np.float64(builtins.max(n - correction, 0))
+        ctx.save_for_backward(centered)
+        return np.asarray(out, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x = ctx.inputs[0]
+        if _STATE.enabled:
+            centered = x - Mean.apply(x, ctx.axes, True)  # recorded, for higher derivatives
+        else:
+            centered = Tensor._wrap(ctx.saved_tensors[0])
+        g = _expand_back(grad, x.data.shape, ctx.axes, ctx.keepdim)
+        return g * centered * ctx.scale, None, None, None
+
+    def describe(self) -> str:
+        return "var" if self.axes is None else f"var(dim={self.axes})"
+
+
+class _StdSqrt(Function):
+    """sqrt of a variance; where the result is 0 the gradient is 0 (PyTorch's rule for
+    std), not the inf * 0 = NaN that plain sqrt would give."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, v):
+        out = np.sqrt(v)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .compare import where
+
+        if _STATE.enabled:
+            out = _StdSqrt.apply(ctx.inputs[0])
+            zero = out.data == 0
+        else:
+            out = Tensor._wrap(ctx.saved_tensors[0])
+            zero = out.data == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = grad / (out * 2.0)
+        return where(zero, 0.0, g) if zero.any() else g
+
+
+def std(
+    a: Tensor, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
+    correction: float | None = None,
+) -> Tensor:
+    """Standard deviation over ``dim``: sqrt(var); gradient 0 where it is 0."""
+    if isinstance(a, Tensor) and a.data.dtype.itemsize < 8 and a.data.dtype.kind == "f":
+        # As var: computed in float64 (a variance that overflows float32 may have a
+        # square root that does not), then cast back.
+        return std(a.to(np.float64), dim, unbiased, keepdim, correction=correction).to(
+            a.data.dtype)
+    return _StdSqrt.apply(var(a, dim, unbiased, keepdim, correction=correction))
 
 
 def _check_nonempty(name: str, a: Tensor, axes) -> None:
     if a.data.size == 0:
         if axes is None:
-            raise RuntimeError(
+            # torch raises IndexError for argmax/argmin here, RuntimeError for the rest.
+            err = IndexError if name.startswith("arg") else RuntimeError
+            raise err(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
             )
@@ -265,7 +360,7 @@ def _max_min(name: str, a: Tensor, dim: Any, keepdim: bool, sign: int) -> Any:
     if dim is None:
         axes = None
         _check_nonempty(name, a, None)
-        return AMax.apply(a, axes, False, sign)
+        return AMax.apply(a, axes, False, sign, True)
     if isinstance(dim, Tensor):
         # max(a, b) spelled as a.max(b): the elementwise maximum.
         from .compare import maximum, minimum

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..function import Function
+from ..inplace import ViewFunction
 from ..tensor import Tensor
 from ._broadcast import unbroadcast
 
@@ -33,7 +34,7 @@ def _shape_arg(shape: tuple) -> tuple:
     return tuple(int(s) for s in shape)
 
 
-class Reshape(Function):
+class Reshape(ViewFunction):
     __slots__ = ()
 
     @staticmethod
@@ -48,7 +49,7 @@ class Reshape(Function):
         return "reshape"
 
 
-class Permute(Function):
+class Permute(ViewFunction):
     __slots__ = ("dims",)
 
     @staticmethod
@@ -64,7 +65,7 @@ class Permute(Function):
         return f"permute(dims={self.dims})"
 
 
-class Expand(Function):
+class Expand(ViewFunction):
     __slots__ = ()
 
     @staticmethod
@@ -78,6 +79,7 @@ class Expand(Function):
 
 class Cat(Function):
     __slots__ = ("dim", "sizes")
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, dim, *arrays):
@@ -215,7 +217,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
     ts = [as_operand(t) for t in tensors]
     if not ts:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     if any(not isinstance(t, Tensor) for t in ts):
         raise TypeError("cat(): expected a sequence of Tensors")
     nd = ts[0].data.ndim

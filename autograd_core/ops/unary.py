@@ -73,8 +73,10 @@ class Abs(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        # sign(0) = 0: PyTorch's subgradient at the kink.
-        return grad * Tensor._wrap(np.sign(ctx.inputs[0].data))
+        # sign(0) = 0: PyTorch's subgradient at the kink; and sign(NaN) = 0 there too
+        # (NumPy's sign(NaN) is NaN), hence the two comparisons.
+        x = ctx.inputs[0].data
+        return grad * Tensor._wrap((x > 0).astype(x.dtype) - (x < 0))
 
 
 class Sin(Function):
@@ -149,10 +151,14 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         # The mask is a constant: relu's second derivative is zero almost everywhere.
-        mask = ctx.inputs[0].data > 0
+        # Selected, not multiplied: a NaN delta at x <= 0 gives 0, as in PyTorch; and a
+        # NaN input (relu(NaN) = NaN) passes its delta, as PyTorch's "not x <= 0" does.
+        mask = ~(ctx.inputs[0].data <= 0)
         if not _STATE.enabled:
-            return Tensor._wrap(grad.data * mask)  # float times bool keeps the float dtype
-        return grad * Tensor._wrap(mask.astype(grad.data.dtype, copy=False))
+            return Tensor._wrap(np.where(mask, grad.data, np.zeros((), grad.data.dtype)))
+        from .compare import masked_grad
+
+        return masked_grad(grad, mask)
 
 
 class LeakyRelu(Function):
@@ -175,6 +181,7 @@ class LeakyRelu(Function):
 
 class ToDtype(Function):
     __slots__ = ()
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -188,6 +195,7 @@ class ToDtype(Function):
 
 class Clone(Function):
     __slots__ = ()
+    _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
     def forward(ctx, a):
@@ -196,6 +204,12 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+
+def _tensor_input(name: str, a: Tensor) -> Tensor:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(a).__name__}")
+    return a
 
 
 def _float_input(name: str, a: Tensor) -> Tensor:
@@ -223,7 +237,7 @@ def sqrt(a: Tensor) -> Tensor:
 
 def abs(a: Tensor) -> Tensor:  # noqa: A001
     """|a| elementwise (gradient sign(a), 0 at 0). (*) -> (*)."""
-    return Abs.apply(a)
+    return Abs.apply(_tensor_input("abs", a))
 
 
 def sin(a: Tensor) -> Tensor:
@@ -248,12 +262,17 @@ def sigmoid(a: Tensor) -> Tensor:
 
 def relu(a: Tensor) -> Tensor:
     """max(a, 0) elementwise; gradient 0 at 0, as PyTorch. (*) -> (*)."""
-    return Relu.apply(a)
+    return Relu.apply(_tensor_input("relu", a))
 
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """a where a > 0, else negative_slope * a. (*) -> (*)."""
-    return LeakyRelu.apply(a, float(negative_slope))
+    if not isinstance(negative_slope, (int, float, np.number)) or isinstance(negative_slope, bool):
+        raise TypeError(
+            "leaky_relu(): argument 'negative_slope' must be Number, not "
+            f"{type(negative_slope).__name__}"
+        )
+    return LeakyRelu.apply(_tensor_input("leaky_relu", a), float(negative_slope))
 
 
 def to_dtype(a: Tensor, dtype: np.dtype) -> Tensor:
@@ -267,4 +286,4 @@ def to_dtype(a: Tensor, dtype: np.dtype) -> Tensor:
 
 def clone(a: Tensor) -> Tensor:
     """A copy that stays in the graph."""
-    return Clone.apply(a)
+    return Clone.apply(_tensor_input("clone", a))

@@ -1,0 +1,561 @@
+"""In-place operations, version counters and views.
+
+Why version counters: a node's backward reads its inputs (``ctx.inputs[i].data``) and
+what ``save_for_backward`` kept. If one of those arrays is overwritten in place after the
+node was recorded, the gradient would silently be wrong. So every tensor counts the
+in-place changes made to it (``_version``); ``Function.apply`` records the versions of
+the inputs on the node (``ctx._versions``), and the engine compares them before running
+the node's backward, raising PyTorch's "modified by an inplace operation" error when a
+changed input is one the backward reads (``Function.reads_input``).
+
+Views. Reshape, permute, basic indexing, expand and ``detach`` may return a NumPy view
+of their input's array. Such a tensor records ``_base = (root, steps)``: the tensor that
+owns the memory and the view ops that lead from it to the view (``steps`` is None for a
+``detach``ed alias, which shares memory but not history). The version counter of a view
+is its root's (``current_version``), so a change through any alias is seen by every node
+that recorded any other alias. A view's own ``_version`` is the root's version when the
+view's ``grad_fn`` was last bound; when the two differ the view is stale and
+``view_version`` rebuilds its ``grad_fn`` from the root before it is used in a graph.
+
+In-place with autograd. Outside grad recording an in-place op writes into the array
+and bumps the version. When it must be recorded, the op is computed out of place through
+the ordinary Functions on a snapshot standing for the old value, the result is written
+into the same array (so every alias sees it), and the tensor is rebound to the new node
+(as PyTorch rebases history). In-place on a view records a ``CopySlices`` node on the
+root, then rebuilds the view from it. Nodes recorded before a rebind still hold the
+Python tensor object, so the engine asks ``recorded_edge`` for the ``grad_fn`` the
+tensor had at the recorded version.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import grad_mode
+from .function import Function
+from .tensor import Tensor, _check_alpha
+
+_STATE = grad_mode.STATE
+
+# ----- version counters ---------------------------------------------------------------
+
+
+def current_version(t: Tensor) -> int:
+    """The version of ``t``'s memory: its own counter, or its root's for a view."""
+    b = t._base
+    return t._version if b is None else b[0]._version
+
+
+def _bump(t: Tensor) -> None:
+    b = t._base
+    if b is None:
+        t._version += 1
+    else:
+        # The counter lives on the root; the view's own field keeps the version its
+        # grad_fn was bound at, so a later graph use rebuilds it if the root changed.
+        b[0]._version += 1
+
+
+def _torch_dtype_name(dt: np.dtype) -> str:
+    names = {
+        "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+        "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+    }
+    return names.get(np.dtype(dt).name, str(dt))
+
+
+def _describe(t: Tensor) -> str:
+    return f"[{t.data.dtype} {list(t.data.shape)}]"
+
+
+def version_error(
+    t: Tensor, expected: int, node: Function | None, index: int | None,
+    output_of: Function | None = None,
+) -> RuntimeError:
+    """PyTorch's error for a saved value changed in place, naming the ops involved.
+
+    t: the changed tensor; expected: the version the node recorded; node/index: the node
+    whose backward needs it and at which input; output_of: the node whose saved output
+    it is (else t's current grad_fn is named).
+    """
+    owner = output_of if output_of is not None else t.grad_fn
+    which = f", which is output 0 of {owner.name()}," if owner is not None else ""
+    msg = (
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {_describe(t)}{which} is at version {current_version(t)}; "
+        f"expected version {expected} instead."
+    )
+    if node is not None and index is not None:
+        msg += f" It is input {index} of {node.name()}, whose backward reads its value."
+    msg += (
+        " Hint: run the forward and backward inside autograd_core.detect_anomaly() to "
+        "find the operation that created the node."
+    )
+    from .anomaly import creation_site
+
+    site = creation_site(node if node is not None else output_of)
+    if site is not None:
+        msg += f" The forward op was created at {site}."
+    return RuntimeError(msg)
+
+
+# ----- the grad_fn a tensor had at an earlier version ---------------------------------
+
+# id(tensor) -> [(until, requires_grad, grad_fn), ...]: the binding a tensor had for
+# recorded versions < until, oldest first. Only tensors rebound by an in-place op (or a
+# rebuilt view) appear; an entry goes away with its tensor.
+_HISTORY: dict[int, list[tuple[int, bool, Any]]] = {}
+
+
+def _push_history(t: Tensor, until: int) -> None:
+    key = id(t)
+    h = _HISTORY.get(key)
+    if h is None:
+        h = _HISTORY[key] = []
+        weakref.finalize(t, _HISTORY.pop, key, None)
+    h.append((until, t.requires_grad, t.grad_fn))
+
+
+def recorded_edge(t: Tensor, recorded: int) -> tuple[bool, Any]:
+    """(requires_grad, grad_fn) that ``t`` had when a node recorded it at ``recorded``."""
+    for until, rg, fn in _HISTORY.get(id(t), ()):
+        if recorded < until:
+            return rg, fn
+    return t.requires_grad, t.grad_fn
+
+
+# ----- views --------------------------------------------------------------------------
+
+
+def _replay(t: Tensor, steps: tuple) -> Tensor:
+    """Apply the view ops ``steps`` to ``t`` again (recorded as ordinary ops)."""
+    apply = Function.apply.__func__  # plain apply: the result's _base is not needed
+    for cls, args in steps:
+        t = apply(cls, t, *args)
+    return t
+
+
+def view_version(v: Tensor) -> int:
+    """The version of a view's memory; rebuilds a stale view's grad_fn first.
+
+    Called by ``Function.apply`` for every input that is a view, before it is recorded.
+    """
+    root, steps = v._base
+    ver = root._version
+    if v._version != ver:
+        if steps is None or not root.requires_grad:
+            v._version = ver  # nothing to rebuild: no history is shared with the root
+        elif _STATE.enabled:
+            _rebuild_view(v, root, steps, ver)
+    return ver
+
+
+def _rebuild_view(v: Tensor, root: Tensor, steps: tuple, ver: int) -> None:
+    _push_history(v, ver)
+    fresh = _replay(root, steps)
+    old = v.grad_fn
+    v.grad_fn = fresh.grad_fn
+    v.requires_grad = fresh.requires_grad
+    v._version = ver
+    if v._hooks or v._retains:
+        if old is not None and old._out_ref is not None and old._out_ref() is v:
+            old._out_ref = None
+        if v.grad_fn is not None:
+            v.grad_fn._out_ref = weakref.ref(v)
+
+
+class ViewFunction(Function):
+    """A Function whose output may share its first input's memory (a NumPy view).
+
+    ``apply`` records on such an output where its memory comes from (``_base``), so that
+    in-place changes through the view or its base are counted for both.
+    """
+
+    __slots__ = ()
+    _reads_inputs = False  # view ops need only the input's shape in backward
+
+    @classmethod
+    def apply(cls, a: Any, *args: Any) -> Tensor:
+        out = Function.apply.__func__(cls, a, *args)
+        if isinstance(a, Tensor):
+            ad = a.data
+            ob = out.data.base
+            # NumPy points a view's base at the array that owns the memory.
+            if ob is not None and (ob is ad or ob is ad.base):
+                b = a._base
+                if b is None:
+                    out._base = (a, ((cls, args),))
+                    out._version = a._version
+                else:
+                    root, steps = b
+                    out._base = (root, None if steps is None else steps + ((cls, args),))
+                    out._version = root._version
+        return out
+
+
+def _flat_positions(shape: tuple, steps: tuple) -> np.ndarray:
+    """Flat (C-order) positions in the root of the elements the view ``steps`` select."""
+    pos = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
+    for cls, args in steps:
+        pos = cls.forward(cls.__new__(cls), pos, *args)
+    return np.asarray(pos).reshape(-1)
+
+
+class CopySlices(Function):
+    """The root after an in-place change of one of its views: root with src in the view.
+
+    Inputs: the root's old value (a snapshot), the view's new value, the view steps.
+    The caller has already written src into the root's memory through the view; the
+    forward only hands the root's array on. Backward: delta outside the view goes to the
+    old root, delta inside it to src.
+    """
+
+    __slots__ = ("steps",)
+    _reads_inputs = False
+
+    @staticmethod
+    def forward(ctx, base, src, steps):
+        ctx.steps = steps
+        return base
+
+    @staticmethod
+    def backward(ctx, grad):
+        base, src = ctx.inputs[0], ctx.inputs[1]
+        g_base = g_src = None
+        if isinstance(base, Tensor) and base.requires_grad:
+            from .ops.compare import masked_grad
+
+            # Selected, not multiplied, so an inf delta inside the view gives 0 outside.
+            keep = np.ones(grad.data.shape, dtype=bool)
+            keep.reshape(-1)[_flat_positions(grad.data.shape, ctx.steps)] = False
+            g_base = masked_grad(grad, keep)
+        if isinstance(src, Tensor) and src.requires_grad:
+            g_src = _replay(grad, ctx.steps)
+        return g_base, g_src, None
+
+    def describe(self) -> str:
+        return "copy_slices"
+
+
+# ----- saved outputs overwritten in place ---------------------------------------------
+
+
+class SavedOverwritten:
+    """Stands in a node's ``saved`` once an in-place op overwrote a saved array.
+
+    ``Function.saved_tensors`` raises the version error instead of returning stale data.
+    """
+
+    __slots__ = ("saved", "tensor", "expected")
+
+    def __init__(self, saved: tuple, tensor: Tensor, expected: int) -> None:
+        self.saved = saved
+        self.tensor = tensor
+        self.expected = expected
+
+    def error(self, node: Function) -> RuntimeError:
+        return version_error(self.tensor, self.expected, None, None, output_of=node)
+
+
+def _poison_saved(owner: Tensor, written: np.ndarray) -> None:
+    """Mark owner's node if what it saved for backward shares the memory being written."""
+    node = owner.grad_fn
+    if node is None or node.released:
+        return
+    saved = node.saved
+    if saved is None or saved.__class__ is SavedOverwritten:
+        return
+    for s in saved:
+        if isinstance(s, np.ndarray) and np.may_share_memory(s, written):
+            node.saved = SavedOverwritten(saved, owner, current_version(owner))
+            return
+
+
+# ----- the in-place machinery ---------------------------------------------------------
+
+
+def _check_writable(t: Tensor) -> None:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"in-place operation expects a Tensor, got {type(t).__name__}")
+    arr = t.data
+    if not arr.flags.writeable:
+        if any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor "
+                "refers to a single memory location. Please clone() the tensor before "
+                "performing the operation."
+            )
+        raise RuntimeError(
+            "in-place operation on a tensor whose array is read-only; clone() it first"
+        )
+
+
+def _fit(t: Tensor, res: Tensor, cast_any: bool) -> Tensor:
+    """The result checked against ``t``: same shape, and a dtype ``t`` can hold."""
+    if res.data.shape != t.data.shape:
+        raise RuntimeError(
+            f"output with shape {list(t.data.shape)} doesn't match the broadcast shape "
+            f"{list(res.data.shape)}"
+        )
+    if res.data.dtype != t.data.dtype:
+        if not cast_any and not np.can_cast(res.data.dtype, t.data.dtype, "same_kind"):
+            raise RuntimeError(
+                f"result type {_torch_dtype_name(res.data.dtype)} can't be cast to the "
+                f"desired output type {_torch_dtype_name(t.data.dtype)}"
+            )
+        res = res.to(t.data.dtype) if res.requires_grad else Tensor._wrap(
+            res.data.astype(t.data.dtype))
+    return res
+
+
+def _snapshot(t: Tensor, copy: bool) -> Tensor:
+    """A tensor standing for ``t``'s current value and history in the new node.
+
+    Its array is a copy only when the new node's backward reads it; otherwise it shares
+    ``t``'s array (which is about to be overwritten, but nothing will read it).
+    """
+    s = Tensor.__new__(Tensor)
+    s.data = t.data.copy() if copy else t.data
+    s.grad = None
+    s.requires_grad = t.requires_grad
+    s.grad_fn = t.grad_fn
+    s._version = 0
+    s._hooks = None
+    s._retains = False
+    s._base = None
+    return s
+
+
+def _rebind(t: Tensor, res: Tensor, snap: Tensor) -> None:
+    """Make ``t`` the output of ``res``'s node; the old binding stays reachable."""
+    _push_history(t, current_version(t) + 1)
+    old = t.grad_fn
+    if t._hooks:
+        # Hooks registered before the change see the gradient of the old value (as in
+        # PyTorch): they move to the snapshot, which the old node now reports to.
+        snap._hooks, t._hooks = t._hooks, None
+        if old is not None:
+            old._out_ref = weakref.ref(snap)
+    elif old is not None and old._out_ref is not None:
+        old._out_ref = None
+    t.grad_fn = res.grad_fn
+    t.requires_grad = res.requires_grad
+    if t._retains and t.grad_fn is not None:
+        t.grad_fn._out_ref = weakref.ref(t)  # retain_grad follows the newest value
+    _bump(t)
+
+
+def _modify(
+    t: Tensor,
+    compute: Callable[[Tensor, Any], Tensor],
+    other: Any,
+    reads_self: Callable[[Any], bool],
+    cast_any: bool = False,
+) -> Tensor:
+    """Run ``compute(old_value, other)`` (an out-of-place op) and store it into ``t``.
+
+    other: the op's other operand (a Tensor, number, or tuple of them); reads_self: given
+    the operand actually used, does the recorded backward read the old value of ``t``?
+    """
+    _check_writable(t)
+    others = other if isinstance(other, tuple) else (other,)
+    other_rg = any(isinstance(o, Tensor) and o.requires_grad for o in others)
+    if not (_STATE.enabled and (t.requires_grad or other_rg)) or (
+        cast_any and t.data.dtype.kind != "f"
+    ):
+        res = _fit(t, compute(Tensor._wrap(t.data), other), cast_any)
+        b = t._base
+        _poison_saved(t if b is None else b[0], t.data)
+        np.copyto(t.data, res.data, casting="unsafe")
+        _bump(t)
+        return t
+    b = t._base
+    if b is not None and b[1] is not None:
+        return _modify_view(t, compute, other, reads_self, cast_any)
+    if t.requires_grad and t.grad_fn is None:
+        raise RuntimeError(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    snap = _snapshot(t, False)
+    # The operand may be t itself (x.mul_(x)): use the snapshot, i.e. the old value.
+    used = tuple(snap if o is t else o for o in others)
+    used_other = used if isinstance(other, tuple) else used[0]
+    if reads_self(used_other):
+        snap.data = t.data.copy()
+    res = _fit(t, compute(snap, used_other), cast_any)
+    _poison_saved(t if b is None else b[0], t.data)
+    np.copyto(t.data, res.data)
+    _rebind(t, res, snap)
+    return t
+
+
+def _modify_view(t, compute, other, reads_self, cast_any) -> Tensor:
+    root, steps = t._base
+    if root.requires_grad and root.grad_fn is None:
+        raise RuntimeError(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation."
+        )
+    # The old value of the view, taken from a snapshot of the root rather than from t's
+    # own grad_fn: that one holds the root tensor as an input, and the root's new graph
+    # would then hold the root itself (a reference cycle only gc could free).
+    root_snap = _snapshot(root, False)
+    snap = _snapshot(t, False)
+    old_view = _replay(root_snap, steps)
+    snap.grad_fn, snap.requires_grad = old_view.grad_fn, old_view.requires_grad
+    others = other if isinstance(other, tuple) else (other,)
+    used = tuple(snap if o is t else o for o in others)
+    used_other = used if isinstance(other, tuple) else used[0]
+    if reads_self(used_other):
+        snap.data = t.data.copy()
+    res = _fit(t, compute(snap, used_other), cast_any)
+    _poison_saved(root, t.data)
+    np.copyto(t.data, res.data)  # through the view, into the root's memory
+    new_root = CopySlices.apply(root_snap, res, steps)
+    _rebind(root, new_root, root_snap)
+    # The view now reads from the new root; its old binding stays for older nodes.
+    ver = root._version
+    _push_history(t, ver)
+    old = t.grad_fn
+    if t._hooks:
+        # Hooks registered before the change stay with the old value's node (as in
+        # PyTorch, the root's new graph does not pass through the view's hooks).
+        snap._hooks, t._hooks = t._hooks, None
+        if old is not None:
+            old._out_ref = weakref.ref(snap)
+    fresh = _replay(root, steps)
+    t.grad_fn = fresh.grad_fn
+    t.requires_grad = fresh.requires_grad
+    t._version = ver
+    if t._retains and t.grad_fn is not None:
+        t.grad_fn._out_ref = weakref.ref(t)
+    return t
+
+
+def _needs_other_grad(o: Any) -> bool:
+    return isinstance(o, Tensor) and o.requires_grad
+
+
+def _never(o: Any) -> bool:
+    return False
+
+
+def _always(o: Any) -> bool:
+    return True
+
+
+def add_(t: Tensor, other: Any, alpha: float = 1) -> Tensor:
+    """t += alpha * other in place. Returns t."""
+    _check_alpha("add_", alpha)
+    return _modify(t, lambda s, o: s + (o if alpha == 1 else o * alpha), other, _never)
+
+
+def sub_(t: Tensor, other: Any, alpha: float = 1) -> Tensor:
+    """t -= alpha * other in place. Returns t."""
+    _check_alpha("sub_", alpha)
+    return _modify(t, lambda s, o: s - (o if alpha == 1 else o * alpha), other, _never)
+
+
+def mul_(t: Tensor, other: Any) -> Tensor:
+    """t *= other in place. Returns t."""
+    # Mul's backward reads the old t only to give other its gradient.
+    return _modify(t, lambda s, o: s * o, other, _needs_other_grad)
+
+
+def div_(t: Tensor, other: Any) -> Tensor:
+    """t /= other in place (true division). Returns t."""
+    return _modify(t, lambda s, o: s / o, other, _needs_other_grad)
+
+
+def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    """t = clamp(t, min, max) in place. Returns t."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    from .ops import clamp
+
+    return _modify(t, lambda s, o: clamp(s, o[0], o[1]), (min, max), _always)
+
+
+class Fill(Function):
+    """Every element set to ``value`` (a number or a 0-d tensor); the old value gets 0."""
+
+    __slots__ = ()
+    _reads_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, value)
+
+    @staticmethod
+    def backward(ctx, grad):
+        value = ctx.inputs[1]
+        gv = None
+        if isinstance(value, Tensor) and value.requires_grad:
+            gv = grad.sum().to(value.data.dtype)
+        return Tensor._wrap(np.zeros_like(grad.data)), gv
+
+
+def fill_(t: Tensor, value: Any) -> Tensor:
+    """Set every element of t to ``value`` (number or 0-d tensor), in place. Returns t."""
+    if isinstance(value, Tensor):
+        if value.data.ndim != 0:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.data.ndim} dimensions."
+            )
+    elif not isinstance(value, (int, float, bool, np.number, np.bool_)):
+        raise TypeError(
+            f"fill_(): argument 'value' must be Number or a 0-d Tensor, not "
+            f"{type(value).__name__}"
+        )
+    if t.data.dtype.kind in "iub" and isinstance(t, Tensor):
+        v = value.data if isinstance(value, Tensor) else value
+        if not np.isfinite(v):
+            raise RuntimeError(
+                f"value cannot be converted to type {t.data.dtype} without overflow"
+            )
+    return _modify(t, lambda s, v: Fill.apply(s, v), value, _never, cast_any=True)
+
+
+class Copy(Function):
+    """``src`` broadcast to the target's shape and cast to its dtype; the old value gets 0."""
+
+    __slots__ = ()
+    _reads_inputs = False
+
+    @staticmethod
+    def forward(ctx, a, src):
+        out = np.empty_like(a)
+        np.copyto(out, np.broadcast_to(src, a.shape), casting="unsafe")
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .ops._broadcast import unbroadcast
+
+        src = ctx.inputs[1]
+        g_src = None
+        if src.requires_grad:
+            g_src = unbroadcast(grad, src.data.shape).to(src.data.dtype)
+        return Tensor._wrap(np.zeros_like(grad.data)), g_src
+
+
+def copy_(t: Tensor, src: Any) -> Tensor:
+    """Copy ``src`` into t (src broadcast to t's shape, cast to t's dtype). Returns t."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    try:
+        np.broadcast_shapes(src.data.shape, t.data.shape)
+        ok = np.broadcast_shapes(src.data.shape, t.data.shape) == t.data.shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(
+            f"copy_(): the source of shape {list(src.data.shape)} cannot be broadcast to "
+            f"the destination's shape {list(t.data.shape)}"
+        )
+    return _modify(t, lambda s, o: Copy.apply(s, o), src, _never, cast_any=True)
