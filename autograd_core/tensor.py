@@ -358,7 +358,10 @@ class Tensor:
         return self
 
     def contiguous(self) -> Tensor:
-        return self
+        """Self when the data is C-contiguous, else a C-ordered copy that stays in the graph."""
+        if self.data.flags.c_contiguous:
+            return self
+        return _ops.clone(self)
 
     def is_floating_point(self) -> bool:
         return self.data.dtype.kind == "f"

@@ -87,14 +87,37 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer repeats, skip the 1M chain")
     ap.add_argument("--repeat", type=int, default=50)
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="limit NumPy's BLAS and PyTorch to this many threads (default: as "
+                         "installed); on a busy machine 1 thread avoids BLAS threads spinning "
+                         "against other processes")
+    ap.add_argument("--tuned-malloc", action="store_true",
+                    help="re-run with glibc's mmap/trim thresholds raised, so large arrays are "
+                         "reused instead of freshly mapped (and page-faulted) every step")
+    ap.add_argument("--append", action="store_true", help="add to RESULTS.md, not replace")
     args = ap.parse_args()
+    if args.tuned_malloc and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="1000000000",
+                   MALLOC_TRIM_THRESHOLD_="1000000000")
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    if args.threads:
+        import threadpoolctl
+        import torch
+
+        threadpoolctl.threadpool_limits(args.threads)
+        torch.set_num_threads(args.threads)
+        os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
     repeat = 10 if args.quick else args.repeat
     desc = machine()
     print(desc)
     rows = step_rows(repeat)
     chains = None if args.quick else chain_rows()
 
-    lines = ["# Benchmark results", "", f"Machine: {desc}", "",
+    malloc = ("glibc malloc with MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ = 1e9"
+              if "MALLOC_MMAP_THRESHOLD_" in os.environ else "default glibc malloc")
+    threads = f"threads limited to {args.threads}" if args.threads else "default threads"
+    title = f"## {malloc}, {threads}"
+    lines = [title, "", f"Machine: {desc}", "",
              f"Medians of 5 rounds x {max(1, repeat // 5)} timed steps after warm-up, "
              "libraries interleaved. Ratios: ours / other (below 1 means we are faster).", "",
              "| benchmark | unit | ours | PyTorch | NumPy floor | ours/PyTorch | ours/NumPy |",
@@ -117,7 +140,12 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write and not args.quick:
-        (HERE / "RESULTS.md").write_text(text)
+        out = HERE / "RESULTS.md"
+        if args.append and out.exists():
+            text = out.read_text() + "\n" + text
+        else:
+            text = "# Benchmark results\n\nWritten by `python benchmarks/run.py`.\n\n" + text
+        out.write_text(text)
 
 
 if __name__ == "__main__":

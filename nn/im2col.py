@@ -4,8 +4,10 @@
 holds the kh x kw window (dilated, strided, from the padded image) under output
 position l = i*ow + j, channel-major then kernel row then kernel column, the layout of
 ``torch.nn.functional.unfold``. A second layout, "rows" (N*L, kh*kw*C), puts one window
-per row with the channels innermost; convolution uses it because its matrix product is
-then one large 2-D GEMM instead of N small ones.
+per row with the channels innermost. A third, "kcn" (kh*kw*C, N*L), puts one window per
+column with the whole batch side by side; convolution uses it because its product is one
+large 2-D GEMM, W (C_out, kh*kw*C) @ cols, and because it is built (and col2im undone)
+with one plane-sized strided copy per kernel offset, which NumPy moves quickly.
 
 The backward of ``Im2col`` is ``Col2im``, which adds each window back onto the pixels
 it came from (overlapping windows sum, padding is cropped away), and ``Col2im``'s
@@ -92,6 +94,17 @@ def im2col_array(x: np.ndarray, w: Window, pad_value: float = 0.0,
     """
     n, c = x.shape[:2]
     (kh, kw), (dh, dw), (sh, sw), (oh, ow) = w.kernel, w.dilation, w.stride, w.out
+    if layout == "kcn":
+        # One strided copy per kernel offset: each moves whole (oh, ow) planes with rows
+        # of ow contiguous pixels, instead of one tiny kh*kw*C run per output pixel.
+        xp = _pad(x, w, pad_value, channels_last=False)
+        out = np.empty((kh, kw, c, n, oh, ow), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                src = xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
+                         j * dw:j * dw + sw * (ow - 1) + 1:sw]
+                out[i, j] = src.transpose(1, 0, 2, 3)
+        return out.reshape(kh * kw * c, n * oh * ow)
     if layout == "rows":
         xp = _pad(x, w, pad_value, channels_last=True)
         s_n, s_h, s_w, s_c = xp.strides
@@ -119,6 +132,17 @@ def col2im_array(cols: np.ndarray, w: Window, layout: str = "unfold") -> np.ndar
     rows_of = [slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)]
     cols_of = [slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)]
     # One strided slice per kernel offset (i, j): the pixels that offset touched.
+    if layout == "kcn":
+        c = cols.shape[0] // (kh * kw)
+        n = cols.shape[1] // (oh * ow)
+        g = cols.reshape(kh, kw, c, n, oh, ow)
+        xp = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                xp[:, :, rows_of[i], cols_of[j]] += g[i, j].transpose(1, 0, 2, 3)
+        if pt or pb or pl or pr:
+            return np.ascontiguousarray(xp[:, :, pt:pt + h, pl:pl + wd])
+        return xp
     if layout == "rows":
         c = cols.shape[1] // (kh * kw)
         n = cols.shape[0] // (oh * ow)

@@ -1,9 +1,9 @@
 """conv2d, unfold and fold, all built on the im2col / col2im primitive.
 
-conv2d: rows = im2col(x) (N*L, kh*kw*C), one window per row; out = rows @ W'^T with W'
+conv2d: cols = im2col(x) (kh*kw*C, N*L), one window per column; out = W' @ cols with W'
 the weight laid out the same way, (out_channels, kh*kw*C) (per group), then reshaped
-to (N, out_channels, oh, ow). The backward is the matmul's (delta_W = delta^T rows,
-delta_rows = delta W') followed by col2im, so no convolution backward is written by hand.
+to (N, out_channels, oh, ow). The backward is the matmul's (delta_W' = delta cols^T,
+delta_cols = W'^T delta) followed by col2im, so no convolution backward is written by hand.
 """
 
 from __future__ import annotations
@@ -102,19 +102,21 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     oh, ow = win.out
     # One window per row, channels innermost: (N*L, kh*kw*C). The weight is laid out
     # the same way, (C_out, kh*kw*C_in/groups), so the whole layer is one matrix product.
-    cols = im2col(x, win, layout="rows")
+    cols = im2col(x, win, layout="kcn")  # (kh*kw*C, N*L)
     k = kh * kw * c_g
-    w_rows = weight.permute(0, 2, 3, 1)  # (C_out, kh, kw, C_in/groups)
+    w_mat = weight.permute(0, 2, 3, 1)  # (C_out, kh, kw, C_in/groups), rows match cols
     if groups == 1:
-        out = cols @ w_rows.reshape(c_out, k).mT  # (N*L, C_out)
+        out = w_mat.reshape(c_out, k) @ cols  # (C_out, N*L)
     else:
-        g_cols = cols.reshape(n * oh * ow, kh * kw, groups, c_g).permute(2, 0, 1, 3)
-        g_cols = g_cols.reshape(groups, n * oh * ow, k)
-        g_w = w_rows.reshape(groups, c_out // groups, k)
-        out = (g_cols @ g_w.mT).permute(1, 0, 2)  # (N*L, G, C_out/G)
-    out = out.reshape(n, oh, ow, c_out).permute(0, 3, 1, 2)
+        g_cols = cols.reshape(kh * kw, groups, c_g, n * oh * ow).permute(1, 0, 2, 3)
+        g_cols = g_cols.reshape(groups, k, n * oh * ow)
+        g_w = w_mat.reshape(groups, c_out // groups, k)
+        out = (g_w @ g_cols).reshape(c_out, n * oh * ow)
     if bias is not None:
-        out = out + bias.reshape(1, c_out, 1, 1)
+        out = out + bias.reshape(c_out, 1)
+    # (C_out, N, oh, ow) -> NCHW, copied so that later elementwise ops, pooling and their
+    # backwards stream through a contiguous array.
+    out = out.reshape(c_out, n, oh, ow).permute(1, 0, 2, 3).contiguous()
     return out.squeeze(0) if unbatched else out
 
 
