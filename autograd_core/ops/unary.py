@@ -153,9 +153,15 @@ class Relu(Function):
         # The mask is a constant: relu's second derivative is zero almost everywhere.
         # Selected, not multiplied: a NaN delta at x <= 0 gives 0, as in PyTorch; and a
         # NaN input (relu(NaN) = NaN) passes its delta, as PyTorch's "not x <= 0" does.
-        mask = ~(ctx.inputs[0].data <= 0)
+        x = ctx.inputs[0].data
         if not _STATE.enabled:
-            return Tensor._wrap(np.where(mask, grad.data, np.zeros((), grad.data.dtype)))
+            gd = grad.data
+            # Multiplying by the 0/1 mask is several times faster than np.where, and equal
+            # to selecting whenever delta is finite and x has no NaN (checked, cheaply).
+            if np.isfinite(gd).all() and not np.isnan(x).any():
+                return Tensor._wrap(gd * (x > 0))
+            return Tensor._wrap(np.where(~(x <= 0), gd, np.zeros((), gd.dtype)))
+        mask = ~(x <= 0)
         from .compare import masked_grad
 
         return masked_grad(grad, mask)
