@@ -198,8 +198,14 @@ class ScatterAddInto(Function):
                 # Short axis (pooling windows): one masked copy per position along dim is
                 # much faster than put_along_axis's fancy indexing.
                 lead = (slice(None),) * dim
+                finite = np.isfinite(src).all()
                 for i in range(k):
-                    np.copyto(view[lead + (slice(i, i + 1),)], src, where=index == i)
+                    if finite:
+                        # Multiplying by the 0/1 mask is branch-free (a masked copy on a
+                        # random mask is ~30x slower); exact while src is finite.
+                        np.multiply(src, index == i, out=view[lead + (slice(i, i + 1),)])
+                    else:
+                        np.copyto(view[lead + (slice(i, i + 1),)], src, where=index == i)
             else:
                 np.put_along_axis(view, index, src, axis=dim)
         else:
