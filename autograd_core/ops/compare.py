@@ -41,6 +41,20 @@ def _pick_weights(ad: np.ndarray, bd: np.ndarray, loses) -> tuple[np.ndarray, np
     return np.where(loses(ad, bd), 0.0, w), np.where(loses(bd, ad), 0.0, w)
 
 
+def _extremum_backward(ctx: Function, grad: Tensor, loses: np.ufunc) -> tuple:
+    """Backward of maximum (loses=less) and minimum (loses=greater).
+
+    Ties split the gradient in half, as PyTorch does; where a NaN is involved (no
+    comparison holds) both sides get all of it, also as PyTorch does.
+    """
+    a, b = ctx.inputs
+    ad, bd = a.data, b.data
+    wa, wb = _pick_weights(ad, bd, loses)
+    ga = unbroadcast(masked_grad(grad, wa), ad.shape) if a.requires_grad else None
+    gb = unbroadcast(masked_grad(grad, wb), bd.shape) if b.requires_grad else None
+    return ga, gb
+
+
 class Maximum(Function):
     __slots__ = ()
 
@@ -50,14 +64,7 @@ class Maximum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.inputs
-        ad, bd = a.data, b.data
-        # Ties split the gradient in half, as PyTorch does; where a NaN is involved
-        # (no comparison holds) both sides get all of it, also as PyTorch does.
-        wa, wb = _pick_weights(ad, bd, np.less)
-        ga = unbroadcast(masked_grad(grad, wa), ad.shape) if a.requires_grad else None
-        gb = unbroadcast(masked_grad(grad, wb), bd.shape) if b.requires_grad else None
-        return ga, gb
+        return _extremum_backward(ctx, grad, np.less)
 
 
 class Minimum(Function):
@@ -69,12 +76,7 @@ class Minimum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.inputs
-        ad, bd = a.data, b.data
-        wa, wb = _pick_weights(ad, bd, np.greater)
-        ga = unbroadcast(masked_grad(grad, wa), ad.shape) if a.requires_grad else None
-        gb = unbroadcast(masked_grad(grad, wb), bd.shape) if b.requires_grad else None
-        return ga, gb
+        return _extremum_backward(ctx, grad, np.greater)
 
 
 class Where(Function):

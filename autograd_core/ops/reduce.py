@@ -440,24 +440,24 @@ def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     return out
 
 
-def softmax(a: Tensor, dim: int, dtype: Any = None) -> Tensor:
-    """exp(a) / sum(exp(a), dim), computed stably. (*) -> (*)."""
+def _normalise_along(cls: type[Function], name: str, a: Tensor, dim: int,
+                     dtype: Any) -> Tensor:
+    """Shared argument handling of softmax and log_softmax."""
     if dtype is not None:
         a = a.to(dtype)
-    _float_only("softmax", a)
+    _float_only(name, a)
     d = _norm_dim(dim, a.data.ndim)
     if a.data.ndim == 0:
-        # A single element: softmax over it is 1 (NumPy has no axis 0 to reduce).
-        return Reshape.apply(Softmax.apply(Reshape.apply(a, (1,)), 0), ())
-    return Softmax.apply(a, d)
+        # A single element (NumPy has no axis 0 to reduce): computed as a 1-vector.
+        return Reshape.apply(cls.apply(Reshape.apply(a, (1,)), 0), ())
+    return cls.apply(a, d)
+
+
+def softmax(a: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """exp(a) / sum(exp(a), dim), computed stably. (*) -> (*)."""
+    return _normalise_along(Softmax, "softmax", a, dim, dtype)
 
 
 def log_softmax(a: Tensor, dim: int, dtype: Any = None) -> Tensor:
     """a - logsumexp(a, dim), computed stably. (*) -> (*)."""
-    if dtype is not None:
-        a = a.to(dtype)
-    _float_only("log_softmax", a)
-    d = _norm_dim(dim, a.data.ndim)
-    if a.data.ndim == 0:
-        return Reshape.apply(LogSoftmax.apply(Reshape.apply(a, (1,)), 0), ())
-    return LogSoftmax.apply(a, d)
+    return _normalise_along(LogSoftmax, "log_softmax", a, dim, dtype)
