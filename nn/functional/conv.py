@@ -120,6 +120,19 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     return out.squeeze(0) if unbatched else out
 
 
+def _block_args(op: str, kernel_size: Any, dilation: Any, padding: Any,
+                stride: Any) -> tuple[tuple[int, int], ...]:
+    """unfold/fold's window arguments as checked pairs: kernel, dilation, padding, stride."""
+    kernel = pair(kernel_size, "kernel_size", op)
+    dil, pad, st = (pair(dilation, "dilation", op), pair(padding, "padding", op),
+                    pair(stride, "stride", op))
+    _check_positive("kernel_size", kernel)
+    _check_positive("dilation", dil)
+    _check_positive("stride", st)
+    _check_positive("padding", pad, allow_zero=True)
+    return kernel, dil, pad, st
+
+
 def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
            stride: Any = 1) -> Tensor:
     """Sliding blocks as columns, as ``torch.nn.functional.unfold``.
@@ -131,13 +144,7 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
         raise RuntimeError(
             "Input Error: Only 3D or 4D input Tensors are supported (got "
             f"{input.ndim}D)")
-    kernel = pair(kernel_size, "kernel_size", "unfold")
-    dil, pad, st = (pair(dilation, "dilation", "unfold"), pair(padding, "padding", "unfold"),
-                    pair(stride, "stride", "unfold"))
-    _check_positive("kernel_size", kernel)
-    _check_positive("dilation", dil)
-    _check_positive("stride", st)
-    _check_positive("padding", pad, allow_zero=True)
+    kernel, dil, pad, st = _block_args("unfold", kernel_size, dilation, padding, stride)
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
     win = make_window(x.shape[-2:], kernel, dil, ((pad[0], pad[0]), (pad[1], pad[1])), st)
@@ -163,13 +170,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1,
             "Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported "
             f"(got {input.ndim}D)")
     size = pair(output_size, "output_size", "fold")
-    kernel = pair(kernel_size, "kernel_size", "fold")
-    dil, pad, st = (pair(dilation, "dilation", "fold"), pair(padding, "padding", "fold"),
-                    pair(stride, "stride", "fold"))
-    _check_positive("kernel_size", kernel)
-    _check_positive("dilation", dil)
-    _check_positive("stride", st)
-    _check_positive("padding", pad, allow_zero=True)
+    kernel, dil, pad, st = _block_args("fold", kernel_size, dilation, padding, stride)
     unbatched = input.ndim == 2
     x = input.unsqueeze(0) if unbatched else input
     kk = kernel[0] * kernel[1]
