@@ -8,7 +8,6 @@ leaves their gradient. Saved buffers are freed afterwards unless ``retain_graph=
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 
 import numpy as np
@@ -388,6 +387,3 @@ def _tensor_list(fn: str, arg: str, value: object) -> list[Tensor]:
         f"{type(value).__name__}"
     )
 
-
-def _out_ref(t: Tensor) -> weakref.ref:
-    return weakref.ref(t)
