@@ -165,7 +165,13 @@ class Neg(Function):
 
 
 def _binary(cls: type[Function], name: str, a: Any, b: Any, true_div: bool = False) -> Tensor:
-    a, b = promote_pair(a, b, true_div)
+    # Fast path for the commonest call, a float tensor with a Python number or a tensor of
+    # the same dtype: nothing to promote (a Python number is a weak scalar, which NumPy
+    # and PyTorch alike fold into the tensor's float dtype).
+    if not (a.__class__ is Tensor and a.data.dtype.kind == "f" and (
+            b.__class__ is float or b.__class__ is int
+            or (b.__class__ is Tensor and b.data.dtype == a.data.dtype))):
+        a, b = promote_pair(a, b, true_div)
     try:
         return cls.apply(a, b)
     except ValueError as e:
