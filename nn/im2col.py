@@ -3,11 +3,13 @@
 ``Im2col`` turns an image batch x (N, C, H, W) into columns (N, C*kh*kw, L): column l
 holds the kh x kw window (dilated, strided, from the padded image) under output
 position l = i*ow + j, channel-major then kernel row then kernel column, the layout of
-``torch.nn.functional.unfold``. A second layout, "rows" (N*L, kh*kw*C), puts one window
-per row with the channels innermost. A third, "kcn" (kh*kw*C, N*L), puts one window per
-column with the whole batch side by side; convolution uses it because its product is one
-large 2-D GEMM, W (C_out, kh*kw*C) @ cols, and because it is built (and col2im undone)
-with one plane-sized strided copy per kernel offset, which NumPy moves quickly.
+``torch.nn.functional.unfold``. A second layout, "kcln" (kh*kw*C, oh*ow*N), puts one
+window per column with the batch innermost; convolution and pooling use it because the
+whole layer is then one large 2-D GEMM, W (C_out, kh*kw*C) @ cols, whose result
+(C_out, oh, ow, N) is NCHW after a free transpose, and because every kernel offset is
+one strided copy (or add, for col2im) whose contiguous runs are ow*N elements long.
+Tensors produced this way are NCHW views of batch-last memory; the next layer's
+im2col reads them without a copy, and NumPy's elementwise ops keep that layout.
 
 The backward of ``Im2col`` is ``Col2im``, which adds each window back onto the pixels
 it came from (overlapping windows sum, padding is cropped away), and ``Col2im``'s
@@ -22,7 +24,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from autograd_core import Tensor
 from autograd_core.function import Function
@@ -67,16 +68,10 @@ def make_window(size: tuple[int, int], kernel: tuple[int, int], dilation: tuple[
     return Window(size, kernel, dilation, pads, stride, out)  # type: ignore[arg-type]
 
 
-def _pad(x: np.ndarray, w: Window, pad_value: float, channels_last: bool) -> np.ndarray:
-    """x (N, C, H, W) padded as the window says: (N, C, Hp, Wp), or (N, Hp, Wp, C)."""
+def _pad(x: np.ndarray, w: Window, pad_value: float) -> np.ndarray:
+    """x (N, C, H, W) padded as the window says: (N, C, Hp, Wp); x itself without pads."""
     n, c, h, wd = x.shape
     (pt, pb), (pl, pr) = w.pads
-    if channels_last:
-        if not (pt or pb or pl or pr):
-            return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
-        xp = np.full((n, h + pt + pb, wd + pl + pr, c), pad_value, dtype=x.dtype)
-        xp[:, pt:pt + h, pl:pl + wd, :] = x.transpose(0, 2, 3, 1)
-        return xp
     if not (pt or pb or pl or pr):
         return x
     xp = np.full((n, c, h + pt + pb, wd + pl + pr), pad_value, dtype=x.dtype)
@@ -84,77 +79,98 @@ def _pad(x: np.ndarray, w: Window, pad_value: float, channels_last: bool) -> np.
     return xp
 
 
+def _pad_batch_last(x: np.ndarray, w: Window, pad_value: float) -> np.ndarray:
+    """x (N, C, H, W) -> (C, Hp, Wp, N), padded; a view of x when there is no padding.
+
+    Only the border is filled, so the image is written once (transposed on the way when
+    x is not already laid out batch-last in memory).
+    """
+    n, c, h, wd = x.shape
+    (pt, pb), (pl, pr) = w.pads
+    xt = x.transpose(1, 2, 3, 0)
+    if not (pt or pb or pl or pr):
+        return xt
+    hp, wp = h + pt + pb, wd + pl + pr
+    xp = np.empty((c, hp, wp, n), dtype=x.dtype)
+    xp[:, :pt] = pad_value
+    xp[:, pt + h:] = pad_value
+    xp[:, pt:pt + h, :pl] = pad_value
+    xp[:, pt:pt + h, pl + wd:] = pad_value
+    xp[:, pt:pt + h, pl:pl + wd] = xt
+    return xp
+
+
+def _offsets(w: Window) -> tuple[list[slice], list[slice]]:
+    """Per kernel row i (column j): the padded rows (columns) that offset reads, strided."""
+    (kh, kw), (dh, dw), (sh, sw), (oh, ow) = w.kernel, w.dilation, w.stride, w.out
+    return ([slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)],
+            [slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)])
+
+
+def _disjoint(k: int, d: int, s: int, o: int) -> bool:
+    """Along one axis, does every (window, offset) pair read a different pixel?"""
+    return k == 1 or o == 1 or d * (k - 1) + 1 <= s
+
+
 def im2col_array(x: np.ndarray, w: Window, pad_value: float = 0.0,
                  layout: str = "unfold") -> np.ndarray:
     """x (N, C, H, W) -> a fresh array (never a view of x) of the windows.
 
     layout "unfold": (N, C*kh*kw, oh*ow), torch's unfold layout (channel, kernel row,
-    kernel column down the rows); layout "rows": (N*oh*ow, kh*kw*C), one window per row
-    with the channels innermost, so a convolution is a single 2-D matrix product.
+    kernel column down the rows). layout "kcln": (kh*kw*C, oh*ow*N), rows ordered
+    (kernel row, kernel column, channel) and columns (output row, output column, batch):
+    the batch is innermost, so each kernel offset is one copy whose contiguous runs are
+    ow*N long, and W (C_out, kh*kw*C) @ cols gives (C_out, oh, ow, N), which is NCHW
+    after a free transpose.
     """
     n, c = x.shape[:2]
-    (kh, kw), (dh, dw), (sh, sw), (oh, ow) = w.kernel, w.dilation, w.stride, w.out
-    if layout == "kcn":
-        # One strided copy per kernel offset: each moves whole (oh, ow) planes with rows
-        # of ow contiguous pixels, instead of one tiny kh*kw*C run per output pixel.
-        xp = _pad(x, w, pad_value, channels_last=False)
-        out = np.empty((kh, kw, c, n, oh, ow), dtype=x.dtype)
+    (kh, kw), (oh, ow) = w.kernel, w.out
+    rows_of, cols_of = _offsets(w)
+    if layout == "kcln":
+        xp = _pad_batch_last(x, w, pad_value)
+        out = np.empty((kh, kw, c, oh, ow, n), dtype=x.dtype)
         for i in range(kh):
             for j in range(kw):
-                src = xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                         j * dw:j * dw + sw * (ow - 1) + 1:sw]
-                out[i, j] = src.transpose(1, 0, 2, 3)
-        return out.reshape(kh * kw * c, n * oh * ow)
-    if layout == "rows":
-        xp = _pad(x, w, pad_value, channels_last=True)
-        s_n, s_h, s_w, s_c = xp.strides
-        view = as_strided(xp, (n, oh, ow, kh, kw, c),
-                          (s_n, s_h * sh, s_w * sw, s_h * dh, s_w * dw, s_c), writeable=False)
-        out = np.empty((n, oh, ow, kh, kw, c), dtype=x.dtype)
-        out[...] = view
-        return out.reshape(n * oh * ow, kh * kw * c)
-    xp = _pad(x, w, pad_value, channels_last=False)
-    s_n, s_c, s_h, s_w = xp.strides
-    view = as_strided(xp, (n, c, kh, kw, oh, ow),
-                      (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False)
+                out[i, j] = xp[:, rows_of[i], cols_of[j], :]
+        return out.reshape(kh * kw * c, oh * ow * n)
+    xp = _pad(x, w, pad_value)
     out = np.empty((n, c, kh, kw, oh, ow), dtype=x.dtype)
-    out[...] = view
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i, j] = xp[:, :, rows_of[i], cols_of[j]]
     return out.reshape(n, c * kh * kw, oh * ow)
 
 
 def col2im_array(cols: np.ndarray, w: Window, layout: str = "unfold") -> np.ndarray:
     """The adjoint of ``im2col_array``: windows -> (N, C, H, W), each window's entries
-    added back onto the pixels they were read from (overlaps sum, padding is dropped)."""
+    added back onto the pixels they were read from (overlaps sum, padding is dropped).
+
+    For "kcln" the result is a transposed view of a (C, H, W, N) array.
+    """
     (kh, kw), (dh, dw), (sh, sw), (oh, ow) = w.kernel, w.dilation, w.stride, w.out
     h, wd = w.size
     (pt, pb), (pl, pr) = w.pads
     hp, wp = h + pt + pb, wd + pl + pr
-    rows_of = [slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)]
-    cols_of = [slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)]
-    # One strided slice per kernel offset (i, j): the pixels that offset touched.
-    if layout == "kcn":
+    rows_of, cols_of = _offsets(w)
+    if layout == "kcln":
         c = cols.shape[0] // (kh * kw)
         n = cols.shape[1] // (oh * ow)
-        g = cols.reshape(kh, kw, c, n, oh, ow)
-        xp = np.zeros((n, c, hp, wp), dtype=cols.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                xp[:, :, rows_of[i], cols_of[j]] += g[i, j].transpose(1, 0, 2, 3)
-        if pt or pb or pl or pr:
-            return np.ascontiguousarray(xp[:, :, pt:pt + h, pl:pl + wd])
-        return xp
-    if layout == "rows":
-        c = cols.shape[1] // (kh * kw)
-        n = cols.shape[0] // (oh * ow)
-        # One reordering copy to (n, oh, kh, kw, ow, c) first: each offset's slice is then
-        # contiguous over (ow, c), so the adds below stream long runs instead of c-long
-        # fragments (about twice as fast overall for small channel counts).
-        g6 = cols.reshape(n, oh, ow, kh, kw, c).transpose(0, 1, 3, 4, 2, 5).copy()
-        xp = np.zeros((n, hp, wp, c), dtype=cols.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                xp[:, rows_of[i], cols_of[j], :] += g6[:, :, i, j]
-        return np.ascontiguousarray(xp[:, pt:pt + h, pl:pl + wd, :].transpose(0, 3, 1, 2))
+        g = cols.reshape(kh, kw, c, oh, ow, n)
+        if _disjoint(kh, dh, sh, oh) and _disjoint(kw, dw, sw, ow):
+            # No pixel is read twice (pooling with stride >= kernel): assignments, and
+            # when the windows tile the image exactly nothing needs zeroing first.
+            tiled = kh * oh == hp and kw * ow == wp
+            xp = (np.empty if tiled else np.zeros)((c, hp, wp, n), dtype=cols.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    xp[:, rows_of[i], cols_of[j], :] = g[i, j]
+        else:
+            xp = np.zeros((c, hp, wp, n), dtype=cols.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    xp[:, rows_of[i], cols_of[j], :] += g[i, j]
+        # Cropping the padding is a view: its runs (W*N long) stay contiguous.
+        return xp[:, pt:pt + h, pl:pl + wd, :].transpose(3, 0, 1, 2)
     n = cols.shape[0]
     c = cols.shape[1] // (kh * kw)
     g6 = cols.reshape(n, c, kh, kw, oh, ow)
@@ -210,7 +226,7 @@ def im2col(x: Tensor, window: Window, pad_value: float = 0.0,
            layout: str = "unfold") -> Tensor:
     """Differentiable im2col of a 4-D tensor (no argument checks: callers do them).
 
-    layout "unfold": (N, C*kh*kw, L); "rows": (N*L, kh*kw*C).
+    layout "unfold": (N, C*kh*kw, L); "kcln": (kh*kw*C, L*N).
     """
     return Im2col.apply(x, window, float(pad_value), layout)
 

@@ -291,10 +291,16 @@ def test_conv2d_repr_matches_torch():
         assert repr(nn.Conv2d(*args, **kw)) == repr(torch.nn.Conv2d(*args, **kw))
 
 
-@pytest.mark.parametrize("layout", ["unfold", "rows"])
+@pytest.mark.parametrize("layout", ["unfold", "kcln"])
 @pytest.mark.parametrize("kw", [
     dict(kernel=(2, 3), dilation=(1, 2), pads=((1, 0), (2, 1)), stride=(2, 1)),
     dict(kernel=(3, 3), dilation=(1, 1), pads=((1, 1), (1, 1)), stride=(1, 1)),
+    # Disjoint windows (col2im assigns instead of adding): tiling exactly, with gaps,
+    # with padding, and dilated windows whose span fits in the stride.
+    dict(kernel=(2, 2), dilation=(1, 1), pads=((0, 1), (0, 0)), stride=(2, 2)),
+    dict(kernel=(2, 2), dilation=(1, 1), pads=((0, 1), (1, 0)), stride=(3, 3)),
+    dict(kernel=(2, 2), dilation=(1, 1), pads=((1, 1), (0, 0)), stride=(2, 2)),
+    dict(kernel=(2, 1), dilation=(2, 1), pads=((0, 0), (0, 0)), stride=(3, 1)),
 ])
 def test_col2im_is_the_adjoint_of_im2col(layout, kw, rng):
     """<im2col(x), c> == <x, col2im(c)> for every x, c: col2im is im2col's transpose,
@@ -305,10 +311,25 @@ def test_col2im_is_the_adjoint_of_im2col(layout, kw, rng):
     x = rng.standard_normal((2, 3, 5, 6))
     cols = im2col_array(x, win, layout=layout)
     c = rng.standard_normal(cols.shape)
-    np.testing.assert_allclose(np.sum(cols * c), np.sum(x * col2im_array(c, win, layout)),
-                               rtol=1e-12)
-    # The two layouts hold the same numbers: rows = unfold with (C, kh, kw) moved last.
+    back = col2im_array(c, win, layout)
+    assert back.shape == x.shape
+    np.testing.assert_allclose(np.sum(cols * c), np.sum(x * back), rtol=1e-12)
+    # Adjointness cannot see a pixel that both layouts miss, so also check col2im of all
+    # ones against a direct count of the windows covering each pixel.
+    counts = np.zeros((5, 6))
+    (kh, kw_), (dh, dw), (sh, sw), (oh, ow) = win.kernel, win.dilation, win.stride, win.out
+    (pt, _), (pl, _) = win.pads
+    for r in range(oh):
+        for s in range(ow):
+            for i in range(kh):
+                for j in range(kw_):
+                    y, x_ = r * sh + i * dh - pt, s * sw + j * dw - pl
+                    if 0 <= y < 5 and 0 <= x_ < 6:
+                        counts[y, x_] += 1
+    np.testing.assert_array_equal(col2im_array(np.ones_like(cols), win, layout),
+                                  np.broadcast_to(counts, x.shape))
+    # The two layouts hold the same numbers: kcln = unfold with (kh, kw, C) first and
+    # the batch moved innermost.
     unf = im2col_array(x, win, layout="unfold")
-    kh, kw_ = win.kernel
-    as_rows = unf.reshape(2, 3, kh, kw_, -1).transpose(0, 4, 2, 3, 1).reshape(-1, kh * kw_ * 3)
-    np.testing.assert_array_equal(as_rows, im2col_array(x, win, layout="rows"))
+    as_kcln = unf.reshape(2, 3, kh, kw_, -1).transpose(2, 3, 1, 4, 0).reshape(kh * kw_ * 3, -1)
+    np.testing.assert_array_equal(as_kcln, im2col_array(x, win, layout="kcln"))

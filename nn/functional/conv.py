@@ -100,23 +100,24 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     same_dtype("conv2d", ("input", input), ("weight", weight), ("bias", bias))
     win = _conv_window("conv2d", x.shape, (kh, kw), stride, padding, dilation)
     oh, ow = win.out
-    # One window per row, channels innermost: (N*L, kh*kw*C). The weight is laid out
-    # the same way, (C_out, kh*kw*C_in/groups), so the whole layer is one matrix product.
-    cols = im2col(x, win, layout="kcn")  # (kh*kw*C, N*L)
+    # Windows as columns with the batch innermost: (kh*kw*C, oh*ow*N). The weight is
+    # laid out the same way, (C_out, kh*kw*C_in/groups), so the layer is one GEMM.
+    cols = im2col(x, win, layout="kcln")
     k = kh * kw * c_g
+    m = oh * ow * n
     w_mat = weight.permute(0, 2, 3, 1)  # (C_out, kh, kw, C_in/groups), rows match cols
     if groups == 1:
-        out = w_mat.reshape(c_out, k) @ cols  # (C_out, N*L)
+        out = w_mat.reshape(c_out, k) @ cols  # (C_out, oh*ow*N)
     else:
-        g_cols = cols.reshape(kh * kw, groups, c_g, n * oh * ow).permute(1, 0, 2, 3)
-        g_cols = g_cols.reshape(groups, k, n * oh * ow)
+        g_cols = cols.reshape(kh * kw, groups, c_g, m).permute(1, 0, 2, 3)
+        g_cols = g_cols.reshape(groups, k, m)
         g_w = w_mat.reshape(groups, c_out // groups, k)
-        out = (g_w @ g_cols).reshape(c_out, n * oh * ow)
+        out = (g_w @ g_cols).reshape(c_out, m)
     if bias is not None:
         out = out + bias.reshape(c_out, 1)
-    # (C_out, N, oh, ow) -> NCHW, copied so that later elementwise ops, pooling and their
-    # backwards stream through a contiguous array.
-    out = out.reshape(c_out, n, oh, ow).permute(1, 0, 2, 3).contiguous()
+    # (C_out, oh, ow, N) -> (N, C_out, oh, ow) is a transposed view, not a copy: later
+    # elementwise ops keep this batch-last memory and the next im2col reads it directly.
+    out = out.reshape(c_out, oh, ow, n).permute(3, 0, 1, 2)
     return out.squeeze(0) if unbatched else out
 
 

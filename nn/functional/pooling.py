@@ -89,17 +89,17 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     oh, ow = win.out
     dt = x.data.dtype
     fill = -np.inf if dt.kind == "f" else np.iinfo(dt).min if dt.kind in "iu" else False
-    # Windows as columns, (kh*kw, C*N*L): the max runs down contiguous rows, one per
-    # kernel offset, and the result is laid out (C, N, oh, ow).
-    cols = im2col(x, win, fill, layout="kcn").reshape(kh * kw, c * n * oh * ow)
+    # Windows as columns, (kh*kw, C*L*N): the max runs down contiguous rows, one per
+    # kernel offset, and the result is laid out (C, oh, ow, N), viewed as NCHW.
+    cols = im2col(x, win, fill, layout="kcln").reshape(kh * kw, c * oh * ow * n)
     values, arg = cols.max(dim=0)
-    out = values.reshape(c, n, oh, ow).permute(1, 0, 2, 3).contiguous()
+    out = values.reshape(c, oh, ow, n).permute(3, 0, 1, 2)
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
         return out
     # Window offset -> input pixel: row = i*sh - pad_top + ki*dh, likewise for columns.
-    a = arg.data.reshape(c, n, oh, ow).transpose(1, 0, 2, 3)
+    a = arg.data.reshape(c, oh, ow, n).transpose(3, 0, 1, 2)
     ki, kj = a // kw, a % kw
     rows = np.arange(oh)[:, None] * win.stride[0] - win.pads[0][0] + ki * win.dilation[0]
     colsi = np.arange(ow)[None, :] * win.stride[1] - win.pads[1][0] + kj * win.dilation[1]
@@ -136,8 +136,8 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     n, c, h, w = x.shape
     kh, kw = win.kernel
     oh, ow = win.out
-    sums = im2col(x, win, layout="kcn").reshape(kh * kw, c, n, oh * ow).sum(dim=0)
-    sums = sums.permute(1, 0, 2)  # (N, C, L)
+    sums = im2col(x, win, layout="kcln").reshape(kh * kw, c, oh * ow, n).sum(dim=0)
+    sums = sums.permute(2, 0, 1)  # (N, C, L)
     if divisor_override is not None:
         div = np.full((oh * ow,), float(divisor_override))
     else:
