@@ -5,7 +5,7 @@ graph in reverse topological order and applies the chain rule. Names, arguments 
 semantics follow PyTorch.
 """
 
-from . import dtypes
+from . import allocator, dtypes
 from .creation import (
     arange,
     as_tensor,
@@ -103,3 +103,7 @@ __version__ = "0.1.0"
 # Data loading and bundled datasets build on the tensor and ops above.
 from . import datasets, utils  # noqa: E402
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
+
+# Keep freed array memory for reuse between training steps (glibc only; see allocator.py
+# for why, the cost, and AUTOGRAD_CORE_MALLOC=system to opt out).
+allocator.tune_malloc()
