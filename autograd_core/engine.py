@@ -8,6 +8,7 @@ leaves their gradient. Saved buffers are freed afterwards unless ``retain_graph=
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,10 +77,18 @@ def run_backward(
 
     prev_mode = _STATE.enabled
     _STATE.enabled = bool(create_graph)
+    # The pass allocates containers for every node (edges, deltas) while the whole graph
+    # is alive, which would make Python's cyclic collector walk that graph again and
+    # again (15% of a million-node backward). Nothing the pass frees forms a cycle, so
+    # the collector pauses until it ends; cycles made meanwhile are collected after.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         return _execute(roots, retain_graph, create_graph, capture)
     finally:
         _STATE.enabled = prev_mode
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _execute(roots, retain_graph, create_graph, capture):
