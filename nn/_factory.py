@@ -21,6 +21,7 @@ def param_dtype(dtype: Any, device: Any = None) -> np.dtype:
     return dt
 
 
-def empty_param(shape: tuple[int, ...], dt: np.dtype) -> Parameter:
-    """A Parameter of ``shape``; the layer's reset_parameters fills it."""
-    return Parameter(np.zeros(shape, dtype=dt))
+def empty_param(shape: tuple[int, ...], dt: np.dtype, order: str = "C") -> Parameter:
+    """A Parameter of ``shape`` with memory ``order`` ("C" or "F"); the layer's
+    reset_parameters fills it (in place, so the order stays)."""
+    return Parameter(np.zeros(shape, dtype=dt, order=order))

@@ -42,10 +42,11 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo: dict) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]
-        out = Parameter(self.data.copy(), self.requires_grad)
+        # order="K": a copy keeps the memory layout (nn.Linear weights are column-major).
+        out = Parameter(self.data.copy(order="K"), self.requires_grad)
         memo[id(self)] = out
         if self.grad is not None:
-            out.grad = Tensor._wrap(self.grad.data.copy())
+            out.grad = Tensor._wrap(self.grad.data.copy(order="K"))
         return out
 
 

@@ -83,7 +83,7 @@ class SGD(Optimizer):
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = grad.copy()
+                        buf = grad.copy(order="K")  # in the parameter's memory order
                         state["momentum_buffer"] = buf
                     else:
                         buf *= mu

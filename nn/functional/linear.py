@@ -32,7 +32,13 @@ class Linear2d(Function):
         if not is_grad_enabled():
             g = grad.data
             gx = Tensor._wrap(g @ w.data) if x.requires_grad else None
-            gw = Tensor._wrap(g.T @ x.data) if w.requires_grad else None
+            gw = None
+            if w.requires_grad:
+                # delta_W in W's own memory order (nn.Linear keeps W column-major), so
+                # that accumulating and updating it stream through both arrays alike.
+                wd = w.data
+                fortran = wd.flags.f_contiguous and not wd.flags.c_contiguous
+                gw = Tensor._wrap((x.data.T @ g).T if fortran else g.T @ x.data)
             gb = Tensor._wrap(g.sum(axis=0)) if has_b and b.requires_grad else None
             return gx, gw, gb
         # create_graph: the same formulas as recorded Tensor ops.
