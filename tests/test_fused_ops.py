@@ -50,21 +50,31 @@ def test_fused_cross_entropy_equals_composite_and_torch(rng, reduction, ignore):
     np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
-def test_fused_cross_entropy_second_derivatives(rng):
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("ignore", [False, True])
+def test_fused_cross_entropy_second_derivatives(rng, reduction, ignore):
     x = ag.tensor(rng.standard_normal((4, 3)), requires_grad=True)
-    t = ag.tensor(rng.integers(0, 3, 4))
+    t_np = rng.integers(0, 3, 4)
+    if ignore:
+        t_np[1] = -100
+    t = ag.tensor(t_np)
     v = ag.tensor(rng.standard_normal((4, 3)))
+    w = ag.tensor(rng.standard_normal(4))
+
+    def scalar(loss):
+        return (loss * w).sum() if reduction == "none" else loss
 
     def hvp(fn):
         (g,) = ag.grad(fn(x), x, create_graph=True)
         (h,) = ag.grad((g * v).sum(), x)
         return h.data
 
-    fused = hvp(lambda z: F.cross_entropy(z, t))
-    comp = hvp(lambda z: _composite_ce(z, t, -100, "mean"))
+    fused = hvp(lambda z: scalar(F.cross_entropy(z, t, reduction=reduction)))
+    comp = hvp(lambda z: scalar(_composite_ce(z, t, -100, reduction)))
     np.testing.assert_allclose(fused, comp, rtol=1e-10, atol=1e-12)
-    assert ag.gradcheck(lambda z: ag.grad(F.cross_entropy(z, t), z, create_graph=True)[0],
-                        (x,))
+    assert ag.gradcheck(
+        lambda z: ag.grad(scalar(F.cross_entropy(z, t, reduction=reduction)), z,
+                          create_graph=True)[0], (x,))
 
 
 def test_fused_cross_entropy_float32_and_all_ignored(rng):

@@ -133,6 +133,16 @@ def test_relu_of_nan_passes_gradient():
     both(lambda L, x: x.log().relu(), np.array([[0.0, 1.0], [-1.0, 0.5]]))
 
 
+# relu's backward multiplies delta by its 0/1 mask, which differs from selecting only
+# where an inf or NaN delta meets a 0 (inf * 0 = NaN); PyTorch gives 0 there.
+@pytest.mark.parametrize("delta", [np.inf, -np.inf, NAN])
+def test_relu_non_finite_delta_where_input_is_negative(delta):
+    both(lambda L, x: x.relu(), np.array([-1.0, 2.0, 0.0, -3.0], np.float32),
+         grad_out=np.array([delta, 1.0, delta, 2.0], np.float32))
+    both(lambda L, x: x.relu(), np.array([-1.0, 2.0], np.float32),
+         grad_out=np.array([1.0, delta], np.float32))
+
+
 # Cause: abs used np.sign, and sign(NaN) is NaN in NumPy but 0 in PyTorch.
 def test_abs_of_nan_has_zero_gradient():
     both(lambda L, x: x.abs(), np.array([NAN, -2.0, 0.0, 3.0], np.float32))

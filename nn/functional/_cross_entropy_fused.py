@@ -15,28 +15,35 @@ from autograd_core.grad_mode import is_grad_enabled
 
 
 class CrossEntropyIndex(Function):
-    """loss_n = -log softmax(x_n)[t_n] for rows whose t_n != ignore_index, then reduced."""
+    """loss_n = -log softmax(x_n)[t_n] for rows whose t_n != ignore_index, then reduced.
+
+    ``all_valid`` says that no target equals ignore_index (the caller knows from the
+    targets' range), so the masks for ignored rows are skipped.
+    """
 
     __slots__ = ("valid", "safe", "scale", "reduction")
 
     @staticmethod
-    def forward(ctx, x, target, ignore_index, reduction):
+    def forward(ctx, x, target, ignore_index, reduction, all_valid):
         n = x.shape[0]
-        valid = target != ignore_index
-        safe = np.where(valid, target, 0)
+        valid = None if all_valid else target != ignore_index
+        safe = target if valid is None else np.where(valid, target, 0)
         shifted = x - x.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        rows = np.arange(n)
-        per_sample = -logp[rows, safe] * valid
+        e = np.exp(shifted)
+        s = e.sum(axis=1, keepdims=True)
+        # -log softmax(x_n)[t_n] = log sum_c exp(shifted_nc) - shifted_n,t_n
+        per_sample = np.log(s[:, 0]) - shifted[np.arange(n), safe]
+        if valid is not None:
+            per_sample *= valid
         ctx.valid, ctx.safe, ctx.reduction = valid, safe, reduction
-        ctx.save_for_backward(logp)
+        ctx.save_for_backward(e, s)  # softmax = e / s, formed in backward
         if reduction == "none":
             ctx.scale = None
             return per_sample
         if reduction == "sum":
             ctx.scale = 1.0
             return np.asarray(per_sample.sum())
-        count = int(valid.sum())
+        count = n if valid is None else int(valid.sum())
         # All targets ignored: 0/0 = NaN as in PyTorch; the gradient stays 0.
         ctx.scale = 1.0 / count if count else 0.0
         total = per_sample.sum()
@@ -46,23 +53,31 @@ class CrossEntropyIndex(Function):
     def backward(ctx, grad):
         x = ctx.inputs[0]
         dt = x.data.dtype
+        n = x.data.shape[0]
+        valid = ctx.valid
         # delta_x[n] = (softmax(x_n) - onehot(t_n)) * dL/dloss_n, zero on ignored rows.
-        if ctx.reduction == "none":
-            row_w = ctx.valid.astype(dt)
+        if valid is None:
+            row_w = None if ctx.reduction == "none" else dt.type(ctx.scale)
+        elif ctx.reduction == "none":
+            row_w = valid.astype(dt)
         else:
-            row_w = ctx.valid.astype(dt) * dt.type(ctx.scale)
+            row_w = valid.astype(dt) * dt.type(ctx.scale)
         if not is_grad_enabled():
-            (logp,) = ctx.saved_tensors
-            d = np.exp(logp)
-            d[np.arange(d.shape[0]), ctx.safe] -= 1
+            e, s = ctx.saved_tensors
+            d = e / s
+            d[np.arange(n), ctx.safe] -= 1
             g = grad.data
-            d *= (row_w * g)[:, None]
-            return Tensor._wrap(d), None, None, None
+            w = g if row_w is None else row_w * g
+            d *= w[:, None] if w.ndim == 1 else w
+            return Tensor._wrap(d), None, None, None, None
         onehot = np.zeros(x.data.shape, dtype=dt)
-        onehot[np.arange(onehot.shape[0]), ctx.safe] = 1
+        onehot[np.arange(n), ctx.safe] = 1
         s = x.softmax(1)
         g = grad.reshape(-1, 1) if ctx.reduction == "none" else grad
-        return (s - Tensor._wrap(onehot)) * Tensor._wrap(row_w[:, None]) * g, None, None, None
+        if row_w is None:
+            return (s - Tensor._wrap(onehot)) * g, None, None, None, None
+        w = Tensor._wrap(row_w[:, None] if np.ndim(row_w) == 1 else np.asarray(row_w))
+        return (s - Tensor._wrap(onehot)) * w * g, None, None, None, None
 
     def describe(self) -> str:
         return "cross_entropy"

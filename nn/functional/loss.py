@@ -188,10 +188,14 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_class_target("cross_entropy", input, target)
     if input.ndim == 2 and w is None and label_smoothing == 0 and input.shape[0] > 0:
         t = target.data
-        bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-        if bad.any():
-            raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
-        return CrossEntropyIndex.apply(input, t, ignore_index, reduction)
+        lo, hi = int(t.min()), int(t.max())
+        # Every target a class and none ignored is the common case: two reductions tell.
+        all_valid = 0 <= lo and hi < n_classes and not lo <= ignore_index <= hi
+        if not all_valid:
+            bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
+            if bad.any():
+                raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+        return CrossEntropyIndex.apply(input, t, ignore_index, reduction, all_valid)
     x, t, unbatched = _batched(input, target)
     logp = x.log_softmax(1)
     nll, valid, wsel = _nll(logp, t.data, w, ignore_index, reduction)
