@@ -138,12 +138,13 @@ def _execute(roots, retain_graph, create_graph, capture):
             deps[node] = 0
             stack.append(node)
     edges_of: dict = {}  # node -> (its edges as recorded, inputs changed in place since)
+    deps_get = deps.get
     while stack:
         node = stack.pop()
         edges = edges_of[node] = _node_edges(node)
         for _i, _inp, child in edges[0]:
             if child is not None:
-                n = deps.get(child)
+                n = deps_get(child)
                 if n is None:
                     deps[child] = 1
                     stack.append(child)
@@ -161,11 +162,15 @@ def _execute(roots, retain_graph, create_graph, capture):
     ready = [node for node in grads if deps[node] == 0]
 
     # 3. Process nodes in topological order: each gets its full delta before it runs.
+    # (Names bound locally: this loop runs once per node, a million times for a long
+    # chain. Anomaly mode is read once: it is switched on before a pass, not during.)
+    anomaly = _ANOMALY.enabled
+    grads_get, grads_pop, edges_pop = grads.get, grads.pop, edges_of.pop
+    ready_pop, ready_append = ready.pop, ready.append
     while ready:
-        node = ready.pop()
-        g = grads.pop(node, None)
-        inputs = node.inputs
-        edges, changed = edges_of.pop(node)
+        node = ready_pop()
+        g = grads_pop(node, None)
+        edges, changed = edges_pop(node)
         if g is None:
             # No gradient reached this node (every consumer returned None for it): it
             # does not run, but its inputs still stop waiting for it.
@@ -174,7 +179,7 @@ def _execute(roots, retain_graph, create_graph, capture):
                     n = deps[child] - 1
                     deps[child] = n
                     if n == 0:
-                        ready.append(child)
+                        ready_append(child)
             continue
         ref = node._out_ref
         if ref is not None:
@@ -184,7 +189,7 @@ def _execute(roots, retain_graph, create_graph, capture):
                     g = out_t._run_hooks(g)
                 if out_t._retains and capture is None:
                     _accumulate_retained(out_t, g, create_graph)
-        if capture is not None and node in capture_nodes:
+        if capture_nodes and node in capture_nodes:
             for i in capture_nodes[node]:
                 captured[i] = g
         if node.released:
@@ -196,17 +201,17 @@ def _execute(roots, retain_graph, create_graph, capture):
         try:
             in_grads = type(node).backward(node, g)
         except Exception as e:
-            if _ANOMALY.enabled:
+            if anomaly:
                 _anomaly.annotate(node, e)
             raise
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
-        if len(in_grads) != len(inputs):
+        if len(in_grads) != len(node.inputs):
             raise RuntimeError(
                 f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {len(inputs)}, got {len(in_grads)})"
+                f"(expected {len(node.inputs)}, got {len(in_grads)})"
             )
-        if _ANOMALY.enabled:
+        if anomaly:
             _anomaly.check_gradients(node, in_grads)
         if not retain_graph:
             node.saved = None
@@ -218,12 +223,12 @@ def _execute(roots, retain_graph, create_graph, capture):
                     give_leaf(inp, gi)
                 continue
             if gi is not None:
-                prev = grads.get(child)
+                prev = grads_get(child)
                 grads[child] = gi if prev is None else prev + gi
             n = deps[child] - 1
             deps[child] = n
             if n == 0:
-                ready.append(child)
+                ready_append(child)
 
     for leaf, g in hooked.values():
         deliver(leaf, leaf._run_hooks(g))

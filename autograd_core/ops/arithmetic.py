@@ -10,10 +10,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function
 from ..tensor import Tensor
 from ._binary import broadcast_error, promote_pair, shape_of
 from ._broadcast import unbroadcast
+
+_STATE = grad_mode.STATE
 
 
 class Add(Function):
@@ -50,6 +53,18 @@ class Sub(Function):
         )
 
 
+def _times(grad: Tensor, other: Any) -> Tensor:
+    """grad * other. When no graph is being recorded and the product keeps grad's dtype
+    (other a Python number or a tensor of that dtype, where NumPy's promotion is
+    PyTorch's), the arrays are multiplied directly, skipping a node's bookkeeping."""
+    if not _STATE.enabled:
+        if other.__class__ is float or other.__class__ is int:
+            return Tensor._wrap(grad.data * other)
+        if isinstance(other, Tensor) and other.data.dtype == grad.data.dtype:
+            return Tensor._wrap(grad.data * other.data)
+    return grad * other
+
+
 class Mul(Function):
     __slots__ = ()
 
@@ -67,9 +82,9 @@ class Mul(Function):
         a, b = ctx.inputs
         ga = gb = None
         if isinstance(a, Tensor) and a.requires_grad:
-            ga = unbroadcast(grad * b, a.data.shape)
+            ga = unbroadcast(_times(grad, b), a.data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
-            gb = unbroadcast(grad * a, b.data.shape)
+            gb = unbroadcast(_times(grad, a), b.data.shape)
         return ga, gb
 
 
