@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 import numpy as np
 from _timing import training_step
-from numpy.lib.stride_tricks import sliding_window_view
 
 BATCH = 64
 LR = 0.01
@@ -31,84 +30,98 @@ def make_data(seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
-def _im2col_nhwc(xp: np.ndarray) -> np.ndarray:
-    """(N, H+2, W+2, C) padded -> (N*H*W, 9*C) rows of 3x3 patches, (kh, kw, c) order."""
-    n, hp, wp, c = xp.shape
-    win = sliding_window_view(xp, (3, 3), axis=(1, 2))  # (N, H, W, C, 3, 3)
-    return win.transpose(0, 1, 2, 4, 5, 3).reshape(n * (hp - 2) * (wp - 2), 9 * c)
+def _pad_chwn(x: np.ndarray) -> np.ndarray:
+    """(C, H, W, N) -> (C, H+2, W+2, N) with a zero border."""
+    c, h, w, n = x.shape
+    xp = np.zeros((c, h + 2, w + 2, n), dtype=x.dtype)
+    xp[:, 1:-1, 1:-1, :] = x
+    return xp
 
 
-def _col2im_nhwc(dcols: np.ndarray, n: int, h: int, w: int, c: int) -> np.ndarray:
-    """Adjoint of _im2col_nhwc, cropped to the unpadded (N, H, W, C)."""
-    d = dcols.reshape(n, h, w, 3, 3, c)
-    dxp = np.zeros((n, h + 2, w + 2, c), dtype=dcols.dtype)
+def _im2col_chwn(xp: np.ndarray) -> np.ndarray:
+    """Padded (C, H+2, W+2, N) -> (9*C, H*W*N) columns, rows in (kh, kw, c) order: one
+    strided copy per kernel offset, each moving runs of W*N contiguous numbers."""
+    c, hp, wp, n = xp.shape
+    h, w = hp - 2, wp - 2
+    cols = np.empty((3, 3, c, h, w, n), dtype=xp.dtype)
     for i in range(3):
         for j in range(3):
-            dxp[:, i:i + h, j:j + w, :] += d[:, :, :, i, j, :]
+            cols[i, j] = xp[:, i:i + h, j:j + w, :]
+    return cols.reshape(9 * c, h * w * n)
+
+
+def _col2im_chwn(dcols: np.ndarray, c: int, h: int, w: int, n: int) -> np.ndarray:
+    """Adjoint of _im2col_chwn, cropped to the unpadded (C, H, W, N) (a view)."""
+    d = dcols.reshape(3, 3, c, h, w, n)
+    dxp = np.zeros((c, h + 2, w + 2, n), dtype=dcols.dtype)
+    for i in range(3):
+        for j in range(3):
+            dxp[:, i:i + h, j:j + w, :] += d[i, j]
     return dxp[:, 1:-1, 1:-1, :]
 
 
 def _pool(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2x2 max pool of NHWC and the mask of the maxima (ties only occur at relu's zeros,
-    where relu's own mask zeroes the gradient anyway)."""
-    n, hh, ww, c = h.shape
-    r = h.reshape(n, hh // 2, 2, ww // 2, 2, c)
-    p = r.max(axis=(2, 4))
-    mask = r == p[:, :, None, :, None, :]
+    """2x2 max pool of (C, H, W, N) and the mask of the maxima (ties only occur at relu's
+    zeros, where relu's own mask zeroes the gradient anyway)."""
+    c, hh, ww, n = h.shape
+    p = np.maximum(np.maximum(h[:, 0::2, 0::2], h[:, 0::2, 1::2]),
+                   np.maximum(h[:, 1::2, 0::2], h[:, 1::2, 1::2]))
+    mask = h.reshape(c, hh // 2, 2, ww // 2, 2, n) == p[:, :, None, :, None, :]
     return p, mask
 
 
 def numpy_step() -> Callable[[], float]:
-    """The floor: NHWC layout, im2col as strided views, GEMMs, in-place updates."""
+    """The floor: activations laid out (C, H, W, N) so that im2col and col2im move long
+    contiguous runs and every layer is one GEMM with no transposes; in-place updates."""
     d = make_data()
-    x = np.ascontiguousarray(d["x"].transpose(0, 2, 3, 1))  # NHWC
+    x = np.ascontiguousarray(d["x"].transpose(1, 2, 3, 0))  # (C, H, W, N)
     y = d["y"]
-    w1 = np.ascontiguousarray(d["w1"].transpose(2, 3, 1, 0).reshape(9, 8))
-    w2 = np.ascontiguousarray(d["w2"].transpose(2, 3, 1, 0).reshape(72, 16))
-    # Linear weights reordered from PyTorch's NCHW flatten order to this floor's NHWC one,
-    # so that the floor computes exactly the same function (same losses as PyTorch).
-    w3 = np.ascontiguousarray(d["w3"].reshape(10, 16, 7, 7).transpose(2, 3, 1, 0).reshape(784, 10))
+    w1 = np.ascontiguousarray(d["w1"].transpose(0, 2, 3, 1).reshape(8, 9))
+    w2 = np.ascontiguousarray(d["w2"].transpose(0, 2, 3, 1).reshape(16, 72))
+    # (C, H, W) flattened in that order is PyTorch's NCHW flatten: the same w3.
+    w3 = d["w3"].copy()
     b1, b2, b3 = d["b1"].copy(), d["b2"].copy(), d["b3"].copy()
-    rows = np.arange(BATCH)
+    cols_n = np.arange(BATCH)
     n = BATCH
+    xp = _pad_chwn(x)  # the input is constant, so its padding is done once
 
     def step() -> float:
-        xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-        c1 = _im2col_nhwc(xp)
-        y1 = (c1 @ w1).reshape(n, 28, 28, 8)
-        y1 += b1
+        c1 = _im2col_chwn(xp)
+        y1 = w1 @ c1  # (8, 28*28*N)
+        y1 += b1[:, None]
         np.maximum(y1, 0, out=y1)
+        y1 = y1.reshape(8, 28, 28, n)
         p1, m1 = _pool(y1)
-        p1p = np.pad(p1, ((0, 0), (1, 1), (1, 1), (0, 0)))
-        c2 = _im2col_nhwc(p1p)
-        y2 = (c2 @ w2).reshape(n, 14, 14, 16)
-        y2 += b2
+        c2 = _im2col_chwn(_pad_chwn(p1))
+        y2 = w2 @ c2  # (16, 14*14*N)
+        y2 += b2[:, None]
         np.maximum(y2, 0, out=y2)
+        y2 = y2.reshape(16, 14, 14, n)
         p2, m2 = _pool(y2)
-        flat = p2.reshape(n, 784)
-        z = flat @ w3
-        z += b3
-        z -= z.max(axis=1, keepdims=True)
+        flat = p2.reshape(784, n)  # column k of sample n: PyTorch's flatten order
+        z = w3 @ flat  # logits, transposed: (10, N)
+        z += b3[:, None]
+        z -= z.max(axis=0, keepdims=True)
         e = np.exp(z)
-        s = e.sum(axis=1, keepdims=True)
-        loss = float(np.log(s).mean() - z[rows, y].mean())
+        s = e.sum(axis=0, keepdims=True)
+        loss = float(np.log(s).mean() - z[y, cols_n].mean())
         e /= s
-        e[rows, y] -= 1.0
+        e[y, cols_n] -= 1.0
         e *= 1.0 / n
-        gw3 = flat.T @ e
-        gb3 = e.sum(axis=0)
-        dp2 = (e @ w3.T).reshape(n, 7, 1, 7, 1, 16)
-        dy2 = (m2 * dp2).reshape(n, 14, 14, 16)
+        gw3 = e @ flat.T
+        gb3 = e.sum(axis=1)
+        dp2 = (w3.T @ e).reshape(16, 7, 1, 7, 1, n)
+        dy2 = (m2 * dp2).reshape(16, 14, 14, n)
         dy2 *= y2 > 0
-        dy2f = dy2.reshape(-1, 16)
-        gw2 = c2.T @ dy2f
-        gb2 = dy2f.sum(axis=0)
-        dp1 = _col2im_nhwc(dy2f @ w2.T, n, 14, 14, 8).reshape(n, 14, 1, 14, 1, 8)
-        dy1 = (m1 * dp1).reshape(n, 28, 28, 8)
+        dy2m = dy2.reshape(16, -1)
+        gw2 = dy2m @ c2.T
+        gb2 = dy2m.sum(axis=1)
+        dp1 = _col2im_chwn(w2.T @ dy2m, 8, 14, 14, n)[:, :, None, :, None, :]
+        dy1 = (m1 * dp1).reshape(8, 28, 28, n)
         dy1 *= y1 > 0
-        dy1f = dy1.reshape(-1, 8)
-        gw1 = c1.T @ dy1f
-        gb1 = dy1f.sum(axis=0)
+        dy1m = dy1.reshape(8, -1)
+        gw1 = dy1m @ c1.T
+        gb1 = dy1m.sum(axis=1)
         for p, g in ((w1, gw1), (w2, gw2), (w3, gw3), (b1, gb1), (b2, gb2), (b3, gb3)):
             p -= LR * g  # noqa: B909
         return loss

@@ -91,14 +91,15 @@ def main() -> None:
                     help="limit NumPy's BLAS and PyTorch to this many threads (default: as "
                          "installed); on a busy machine 1 thread avoids BLAS threads spinning "
                          "against other processes")
-    ap.add_argument("--tuned-malloc", action="store_true",
-                    help="re-run with glibc's mmap/trim thresholds raised, so large arrays are "
-                         "reused instead of freshly mapped (and page-faulted) every step")
+    ap.add_argument("--system-malloc", action="store_true",
+                    help="re-run with AUTOGRAD_CORE_MALLOC=system: glibc's default thresholds, "
+                         "under which freed arrays go back to the kernel and are page-faulted "
+                         "in again every step (importing autograd_core otherwise raises them, "
+                         "for every library in this process alike)")
     ap.add_argument("--append", action="store_true", help="add to RESULTS.md, not replace")
     args = ap.parse_args()
-    if args.tuned_malloc and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
-        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="1000000000",
-                   MALLOC_TRIM_THRESHOLD_="1000000000")
+    if args.system_malloc and os.environ.get("AUTOGRAD_CORE_MALLOC") != "system":
+        env = dict(os.environ, AUTOGRAD_CORE_MALLOC="system")
         os.execve(sys.executable, [sys.executable, *sys.argv], env)
     if args.threads:
         import threadpoolctl
@@ -113,8 +114,10 @@ def main() -> None:
     rows = step_rows(repeat)
     chains = None if args.quick else chain_rows()
 
-    malloc = ("glibc malloc with MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ = 1e9"
-              if "MALLOC_MMAP_THRESHOLD_" in os.environ else "default glibc malloc")
+    from autograd_core import allocator
+
+    malloc = ("malloc thresholds raised by autograd_core (all libraries in the process)"
+              if allocator.tuned else f"malloc {allocator.status}")
     threads = f"threads limited to {args.threads}" if args.threads else "default threads"
     title = f"## {malloc}, {threads}"
     lines = [title, "", f"Machine: {desc}", "",
