@@ -60,6 +60,26 @@ def _f_ordered(x: np.ndarray) -> bool:
     return x.flags.f_contiguous and not x.flags.c_contiguous
 
 
+def _product(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x (p, m) @ y (m, q); in blocks along m when m is long and the result small.
+
+    A convolution's weight gradient is delta (C_out, N*L) @ cols^T (N*L, k): a few
+    hundred outputs summed over tens of thousands of terms, a shape OpenBLAS runs at a
+    fraction of its speed (8x9 over 50,176: 0.6 ms in one call, 0.12-0.14 ms as
+    blocks). Each block's slices of x and y fill about 256 KiB, the size that measured
+    fastest; larger results (32x288 and up) are faster in one call and take it.
+    """
+    p, m = x.shape
+    q = y.shape[1]
+    if p * q > 2048 or m < 8192:
+        return x @ y
+    blk = max(256, (256 * 1024 // (x.itemsize * (p + q))) // 64 * 64)
+    out = x[:, :blk] @ y[:blk]
+    for i in range(blk, m, blk):
+        out += x[:, i:i + blk] @ y[i:i + blk]
+    return out
+
+
 def _backward_2d(a: Tensor, b: Tensor, g: np.ndarray) -> tuple:
     """Plain-NumPy backward of a 2-D product (no graph to record).
 
@@ -73,10 +93,10 @@ def _backward_2d(a: Tensor, b: Tensor, g: np.ndarray) -> tuple:
     ga = gb = None
     if a.requires_grad:
         # dL/dA = delta B^T
-        ga = Tensor._wrap((bd @ g.T).T if _f_ordered(ad) else g @ bd.T)
+        ga = Tensor._wrap(_product(bd, g.T).T if _f_ordered(ad) else _product(g, bd.T))
     if b.requires_grad:
         # dL/dB = A^T delta
-        gb = Tensor._wrap((g.T @ ad).T if _f_ordered(bd) else ad.T @ g)
+        gb = Tensor._wrap(_product(g.T, ad).T if _f_ordered(bd) else _product(ad.T, g))
     return ga, gb
 
 

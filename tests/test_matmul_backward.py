@@ -1,0 +1,70 @@
+"""The 2-D matmul backward's two speed measures keep the mathematics exact:
+long contractions summed in blocks, and gradients made in their input's memory order."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+import autograd_core as ag
+import nn
+import optim
+from autograd_core.ops.matmul import _product
+
+
+@pytest.mark.parametrize("shape", [(3, 9000, 4), (8, 50176, 9), (2, 8192, 1), (5, 20000, 400)])
+def test_blocked_product_equals_one_product(shape, rng):
+    p, m, q = shape
+    x = rng.standard_normal((p, m))
+    y = rng.standard_normal((m, q))
+    np.testing.assert_allclose(_product(x, y), x @ y, rtol=1e-11, atol=1e-11)
+    # A ragged last block and transposed (non-contiguous) operands, as backward passes.
+    np.testing.assert_allclose(_product(y.T, x.T), y.T @ x.T, rtol=1e-11, atol=1e-11)
+
+
+def test_conv_like_weight_gradient_matches_torch(rng):
+    """delta (8, 12000) @ cols^T: the blocked path, through the engine, against torch."""
+    w = rng.standard_normal((8, 9))
+    cols = rng.standard_normal((9, 12000))
+    g = rng.standard_normal((8, 12000))
+    wa = ag.tensor(w, requires_grad=True)
+    ca = ag.tensor(cols, requires_grad=True)
+    (wa @ ca).backward(ag.tensor(g))
+    wt = torch.tensor(w, requires_grad=True)
+    ct = torch.tensor(cols, requires_grad=True)
+    (wt @ ct).backward(torch.tensor(g))
+    np.testing.assert_allclose(wa.grad.data, wt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ca.grad.data, ct.grad.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_gradient_comes_in_the_inputs_memory_order(rng):
+    w_f = np.asfortranarray(rng.standard_normal((5, 7)))
+    x = rng.standard_normal((4, 7))
+    wa = ag.tensor(w_f, requires_grad=True)
+    wa.data = w_f  # keep the column-major array itself
+    (ag.tensor(x) @ wa.T).sum().backward()
+    assert wa.grad.data.flags.f_contiguous
+    np.testing.assert_allclose(wa.grad.data, np.ones((4, 5)).T @ x, rtol=1e-12)
+
+
+def test_linear_weight_is_column_major_and_so_is_its_gradient(rng):
+    lin = nn.Linear(6, 3)
+    assert lin.weight.data.flags.f_contiguous and lin.weight.shape == (3, 6)
+    ref = torch.nn.Linear(6, 3).double()
+    lin_d = nn.Linear(6, 3, dtype=ag.float64)
+    with torch.no_grad():
+        lin_d.weight.data[...] = ref.weight.numpy()
+        lin_d.bias.data[...] = ref.bias.numpy()
+    x = rng.standard_normal((4, 6))
+    lin_d(ag.tensor(x)).sum().backward()
+    ref(torch.tensor(x)).sum().backward()
+    assert lin_d.weight.grad.data.flags.f_contiguous
+    np.testing.assert_allclose(lin_d.weight.grad.data, ref.weight.grad.numpy(), rtol=1e-12)
+    # Copies keep the layout: a deep copy, and SGD's momentum buffer.
+    assert copy.deepcopy(lin_d).weight.data.flags.f_contiguous
+    opt = optim.SGD(lin_d.parameters(), lr=0.1, momentum=0.9)
+    opt.step()
+    assert opt.state[lin_d.weight]["momentum_buffer"].flags.f_contiguous
