@@ -143,6 +143,20 @@ def test_relu_non_finite_delta_where_input_is_negative(delta):
          grad_out=np.array([1.0, delta], np.float32))
 
 
+# max/min along a short axis take a branch-free path (int8 indices, NaN detected from
+# the running extreme afterwards); NaN must still win, at its first position, as in
+# PyTorch, and an inf delta must reach only the chosen element.
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_short_axis_max_min_with_nan_and_inf_delta(op):
+    x = np.array([[1.0, NAN, 3.0, 2.0], [NAN, 2.0, 5.0, 2.0], [0.0, 7.0, NAN, 2.0],
+                  [4.0, 1.0, 2.0, 2.0]], np.float32)
+    both(lambda L, t: getattr(t, op)(0)[0], x)
+    both(lambda L, t: getattr(t, op)(0)[0], x[:, 3:],
+         grad_out=np.array([np.inf], np.float32))
+    both(lambda L, t: getattr(t, op)(1)[0], np.nan_to_num(x, nan=1.0),
+         grad_out=np.array([np.inf, 1.0, -np.inf, 2.0], np.float32))
+
+
 # Cause: abs used np.sign, and sign(NaN) is NaN in NumPy but 0 in PyTorch.
 def test_abs_of_nan_has_zero_gradient():
     both(lambda L, x: x.abs(), np.array([NAN, -2.0, 0.0, 3.0], np.float32))

@@ -186,19 +186,23 @@ class ScatterAddInto(Function):
     @staticmethod
     def forward(ctx, src, dim, index, shape):
         ctx.dim, ctx.index = dim, index
-        out = np.zeros(shape, dtype=src.dtype)
+        k = shape[dim]
+        short = index.shape[dim] == 1 and k <= 16
+        finite = short and bool(np.isfinite(src).all())
+        covers = index.shape[:dim] + index.shape[dim + 1:] == shape[:dim] + shape[dim + 1:]
+        # The short-axis loop below writes every element it covers; zeros only matter
+        # for what it leaves out.
+        out = (np.empty if finite and covers else np.zeros)(shape, dtype=src.dtype)
         if index.shape[dim] == 1:
             # One index per row along dim: no element is named twice, so a plain put is
             # exact (the common case: max along a dim with keepdim).
             region = tuple(
                 slice(None) if d == dim else slice(0, s) for d, s in enumerate(index.shape))
             view = out[region]
-            k = shape[dim]
-            if k <= 16:
+            if short:
                 # Short axis (pooling windows): one masked copy per position along dim is
                 # much faster than put_along_axis's fancy indexing.
                 lead = (slice(None),) * dim
-                finite = np.isfinite(src).all()
                 for i in range(k):
                     if finite:
                         # Multiplying by the 0/1 mask is branch-free (a masked copy on a

@@ -378,7 +378,8 @@ def _max_min(name: str, a: Tensor, dim: Any, keepdim: bool, sign: int) -> Any:
 
     # The values are a gather at the arg-extremes, so the gradient is routed back to them
     # by gather's backward (a scatter); ``best`` only spares gather recomputing them.
-    values = Gather.apply(a, d, idx.astype(np.intp, copy=False), best)
+    values = Gather.apply(a, d, idx if idx.dtype == np.int8 else idx.astype(np.intp), best)
+    idx = idx.astype(np.int64, copy=False)
     indices = Tensor._wrap(idx)
     if not keepdim:
         values = squeeze(values, d)
@@ -391,10 +392,13 @@ _SHORT_AXIS = 16
 
 
 def _arg_extreme(x: np.ndarray, axis: int, sign: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """Indices (int64, keepdim) of the max (sign > 0) or min along ``axis``, and the values
-    themselves when they came for free (else None). Ties go to the first index."""
+    """Indices (keepdim) of the max (sign > 0) or min along ``axis``, and the values
+    themselves when they came for free (else None). Ties go to the first index.
+
+    The indices are int8 for a short axis (at most 16) of floats, else int64.
+    """
     k = x.shape[axis]
-    if k <= _SHORT_AXIS and x.dtype.kind == "f" and not np.isnan(x).any():
+    if k <= _SHORT_AXIS and x.dtype.kind == "f":
         # NumPy's argmax over a short axis runs an inner loop per output element (slow for
         # pooling windows). Instead, k passes over whole slices, all branch-free: masked
         # copies and np.where mispredict on random masks and run ~30x slower than
@@ -408,7 +412,10 @@ def _arg_extreme(x: np.ndarray, axis: int, sign: int) -> tuple[np.ndarray, np.nd
             better = xi > best if sign > 0 else xi < best  # strict: ties keep the first
             idx += better * (np.int8(i) - idx)
             extreme(best, xi, out=best)
-        return idx.astype(np.int64), best
+        # maximum/minimum carry a NaN into best, so a NaN anywhere shows up here; then
+        # NumPy's argmax (which stops at the first NaN, as PyTorch) decides.
+        if not np.isnan(best).any():
+            return idx, best
     fn = np.argmax if sign > 0 else np.argmin
     return fn(x, axis=axis, keepdims=True).astype(np.int64, copy=False), None
 
