@@ -48,6 +48,7 @@ from .gradcheck import GradcheckError, gradcheck
 from .ops import (
     abs,
     add,
+    addmm,
     amax,
     amin,
     argmax,

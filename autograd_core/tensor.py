@@ -551,6 +551,11 @@ class Tensor:
     def matmul(self, other: Tensor) -> Tensor:
         return _ops.matmul(self, other)
 
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
+              alpha: float = 1) -> Tensor:
+        """beta * self + alpha * (mat1 @ mat2); see ``autograd_core.addmm``."""
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
         return _ops.sum(self, dim, keepdim, dtype)
 

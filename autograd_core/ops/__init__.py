@@ -3,7 +3,7 @@
 from .arithmetic import add, div, mul, neg, pow, sub
 from .compare import clamp, compare, maximum, minimum, where
 from .index import gather, getitem, scatter_add
-from .matmul import matmul
+from .matmul import addmm, matmul
 from .reduce import (
     amax,
     amin,

@@ -158,3 +158,101 @@ def matmul(a: Any, b: Any) -> Tensor:
         )
     _check(a.data, b.data)
     return MatMul.apply(a, b)
+
+
+class Addmm(Function):
+    """beta * input + alpha * (mat1 @ mat2), as one node (input broadcast to the product)."""
+
+    __slots__ = ("beta", "alpha")
+
+    def reads_input(self, i: int) -> bool:
+        # The bias's value is never needed; each matrix only for the other's gradient.
+        return i in (1, 2)
+
+    @staticmethod
+    def forward(ctx, c, a, b, beta, alpha):
+        ctx.beta, ctx.alpha = beta, alpha
+        out = a @ b
+        if alpha != 1:
+            out *= alpha
+        # beta == 0 ignores input entirely (NaN and inf in it do not propagate).
+        if beta == 1:
+            out += c
+        elif beta != 0:
+            out += beta * c
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        c, a, b = ctx.inputs[:3]
+        beta, alpha = ctx.beta, ctx.alpha
+        gc = ga = gb = None
+        if not _STATE.enabled:
+            g = grad.data
+            if a.requires_grad or b.requires_grad:
+                ga, gb = _backward_2d(a, b, g if alpha == 1 else g * alpha)
+            if isinstance(c, Tensor) and c.requires_grad:
+                gcd = g if beta == 1 else g * beta
+                gc = unbroadcast(Tensor._wrap(gcd), c.data.shape)
+            return gc, ga, gb, None, None
+        # create_graph: the same formulas as recorded Tensor ops.
+        if a.requires_grad:
+            ga = (grad @ b.mT) * alpha
+        if b.requires_grad:
+            gb = (a.mT @ grad) * alpha
+        if isinstance(c, Tensor) and c.requires_grad:
+            gc = unbroadcast(grad * beta, c.data.shape)
+        return gc, ga, gb, None, None
+
+    def describe(self) -> str:
+        return "addmm"
+
+
+def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
+          alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2), as ``torch.addmm``.
+
+    input broadcastable to (n, p); mat1 (n, m); mat2 (m, p) -> (n, p). With beta = 0
+    input is ignored (its NaN and inf do not propagate). One node: the product is made
+    and the input added in place, which is how convolution adds its bias.
+    """
+    c, a, b = as_operand(input), as_operand(mat1), as_operand(mat2)
+    for name, t in (("mat1", a), ("mat2", b)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"addmm(): argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+        if t.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t.ndim}-D tensor")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and "
+            f"{_shape_str(b.shape)})")
+    if a.data.dtype != b.data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.data.dtype} != "
+            f"{b.data.dtype}")
+    if not isinstance(c, Tensor):
+        c = Tensor._wrap(np.asarray(c, dtype=a.data.dtype))
+    if c.data.dtype != a.data.dtype:
+        from ..inplace import _torch_dtype_name as _tname
+
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {_tname(c.data.dtype)} and "
+            f"{_tname(b.data.dtype)}")
+    target = (a.shape[0], b.shape[1])
+    if c.ndim > 2:
+        raise RuntimeError(
+            f"expand({list(c.shape)}, size={list(target)}): the number of sizes provided "
+            f"(2) must be greater or equal to the number of dimensions in the tensor "
+            f"({c.ndim})")
+    try:
+        if np.broadcast_shapes(c.shape, target) != target:
+            raise ValueError
+    except ValueError:
+        lead = (1,) * (2 - c.ndim) + tuple(c.shape)
+        dim = next(i for i in range(2) if lead[i] not in (1, target[i]))
+        raise RuntimeError(
+            f"The expanded size of the tensor ({target[dim]}) must match the existing size "
+            f"({lead[dim]}) at non-singleton dimension {dim}.  Target sizes: "
+            f"{list(target)}.  Tensor sizes: {list(c.shape)}") from None
+    return Addmm.apply(c, a, b, beta, alpha)

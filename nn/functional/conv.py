@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd_core import Tensor
+from autograd_core import Tensor, addmm
 
 from ..im2col import Window, col2im, im2col, make_window
 from ._utils import check_tensor, pair, same_dtype
@@ -107,14 +107,16 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     m = oh * ow * n
     w_mat = weight.permute(0, 2, 3, 1)  # (C_out, kh, kw, C_in/groups), rows match cols
     if groups == 1:
-        out = w_mat.reshape(c_out, k) @ cols  # (C_out, oh*ow*N)
+        # (C_out, oh*ow*N); the bias is added into the product's fresh array (addmm).
+        out = (addmm(bias.reshape(c_out, 1), w_mat.reshape(c_out, k), cols)
+               if bias is not None else w_mat.reshape(c_out, k) @ cols)
     else:
         g_cols = cols.reshape(kh * kw, groups, c_g, m).permute(1, 0, 2, 3)
         g_cols = g_cols.reshape(groups, k, m)
         g_w = w_mat.reshape(groups, c_out // groups, k)
         out = (g_w @ g_cols).reshape(c_out, m)
-    if bias is not None:
-        out = out + bias.reshape(c_out, 1)
+        if bias is not None:
+            out = out + bias.reshape(c_out, 1)
     # (C_out, oh, ow, N) -> (N, C_out, oh, ow) is a transposed view, not a copy: later
     # elementwise ops keep this batch-last memory and the next im2col reads it directly.
     out = out.reshape(c_out, oh, ow, n).permute(3, 0, 1, 2)
