@@ -8,10 +8,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import grad_mode
 from ..function import Function
 from ..inplace import ViewFunction
 from ..tensor import Tensor
 from ._broadcast import unbroadcast
+
+_STATE = grad_mode.STATE
 
 
 def _norm_dim(dim: int, ndim: int, name: str = "dim") -> int:
@@ -43,7 +46,11 @@ class Reshape(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return Reshape.apply(grad, ctx.inputs[0].data.shape), None
+        shape = ctx.inputs[0].data.shape
+        if not _STATE.enabled:
+            # Nothing recorded: the array's own reshape, without a node's bookkeeping.
+            return Tensor._wrap(grad.data.reshape(shape)), None
+        return Reshape.apply(grad, shape), None
 
     def describe(self) -> str:
         return "reshape"
@@ -59,7 +66,10 @@ class Permute(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return Permute.apply(grad, tuple(np.argsort(ctx.dims))), None
+        inverse = tuple(np.argsort(ctx.dims))
+        if not _STATE.enabled:
+            return Tensor._wrap(grad.data.transpose(inverse)), None
+        return Permute.apply(grad, inverse), None
 
     def describe(self) -> str:
         return f"permute(dims={self.dims})"
