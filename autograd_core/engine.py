@@ -220,7 +220,10 @@ def _execute(roots, retain_graph, create_graph, capture):
             gi = in_grads[i]
             if child is None:
                 if gi is not None:
-                    give_leaf(inp, gi)
+                    if inp._hooks or capture is not None:
+                        give_leaf(inp, gi)
+                    else:  # the common case, without two calls in between
+                        _accumulate_leaf(inp, gi, create_graph, seen_arrays)
                 continue
             if gi is not None:
                 prev = grads_get(child)
