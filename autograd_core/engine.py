@@ -141,7 +141,7 @@ def _execute(roots, retain_graph, create_graph, capture):
     deps_get = deps.get
     while stack:
         node = stack.pop()
-        edges = edges_of[node] = _node_edges(node)
+        edges = edges_of[node] = _node_edges(node, node.inputs, node._versions)
         for _i, _inp, child in edges[0]:
             if child is not None:
                 n = deps_get(child)
@@ -245,7 +245,7 @@ def _execute(roots, retain_graph, create_graph, capture):
     return captured
 
 
-def _node_edges(node) -> tuple[list, list | None]:
+def _node_edges(node, inputs: tuple, versions: tuple) -> tuple[list, list | None]:
     """The inputs of ``node`` that needed a gradient when it was recorded.
 
     Returns ([(input index, tensor, grad_fn then), ...], changed) where changed lists
@@ -254,8 +254,10 @@ def _node_edges(node) -> tuple[list, list | None]:
     """
     edges = []
     changed = None
-    for i, (inp, recorded) in enumerate(zip(node.inputs, node._versions)):
-        if not isinstance(inp, Tensor):
+    i = -1
+    for inp, recorded in zip(inputs, versions):
+        i += 1
+        if recorded is None:  # not a tensor (versions are recorded for tensors only)
             continue
         b = inp._base
         if (inp._version if b is None else b[0]._version) == recorded:

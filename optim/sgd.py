@@ -72,10 +72,10 @@ class SGD(Optimizer):
         loss = self._run_closure(closure)
         for group in self.param_groups:
             lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov = group["weight_decay"], group["nesterov"]
+            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
             for p, grad in self._grads(group):
                 w = p.data
-                if group["maximize"]:
+                if maximize:
                     grad = -grad
                 if wd != 0:
                     grad = grad + wd * w
