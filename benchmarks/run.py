@@ -52,7 +52,7 @@ def machine() -> str:
             f"({torch.get_num_threads()} threads)")
 
 
-def step_rows(repeat: int) -> list[tuple[str, str, float, float, float]]:
+def step_rows(rounds: int, per_round: int) -> list[tuple[str, str, float, float, float]]:
     rows = []
     for name, mod, unit, scale in (
         ("(a) MLP step 784-256-256-10, batch 128", mlp, "ms", 1e3),
@@ -60,11 +60,16 @@ def step_rows(repeat: int) -> list[tuple[str, str, float, float, float]]:
         ("(c) per-op overhead, 1,000-op chain fwd+bwd", per_op, "us/op", 1e6 / per_op.N_OPS),
     ):
         fns = {"ours": mod.ours_step(), "torch": mod.torch_step(), "numpy": mod.numpy_step()}
-        # Interleave the libraries round by round so that machine noise hits all alike.
+        for f in fns.values():
+            median_time(f, 1, warmup=5)
+        # Short rounds, the libraries taking turns (in a rotating order), so that a slow
+        # spell of this shared machine hits all three alike; the median of the rounds'
+        # medians is then robust to spells shorter than about half the rounds.
         samples: dict[str, list[float]] = {k: [] for k in fns}
-        for _ in range(5):
-            for k, f in fns.items():
-                samples[k].append(median_time(f, max(1, repeat // 5), warmup=2))
+        order = list(fns)
+        for r in range(rounds):
+            for k in order[r % 3:] + order[:r % 3]:
+                samples[k].append(median_time(fns[k], per_round, warmup=2))
         med = {k: float(np.median(v)) * scale for k, v in samples.items()}
         rows.append((name, unit, med["ours"], med["torch"], med["numpy"]))
         print(f"{name}: ours {med['ours']:.3f} {unit}, torch {med['torch']:.3f}, "
@@ -85,7 +90,9 @@ def chain_rows() -> dict[str, dict[str, float]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer repeats, skip the 1M chain")
-    ap.add_argument("--repeat", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=15, help="rounds of interleaved timing")
+    ap.add_argument("--per-round", type=int, default=6,
+                    help="timed steps per library per round (after 2 untimed ones)")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--threads", type=int, default=None,
                     help="limit NumPy's BLAS and PyTorch to this many threads (default: as "
@@ -108,10 +115,10 @@ def main() -> None:
         threadpoolctl.threadpool_limits(args.threads)
         torch.set_num_threads(args.threads)
         os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
-    repeat = 10 if args.quick else args.repeat
+    rounds = 5 if args.quick else args.rounds
     desc = machine()
     print(desc)
-    rows = step_rows(repeat)
+    rows = step_rows(rounds, args.per_round)
     chains = None if args.quick else chain_rows()
 
     from autograd_core import allocator
@@ -121,8 +128,9 @@ def main() -> None:
     threads = f"threads limited to {args.threads}" if args.threads else "default threads"
     title = f"## {malloc}, {threads}"
     lines = [title, "", f"Machine: {desc}", "",
-             f"Medians of 5 rounds x {max(1, repeat // 5)} timed steps after warm-up, "
-             "libraries interleaved. Ratios: ours / other (below 1 means we are faster).", "",
+             f"Median over {rounds} rounds of each round's median of {args.per_round} timed "
+             "steps (after 2 untimed ones), the libraries taking turns every round. Ratios: "
+             "ours / other (below 1 means we are faster).", "",
              "| benchmark | unit | ours | PyTorch | NumPy floor | ours/PyTorch | ours/NumPy |",
              "|---|---|---|---|---|---|---|"]
     for name, unit, o, t, n in rows:
