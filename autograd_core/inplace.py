@@ -278,10 +278,29 @@ def _poison_saved(owner: Tensor, written: np.ndarray) -> None:
 # ----- the in-place machinery ---------------------------------------------------------
 
 
+# Arrays that ``Tensor.view`` had to copy (the layout had no such view), made read-only;
+# keyed by id (arrays are unhashable), held weakly.
+_COPIED_VIEWS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def mark_copied_view(arr: np.ndarray) -> None:
+    """Make a copy that stands for a view read-only, and remember why (for the error)."""
+    arr.flags.writeable = False
+    _COPIED_VIEWS[id(arr)] = arr
+
+
 def _check_writable(t: Tensor) -> None:
     if not isinstance(t, Tensor):
         raise TypeError(f"in-place operation expects a Tensor, got {type(t).__name__}")
     arr = t.data
+    if not arr.flags.writeable and _COPIED_VIEWS.get(id(arr)) is arr:
+        raise RuntimeError(
+            "in-place operation on the result of view(), which is a read-only copy: the "
+            "original's memory layout (a transposed tensor, a convolution's output or an "
+            "nn.Linear weight, laid out batch-last or column-major here) has no view of "
+            "that shape, so a change through it could not reach the original. Change the "
+            "original, or use reshape() or clone() for a separate tensor."
+        )
     if not arr.flags.writeable:
         if any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape)):
             raise RuntimeError(

@@ -605,10 +605,21 @@ class Tensor:
         return _ops.reshape(self, *shape)
 
     def view(self, *shape: Any) -> Tensor:
-        return _ops.reshape(self, *shape)
+        """This tensor's elements in a new shape, sharing its memory (``torch.Tensor.view``).
+
+        Where the memory layout has no such view (a transposed tensor; a convolution's
+        output or an ``nn.Linear`` weight, which this library lays out batch-last and
+        column-major), the result is a copy marked read-only: an in-place change through
+        it could not reach this tensor, so it raises instead of being silently lost.
+        """
+        out = _ops.reshape(self, *shape)
+        od, ad = out.data, self.data
+        if od.size and od.base is not ad and (od.base is None or od.base is not ad.base):
+            _inplace.mark_copied_view(od)
+        return out
 
     def view_as(self, other: Tensor) -> Tensor:
-        return _ops.reshape(self, other.shape)
+        return self.view(other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
         return _ops.reshape(self, other.shape)

@@ -1,5 +1,7 @@
-"""The 2-D matmul backward's two speed measures keep the mathematics exact:
-long contractions summed in blocks, and gradients made in their input's memory order."""
+"""Speed measures that change how arrays are laid out or computed keep the mathematics
+and PyTorch's semantics: long contractions summed in blocks, gradients made in their
+input's memory order, column-major Linear weights, batch-last convolution outputs, and
+view() where the layout has no alias."""
 
 from __future__ import annotations
 
@@ -68,3 +70,46 @@ def test_linear_weight_is_column_major_and_so_is_its_gradient(rng):
     opt = optim.SGD(lin_d.parameters(), lr=0.1, momentum=0.9)
     opt.step()
     assert opt.state[lin_d.weight]["momentum_buffer"].flags.f_contiguous
+
+
+def test_view_of_column_major_weight_is_a_read_only_copy_that_refuses_writes():
+    """torch's view always aliases; where this library's layout cannot (an F-ordered
+    Linear weight flattened row by row), view() gives a read-only copy, and an in-place
+    change through it raises rather than being silently lost."""
+    lin = nn.Linear(3, 2)
+    flat = lin.weight.view(-1)
+    np.testing.assert_array_equal(flat.data, lin.weight.data.reshape(-1))
+    assert not flat.data.flags.writeable
+    with ag.no_grad(), pytest.raises(RuntimeError, match="result of view"):
+        flat.add_(1.0)
+    with pytest.raises(ValueError, match="read-only"):
+        flat.data[0] = 5.0
+    # reshape() may copy, as in torch, and that copy is an ordinary tensor.
+    assert lin.weight.reshape(-1).data.flags.writeable
+    # A view that can alias still does, and writes through it reach the original.
+    x = ag.ones(2, 3)
+    with ag.no_grad():
+        x.view(-1).add_(1.0)
+        lin.weight.view(2, 3).mul_(0.0)
+    np.testing.assert_array_equal(x.data, np.full((2, 3), 2.0, np.float32))
+    np.testing.assert_array_equal(lin.weight.data, np.zeros((2, 3), np.float32))
+
+
+def test_flattening_a_conv_output_with_view_aliases_and_trains_like_torch(rng):
+    """x.view(N, -1) after conv/pool (batch-last memory) is a true view, and the
+    gradients through it equal PyTorch's."""
+    x = rng.standard_normal((4, 1, 6, 6))
+    conv = nn.Conv2d(1, 3, 3, padding=1, dtype=ag.float64)
+    ref = torch.nn.Conv2d(1, 3, 3, padding=1).double()
+    with torch.no_grad():
+        conv.weight.data[...] = ref.weight.numpy()
+        conv.bias.data[...] = ref.bias.numpy()
+    y = nn.functional.max_pool2d(conv(ag.tensor(x)), 2)
+    flat = y.view(4, -1)
+    assert np.shares_memory(flat.data, y.data)
+    (flat * ag.tensor(np.arange(27.0))).sum().backward()
+    yt = torch.nn.functional.max_pool2d(ref(torch.tensor(x)), 2)
+    (yt.view(4, -1) * torch.arange(27.0, dtype=torch.float64)).sum().backward()
+    np.testing.assert_allclose(flat.data, yt.reshape(4, -1).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(conv.weight.grad.data, ref.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(conv.bias.grad.data, ref.bias.grad.numpy(), rtol=1e-10)
