@@ -17,6 +17,14 @@ def _index(idx: Any, n: int, what: str) -> int:
     return i % n
 
 
+def _renumber(container: Module, items: list) -> None:
+    """Make ``items`` the container's modules, named "0".."n-1" (as PyTorch names them
+    after an insertion or a deletion)."""
+    container._modules.clear()
+    for i, m in enumerate(items):
+        container._modules[str(i)] = m
+
+
 class Sequential(Module):
     """Runs its modules in order, each one's output feeding the next.
 
@@ -51,11 +59,7 @@ class Sequential(Module):
                 del self._modules[key]
         else:
             del self._modules[keys[_index(idx, len(keys), "Sequential")]]
-        # Keep the names 0..n-1, as PyTorch does after a deletion.
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, list(self._modules.values()))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -95,9 +99,7 @@ class Sequential(Module):
             index += n
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
         return self
 
     def pop(self, key: int | slice) -> Module:
@@ -139,9 +141,7 @@ class ModuleList(Module):
             del items[idx]
         else:
             del items[_index(idx, len(items), "ModuleList")]
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self, items)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -172,11 +172,12 @@ class ModuleList(Module):
 
     def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index``."""
+        # Checked before anything moves: a refused module leaves the list as it was.
+        if not isinstance(module, Module) and module is not None:
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
         items = list(self._modules.values())
         items.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self.add_module(str(i), m)
+        _renumber(self, items)
 
     def pop(self, key: int | slice) -> Module:
         """Remove and return the module at ``key``."""

@@ -358,6 +358,20 @@ def test_sequential_indexing_slicing_and_editing():
     assert seq(x).shape == (4, 1)
 
 
+def test_module_list_insert_and_delete_renumber_and_a_refused_insert_loses_nothing():
+    ml = nn.ModuleList([nn.ReLU(), nn.Tanh()])
+    tml = torch.nn.ModuleList([torch.nn.ReLU(), torch.nn.Tanh()])
+    ml.insert(1, nn.Sigmoid())
+    tml.insert(1, torch.nn.Sigmoid())
+    del ml[0]
+    del tml[0]
+    assert repr(ml) == repr(tml)
+    assert list(ml._modules) == ["0", "1"]
+    with pytest.raises(TypeError, match="str is not a Module subclass"):
+        ml.insert(0, "not a module")
+    assert [type(m).__name__ for m in ml] == ["Sigmoid", "Tanh"]
+
+
 def test_module_list_and_dict():
     ml = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
     tml = torch.nn.ModuleList([torch.nn.Linear(2, 2) for _ in range(3)])
