@@ -24,6 +24,7 @@ from .tensor import Tensor
 
 _STATE = grad_mode.STATE
 _ndarray = np.ndarray
+_wrap = Tensor._wrap
 
 
 class _Scope:
@@ -131,13 +132,7 @@ class Function:
                     f"{cls.__name__}.forward must return an ndarray of numbers, got "
                     f"{type(out).__name__} of dtype {out.dtype}"
                 )
-        t = Tensor.__new__(Tensor)
-        t.data = out
-        t.grad = None
-        t._version = 0
-        t._hooks = None
-        t._retains = False
-        t._base = None
+        t = _wrap(out)  # a constant tensor; made a graph output below when recorded
         if record and _STATE.enabled:
             ctx.inputs = args
             # A tuple of ints, unlike a list, is dropped from the cyclic collector's
@@ -150,9 +145,6 @@ class Function:
             t.grad_fn = ctx
             if _ANOMALY.enabled:
                 _anomaly.note_creation(ctx)
-        else:
-            t.requires_grad = False
-            t.grad_fn = None
         return t
 
 
