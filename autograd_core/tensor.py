@@ -613,9 +613,9 @@ class Tensor:
         it could not reach this tensor, so it raises instead of being silently lost.
         """
         out = _ops.reshape(self, *shape)
-        od, ad = out.data, self.data
-        if od.size and od.base is not ad and (od.base is None or od.base is not ad.base):
-            _inplace.mark_copied_view(od)
+        # Reshape records _base exactly when its result shares this tensor's memory.
+        if out._base is None and out.data.size:
+            _inplace.mark_copied_view(out.data)
         return out
 
     def view_as(self, other: Tensor) -> Tensor:

@@ -140,6 +140,16 @@ def _check(a: np.ndarray, b: np.ndarray) -> None:
             ) from None
 
 
+def _check_same_dtype(a: Tensor, b: Tensor) -> None:
+    # PyTorch does not promote in matrix products; silently computing in float64 would
+    # hide a mistake (and cost time), so refuse as it does.
+    if a.data.dtype != b.data.dtype:
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {a.data.dtype} != "
+            f"{b.data.dtype}"
+        )
+
+
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product a @ b.
 
@@ -149,13 +159,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     a, b = as_operand(a), as_operand(b)
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul needs two tensors, not a Python number")
-    if a.data.dtype != b.data.dtype:
-        # PyTorch does not promote in matmul; silently computing in float64 would hide a
-        # mistake (and cost time), so refuse as it does.
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.data.dtype} != "
-            f"{b.data.dtype}"
-        )
+    _check_same_dtype(a, b)
     _check(a.data, b.data)
     return MatMul.apply(a, b)
 
@@ -227,10 +231,7 @@ def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and "
             f"{_shape_str(b.shape)})")
-    if a.data.dtype != b.data.dtype:
-        raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.data.dtype} != "
-            f"{b.data.dtype}")
+    _check_same_dtype(a, b)
     if not isinstance(c, Tensor):
         c = Tensor._wrap(np.asarray(c, dtype=a.data.dtype))
     if c.data.dtype != a.data.dtype:

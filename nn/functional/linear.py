@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from autograd_core import Function, Tensor
 from autograd_core.grad_mode import is_grad_enabled
+from autograd_core.ops.matmul import _f_ordered
 
 from ._utils import check_tensor, same_dtype
 
@@ -36,9 +37,7 @@ class Linear2d(Function):
             if w.requires_grad:
                 # delta_W in W's own memory order (nn.Linear keeps W column-major), so
                 # that accumulating and updating it stream through both arrays alike.
-                wd = w.data
-                fortran = wd.flags.f_contiguous and not wd.flags.c_contiguous
-                gw = Tensor._wrap((x.data.T @ g).T if fortran else g.T @ x.data)
+                gw = Tensor._wrap((x.data.T @ g).T if _f_ordered(w.data) else g.T @ x.data)
             gb = Tensor._wrap(g.sum(axis=0)) if has_b and b.requires_grad else None
             return gx, gw, gb
         # create_graph: the same formulas as recorded Tensor ops.
