@@ -95,18 +95,22 @@ def numpy_step() -> Callable[[], float]:
     cols_n = np.arange(BATCH)
     n = BATCH
     xp = _pad_chwn(x)  # the input is constant, so its padding is done once
+    # relu as max against arrays of zeros: NumPy's maximum is vectorised only for two
+    # arrays, several times faster than against the scalar 0.
+    zeros1 = np.zeros((8, 28 * 28 * n), np.float32)
+    zeros2 = np.zeros((16, 14 * 14 * n), np.float32)
 
     def step() -> float:
         c1 = _im2col_chwn(xp)
         y1 = w1 @ c1  # (8, 28*28*N)
         y1 += b1[:, None]
-        np.maximum(y1, 0, out=y1)
+        np.maximum(y1, zeros1, out=y1)
         y1 = y1.reshape(8, 28, 28, n)
         p1, m1 = _pool(y1)
         c2 = _im2col_chwn(_pad_chwn(p1))
         y2 = w2 @ c2  # (16, 14*14*N)
         y2 += b2[:, None]
-        np.maximum(y2, 0, out=y2)
+        np.maximum(y2, zeros2, out=y2)
         y2 = y2.reshape(16, 14, 14, n)
         p2, m2 = _pool(y2)
         flat = p2.reshape(784, n)  # column k of sample n: PyTorch's flatten order

@@ -34,14 +34,17 @@ def numpy_step() -> Callable[[], float]:
     ws = [np.ascontiguousarray(w.T) for w, _ in layers]
     bs = [b.copy() for _, b in layers]
     rows = np.arange(BATCH)
+    # relu as max against an array of zeros: NumPy's maximum is vectorised only for two
+    # arrays, several times faster than against the scalar 0.
+    zeros1, zeros2 = (np.zeros((BATCH, k), np.float32) for k in SIZES[1:3])
 
     def step() -> float:
         h1 = x @ ws[0]
         h1 += bs[0]
-        np.maximum(h1, 0, out=h1)
+        np.maximum(h1, zeros1, out=h1)
         h2 = h1 @ ws[1]
         h2 += bs[1]
-        np.maximum(h2, 0, out=h2)
+        np.maximum(h2, zeros2, out=h2)
         z = h2 @ ws[2]
         z += bs[2]
         # softmax cross-entropy, stable: delta = (softmax(z) - onehot(y)) / N

@@ -113,3 +113,31 @@ def test_flattening_a_conv_output_with_view_aliases_and_trains_like_torch(rng):
     np.testing.assert_allclose(flat.data, yt.reshape(4, -1).detach().numpy(), rtol=1e-12)
     np.testing.assert_allclose(conv.weight.grad.data, ref.weight.grad.numpy(), rtol=1e-10)
     np.testing.assert_allclose(conv.bias.grad.data, ref.bias.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout", ["batch-last", "column-major", "contiguous", "0-d"])
+def test_relu_keeps_the_memory_order_and_matches_torch(layout, rng):
+    """relu takes the maximum against an array of zeros made in the input's memory order,
+    and its mask in the forward pass: values and gradients (NaN and -0.0 included) are
+    PyTorch's, and a batch-last conv output stays batch-last."""
+    if layout == "0-d":
+        arr = np.array(-0.0)
+    else:
+        base = rng.standard_normal((3, 4, 5, 2))
+        base[0, 0, 0, :] = [np.nan, -0.0]
+        arr = {"batch-last": base.transpose(3, 0, 1, 2), "column-major": base[..., 0].T,
+               "contiguous": base}[layout]
+    x = ag.tensor(arr, requires_grad=True)
+    x.data = arr  # the strided array itself, not a contiguous copy
+    y = x.relu()
+    if layout == "batch-last":
+        assert np.argsort(y.data.strides).tolist() == np.argsort(arr.strides).tolist()
+    if layout == "column-major":
+        assert y.data.flags.f_contiguous
+    g = rng.standard_normal(arr.shape)
+    y.backward(ag.tensor(g))
+    xt = torch.tensor(arr, requires_grad=True)
+    yt = xt.relu()
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.data, yt.detach().numpy())
+    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())

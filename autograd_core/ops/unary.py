@@ -146,15 +146,24 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a):
-        return np.maximum(a, 0)
+        # max against an array of zeros, not the scalar 0: NumPy's maximum has a fast
+        # (vectorised) loop only for two arrays, 2-3x faster even counting the zero-fill.
+        # zeros_like keeps a's memory order (a convolution's output is batch-last).
+        out = np.zeros(a.shape, a.dtype) if a.flags.c_contiguous else np.zeros_like(a)
+        np.maximum(a, out, out=out)
+        if _STATE.enabled:
+            # The mask backward needs, made while a is still in cache (backward would
+            # read a again long after): where the delta passes, i.e. not x <= 0, which
+            # also passes it where x is NaN, as PyTorch does.
+            mask = np.less_equal(a, 0)  # a NumPy bool, not an array, when a is 0-d
+            ctx.saved = (np.logical_not(mask, out=mask) if a.ndim else np.asarray(~mask),)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
         # The mask is a constant: relu's second derivative is zero almost everywhere.
-        # Selected, not multiplied: a NaN delta at x <= 0 gives 0, as in PyTorch; and a
-        # NaN input (relu(NaN) = NaN) passes its delta, as PyTorch's "not x <= 0" does.
-        x = ctx.inputs[0].data
-        mask = ~(x <= 0)
+        # Selected, not multiplied: a NaN delta at x <= 0 gives 0, as in PyTorch.
+        (mask,) = ctx.saved_tensors
         if not _STATE.enabled:
             gd = grad.data
             # Multiplying by the 0/1 mask is several times faster than np.where and equal
