@@ -1,14 +1,16 @@
 """The chain rule, in one place: reverse-mode backpropagation over the recorded graph.
 
-``backward`` orders the graph topologically with an explicit stack (no recursion, so a
-chain of a million operations works), sums the gradients that reach each node along
-different paths, calls each node's ``backward`` once with the total delta, and hands
-leaves their gradient. Saved buffers are freed afterwards unless ``retain_graph=True``.
+``backward`` visits the graph in topological order, newest node first, from a heap of
+the nodes' recording numbers (no recursion, so a chain of a million operations works).
+It sums the gradients that reach each node along different paths, calls each node's
+``backward`` once with the total delta, and hands leaves their gradient. Saved buffers
+are freed afterwards unless ``retain_graph=True``.
 """
 
 from __future__ import annotations
 
 import gc
+import heapq
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,9 +39,12 @@ def _as_grad_tensor(g: object, like: Tensor) -> Tensor:
 
 
 def _implicit_root_grad(t: Tensor) -> Tensor:
-    if t.data.size != 1:
+    d = t.data
+    if d.size != 1:
         raise RuntimeError("grad can be implicitly created only for scalar outputs")
-    return Tensor._wrap(np.ones_like(t.data))
+    # np.array(1, dtype), not ones_like (a Python-level function): this runs every step.
+    one = np.array(1, d.dtype)
+    return Tensor._wrap(one if d.ndim == 0 else one.reshape(d.shape))
 
 
 def run_backward(
@@ -103,7 +108,6 @@ def _execute(roots, retain_graph, create_graph, capture):
                 capture_leaves.setdefault(id(t), []).append(i)
         captured: list = [None] * len(capture)
 
-    grads: dict = {}  # node -> summed delta reaching it
     leaf_grads: dict = {}  # id(leaf) -> (leaf, summed delta), only when capturing
     seen_arrays: set = set()  # ids of arrays handed to a leaf's .grad in this pass
 
@@ -127,111 +131,104 @@ def _execute(roots, retain_graph, create_graph, capture):
             return
         _accumulate_leaf(leaf, g, create_graph, seen_arrays)
 
-    # 1. Count, for each node, how many edges from inside the graph lead into it.
-    deps: dict = {}
-    stack = []
-    for out, _g in roots:
-        node = out.grad_fn
-        if node is None:
-            continue
-        if node not in deps:
-            deps[node] = 0
-            stack.append(node)
-    edges_of: dict = {}  # node -> (its edges as recorded, inputs changed in place since)
-    deps_get = deps.get
-    while stack:
-        node = stack.pop()
-        edges = edges_of[node] = _node_edges(node, node.inputs, node._versions)
-        for _i, _inp, child in edges[0]:
-            if child is not None:
-                n = deps_get(child)
-                if n is None:
-                    deps[child] = 1
-                    stack.append(child)
-                else:
-                    deps[child] = n + 1
-
-    # 2. Seed the roots; a root that is itself consumed inside the graph waits its turn.
+    # Topological order without counting dependencies first: every node was numbered
+    # when it was recorded, and a node is always recorded after the nodes that made its
+    # inputs. So the pending node with the highest number has already received every
+    # part of its delta (all its consumers have higher numbers and ran before it).
+    # ``pending`` maps that number to [node, summed delta]; ``heap`` holds the negated
+    # numbers, so heappop gives the highest. (PyTorch's engine breaks ties between
+    # ready nodes by the same sequence numbers.)
+    # The third item says whether the summed delta is an array only this pass holds: a
+    # sum the pass made, or the one delta a ``_fresh_grads`` node returned. The node may
+    # then reuse its memory (relu's backward masks it in place, as hand-written code does).
+    pending: dict = {}
+    heap: list = []
     for out, g in roots:
         node = out.grad_fn
         if node is None:
             give_leaf(out, g)
             continue
-        prev = grads.get(node)
-        grads[node] = g if prev is None else prev + g
-    ready = [node for node in grads if deps[node] == 0]
+        entry = pending.get(node._seq)
+        if entry is None:
+            pending[node._seq] = [node, g, False]  # the caller's delta, or ours: kept
+            heap.append(-node._seq)
+        else:
+            entry[1] = entry[1] + g
+    heapq.heapify(heap)
 
-    # 3. Process nodes in topological order: each gets its full delta before it runs.
     # (Names bound locally: this loop runs once per node, a million times for a long
     # chain. Anomaly mode is read once: it is switched on before a pass, not during.)
     anomaly = _ANOMALY.enabled
-    grads_get, grads_pop, edges_pop = grads.get, grads.pop, edges_of.pop
-    ready_pop, ready_append = ready.pop, ready.append
-    while ready:
-        node = ready_pop()
-        g = grads_pop(node, None)
-        edges, changed = edges_pop(node)
-        if g is None:
-            # No gradient reached this node (every consumer returned None for it): it
-            # does not run, but its inputs still stop waiting for it.
-            for _i, _inp, child in edges:
-                if child is not None:
-                    n = deps[child] - 1
-                    deps[child] = n
-                    if n == 0:
-                        ready_append(child)
-            continue
+    pending_get, pending_pop = pending.get, pending.pop
+    heappush, heappop = heapq.heappush, heapq.heappop
+    while heap:
+        node, g, owned = pending_pop(-heappop(heap))
         ref = node._out_ref
         if ref is not None:
             out_t = ref()
             if out_t is not None:
                 if out_t._hooks:
                     g = out_t._run_hooks(g)
+                    owned = False  # a hook may have kept it, or returned its own
                 if out_t._retains and capture is None:
-                    _accumulate_retained(out_t, g, create_graph)
+                    _accumulate_retained(out_t, g, create_graph)  # (a copy)
         if capture_nodes and node in capture_nodes:
+            owned = False  # returned to the caller as it is
             for i in capture_nodes[node]:
                 captured[i] = g
         if node.released:
             _ = node.saved_tensors  # raises the "backward a second time" error
+        inputs = node.inputs
+        edges, changed = _node_edges(node, inputs, node._versions)
         if changed is not None:
             for i, inp, recorded in changed:
                 if node.reads_input(i):
                     raise _inplace.version_error(inp, recorded, node, i)
+        cls = type(node)
         try:
-            in_grads = type(node).backward(node, g)
+            if owned:
+                node.owns_grad = True
+                try:
+                    in_grads = cls.backward(node, g)
+                finally:
+                    node.owns_grad = False
+            else:
+                in_grads = cls.backward(node, g)
         except Exception as e:
             if anomaly:
                 _anomaly.annotate(node, e)
             raise
-        if not isinstance(in_grads, tuple):
+        if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
-        if len(in_grads) != len(node.inputs):
+        if len(in_grads) != len(inputs):
             raise RuntimeError(
                 f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {len(node.inputs)}, got {len(in_grads)})"
+                f"(expected {len(inputs)}, got {len(in_grads)})"
             )
         if anomaly:
             _anomaly.check_gradients(node, in_grads)
         if not retain_graph:
             node.saved = None
             node.released = True
+        fresh = cls._fresh_grads and not create_graph
         for i, inp, child in edges:
             gi = in_grads[i]
-            if child is None:
-                if gi is not None:
-                    if inp._hooks or capture is not None:
-                        give_leaf(inp, gi)
-                    else:  # the common case, without two calls in between
-                        _accumulate_leaf(inp, gi, create_graph, seen_arrays)
+            if gi is None:
                 continue
-            if gi is not None:
-                prev = grads_get(child)
-                grads[child] = gi if prev is None else prev + gi
-            n = deps[child] - 1
-            deps[child] = n
-            if n == 0:
-                ready_append(child)
+            if child is None:
+                if inp._hooks or capture is not None:
+                    give_leaf(inp, gi)
+                else:  # the common case, without two calls in between
+                    _accumulate_leaf(inp, gi, create_graph, seen_arrays)
+                continue
+            seq = child._seq
+            entry = pending_get(seq)
+            if entry is None:
+                pending[seq] = [child, gi, fresh]
+                heappush(heap, -seq)
+            else:
+                entry[1] = entry[1] + gi
+                entry[2] = not create_graph  # the sum is a new array
 
     for leaf, g in hooked.values():
         deliver(leaf, leaf._run_hooks(g))
@@ -275,14 +272,13 @@ def _node_edges(node, inputs: tuple, versions: tuple) -> tuple[list, list | None
 
 def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> None:
     """Add ``g`` into ``leaf.grad`` (PyTorch accumulates across backward calls)."""
-    if g.shape != leaf.shape:
+    gd, ld = g.data, leaf.data
+    if gd.shape != ld.shape:
         raise RuntimeError(
-            f"internal error: gradient of shape {tuple(g.shape)} for a leaf of shape "
-            f"{tuple(leaf.shape)}"
+            f"internal error: gradient of shape {gd.shape} for a leaf of shape {ld.shape}"
         )
-    gd = g.data
-    if gd.dtype != leaf.data.dtype:
-        gd = gd.astype(leaf.data.dtype)
+    if gd.dtype != ld.dtype:
+        gd = gd.astype(ld.dtype)
         g = Tensor._wrap(gd)
     old = leaf.grad
     if create_graph:

@@ -15,6 +15,7 @@ that subclass's ``__slots__``; the node keeps its inputs (the graph's edges), wh
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from .tensor import Tensor
 _STATE = grad_mode.STATE
 _ndarray = np.ndarray
 _wrap = Tensor._wrap
+_next_seq = itertools.count().__next__
 
 
 class _Scope:
@@ -49,11 +51,17 @@ class Function:
     Subclasses set ``__slots__`` for the attributes their forward keeps on ``ctx``.
     """
 
-    __slots__ = ("inputs", "saved", "released", "scope", "_out_ref", "_versions", "__weakref__")
+    __slots__ = ("inputs", "saved", "released", "scope", "_out_ref", "_versions", "_seq",
+                 "owns_grad", "__weakref__")
 
     # Does backward read the inputs' values (not just their shapes)? The engine raises
     # the "modified by an inplace operation" error only for inputs that are read.
     _reads_inputs: bool = True
+
+    # Does backward (outside create_graph) return gradient arrays that it has just made,
+    # each one distinct and referenced by nothing else? The engine may then let the node
+    # that receives one of them reuse its memory (see ``owns_grad``).
+    _fresh_grads: bool = False
 
     # ----- used by subclasses -------------------------------------------------------
     def save_for_backward(self, *values: Any) -> None:
@@ -141,6 +149,10 @@ class Function:
             ctx.released = False
             ctx.scope = SCOPE.path
             ctx._out_ref = None
+            ctx._seq = _next_seq()  # recording order: the engine's topological order
+            # Set by the engine, for the length of one backward call, when the delta it
+            # passes is an array nobody else holds: backward may then write into it.
+            ctx.owns_grad = False
             t.requires_grad = True
             t.grad_fn = ctx
             if _ANOMALY.enabled:

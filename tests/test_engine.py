@@ -16,7 +16,8 @@ import autograd_core as ac
 
 def test_million_op_chain_backpropagates():
     # A recursive walk would overflow the stack long before a million nodes; the
-    # engine's explicit stack must not. (Add keeps the forward cheap: no promotion work.)
+    # engine's heap of pending nodes must not. (Add keeps the forward cheap: no promotion
+    # work.)
     n = 1_000_000
     x = ac.tensor(0.5, dtype=ac.float64, requires_grad=True)
     y = x

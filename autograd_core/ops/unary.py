@@ -143,6 +143,7 @@ class Sigmoid(Function):
 
 class Relu(Function):
     __slots__ = ()
+    _fresh_grads = True  # backward returns a new array, or the delta it owned
 
     @staticmethod
     def forward(ctx, a):
@@ -169,7 +170,13 @@ class Relu(Function):
             # Multiplying by the 0/1 mask is several times faster than np.where and equal
             # to selecting except where a non-finite delta meets a 0 (inf * 0 = NaN). Such
             # a product leaves a NaN, which max() propagates: one cheap pass to check.
-            out = gd * mask
+            # A delta that only this pass holds is masked in place (no new array to
+            # write); where the mask passes it, its values are unchanged, so the exact
+            # fallback below still reads the right ones.
+            if ctx.owns_grad and gd.flags.writeable and gd.shape == mask.shape:
+                out = np.multiply(gd, mask, out=gd)
+            else:
+                out = gd * mask
             if out.size == 0 or not np.isnan(out.max()):
                 return Tensor._wrap(out)
             return Tensor._wrap(np.where(mask, gd, np.zeros((), gd.dtype)))

@@ -1,10 +1,10 @@
 """``trace_backward``: the backward pass replayed as a list of chain-rule steps.
 
-The steps come in the engine's order: the same dependency count over an explicit stack
-and the same last-in-first-out ready list as ``engine._execute`` (reimplemented here so
-the engine stays free of tracing). Each node's own ``backward`` computes the numbers, in
-no-grad mode and without freeing saved buffers, so the user's graph survives and no
-``.grad`` changes. Tensor hooks are not run: a trace shows the plain chain rule.
+The steps come in the engine's order: the pending node recorded last runs next, as in
+``engine._execute`` (repeated here so that the engine stays free of tracing). Each
+node's own ``backward`` computes the numbers, in no-grad mode and without freeing saved
+buffers, so the user's graph survives and no ``.grad`` changes. Tensor hooks are not
+run: a trace shows the plain chain rule.
 
 For z = (x + y)**2 with w = x + y, x = 1, y = 2 the steps print as::
 
@@ -17,6 +17,7 @@ For z = (x + y)**2 with w = x + y, x = 1, y = 2 the steps print as::
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,25 +383,7 @@ def _call_backward(node: Function, g: Tensor) -> tuple:
 
 def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> BackwardTrace:
     index_of = walk.op_index
-    # 1. Dependencies, counted exactly as engine._execute counts them.
     root_node = loss.grad_fn
-    deps: dict = {}
-    if root_node is not None:
-        deps[root_node] = 0
-        stack = [root_node]
-        while stack:
-            node = stack.pop()
-            for inp in node.inputs:
-                if isinstance(inp, Tensor) and inp.requires_grad:
-                    child = inp.grad_fn
-                    if child is not None:
-                        n = deps.get(child)
-                        if n is None:
-                            deps[child] = 1
-                            stack.append(child)
-                        else:
-                            deps[child] = n + 1
-
     root_entry = walk.entry_of(loss)
     totals: dict[int, np.ndarray] = {root_entry.index: seed}
     contrib: dict[int, list] = {root_entry.index: [nt.ONE if implicit else nt.Expr("g")]}
@@ -408,9 +391,12 @@ def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> Back
     parts: dict[int, list[InputGrad]] = {}  # entry index -> every gradient sent to it
     grads: dict = {}
     steps: list[BackwardStep] = []
+    # The engine's order: the pending node recorded last runs next (see engine._execute).
+    heap: list = []
     if root_node is not None:
         grads[root_node] = seed
-    ready = [root_node] if root_node is not None else []
+        heap.append(-root_node._seq)
+    node_of = {} if root_node is None else {root_node._seq: root_node}
 
     def grad_formula(idx: int) -> nt.Expr:
         parts = contrib.get(idx) or []
@@ -422,18 +408,9 @@ def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> Back
             total = nt.add(total, p)
         return total if len(total.text) <= _MAX_EXPR else symbol
 
-    # 2. The ready list, last in first out, as in the engine.
-    while ready:
-        node = ready.pop()
-        g = grads.pop(node, None)
-        if g is None:
-            for inp in node.inputs:
-                if isinstance(inp, Tensor) and inp.requires_grad and inp.grad_fn is not None:
-                    child = inp.grad_fn
-                    deps[child] -= 1
-                    if deps[child] == 0:
-                        ready.append(child)
-            continue
+    while heap:
+        node = node_of.pop(-heapq.heappop(heap))
+        g = grads.pop(node)
         i = index_of[node]
         out_e = walk.output_entry(i)
         U = grad_formula(out_e.index)
@@ -459,11 +436,12 @@ def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> Back
                 parts.setdefault(e.index, []).append(got)
                 if child is not None:
                     prev_g = grads.get(child)
-                    grads[child] = gi if prev_g is None else prev_g + gi
-            if child is not None:
-                deps[child] -= 1
-                if deps[child] == 0:
-                    ready.append(child)
+                    if prev_g is None:
+                        grads[child] = gi
+                        node_of[child._seq] = child
+                        heapq.heappush(heap, -child._seq)
+                    else:
+                        grads[child] = prev_g + gi
     # A tensor reached along several paths: number its parts, now that all are known.
     for received in parts.values():
         if len(received) > 1:

@@ -22,6 +22,7 @@ class CrossEntropyIndex(Function):
     """
 
     __slots__ = ("valid", "safe", "scale", "reduction")
+    _fresh_grads = True  # delta_x is made new (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, target, ignore_index, reduction, all_valid):

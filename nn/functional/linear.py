@@ -18,6 +18,7 @@ class Linear2d(Function):
     """
 
     __slots__ = ()
+    _fresh_grads = True  # three new products (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, w, b):
