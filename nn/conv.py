@@ -11,7 +11,7 @@ from . import functional as F
 from . import init
 from ._factory import empty_param, param_dtype
 from .functional._utils import pair
-from .module import Module
+from .module import Module, weight_and_bias
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -88,12 +88,12 @@ class Conv2d(Module):
         return [pw, pw, ph, ph]
 
     def forward(self, input: Tensor) -> Tensor:
+        weight, bias = weight_and_bias(self)
         if self.padding_mode != "zeros":
             x = F.pad(input, self._mode_pad(), mode=self.padding_mode)
-            return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation,
-                            self.groups)
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+            return F.conv2d(x, weight, bias, self.stride, 0, self.dilation, self.groups)
+        return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
+                        self.groups)
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

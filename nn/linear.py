@@ -10,7 +10,7 @@ from autograd_core import Tensor
 from . import functional as F
 from . import init
 from ._factory import empty_param, param_dtype
-from .module import Module
+from .module import Module, weight_and_bias
 
 
 class Identity(Module):
@@ -56,7 +56,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.linear(input, self.weight, self.bias)
+        weight, bias = weight_and_bias(self)
+        return F.linear(input, weight, bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

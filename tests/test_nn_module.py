@@ -390,3 +390,24 @@ def test_module_list_and_dict():
     assert list(md.keys()) == ["a", "b", "c"]
     assert isinstance(md.pop("b"), nn.ReLU) and list(md) == ["a", "c"]
     assert [n for n, _ in md.named_parameters()] == ["a.weight", "a.bias"]
+
+
+@pytest.mark.parametrize("make", [lambda: nn.Linear(3, 2), lambda: nn.Conv2d(1, 2, 3, padding=1)])
+def test_layers_use_whatever_weight_and_bias_the_module_holds_now(make):
+    """Linear and Conv2d read weight/bias from the parameter store directly (faster than
+    attribute access); a parameter replaced in the store, or deleted and re-set as a plain
+    attribute (as reparametrisation tools do), is still what forward uses."""
+    m = make()
+    x = ag.randn(*((4, 3) if isinstance(m, nn.Linear) else (1, 1, 4, 4)))
+    w2 = nn.Parameter(ag.zeros(*m.weight.shape))
+    m._parameters["weight"] = w2
+    assert np.all(m(x).data == np.broadcast_to(
+        m.bias.data.reshape((-1,) + (1,) * (x.ndim - 2)), m(x).shape))
+    del m.weight
+    m.weight = ag.ones(*w2.shape) * 2  # a plain tensor attribute now, not a parameter
+    del m.bias
+    m.bias = None
+    ref = (x.data @ np.full((3, 2), 2.0, np.float32) if isinstance(m, nn.Linear)
+           else nn.functional.conv2d(x, m.weight, None, padding=1).data)
+    np.testing.assert_allclose(m(x).data, ref, rtol=1e-6)
+    assert "weight" not in dict(m.named_parameters())
