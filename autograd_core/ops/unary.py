@@ -177,7 +177,7 @@ class Relu(Function):
                 out = np.multiply(gd, mask, out=gd)
             else:
                 out = gd * mask
-            if out.size == 0 or not np.isnan(out.max()):
+            if out.size == 0 or not np.isnan(np.maximum.reduce(out, axis=None)):
                 return Tensor._wrap(out)
             return Tensor._wrap(np.where(mask, gd, np.zeros((), gd.dtype)))
         from .compare import masked_grad

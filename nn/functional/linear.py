@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from autograd_core import Function, Tensor
-from autograd_core.grad_mode import is_grad_enabled
+from autograd_core.grad_mode import STATE as _GRAD
 from autograd_core.ops.matmul import _f_ordered
 
 from ._utils import check_tensor, same_dtype
@@ -31,7 +33,7 @@ class Linear2d(Function):
     def backward(ctx, grad):
         x, w, b = ctx.inputs
         has_b = isinstance(b, Tensor)
-        if not is_grad_enabled():
+        if not _GRAD.enabled:
             g = grad.data
             gx = Tensor._wrap(g @ w.data) if x.requires_grad else None
             gw = None
@@ -39,7 +41,8 @@ class Linear2d(Function):
                 # delta_W in W's own memory order (nn.Linear keeps W column-major), so
                 # that accumulating and updating it stream through both arrays alike.
                 gw = Tensor._wrap((x.data.T @ g).T if _f_ordered(w.data) else g.T @ x.data)
-            gb = Tensor._wrap(g.sum(axis=0)) if has_b and b.requires_grad else None
+            # np.add.reduce is what ndarray.sum calls, minus a Python-level wrapper.
+            gb = Tensor._wrap(np.add.reduce(g, axis=0)) if has_b and b.requires_grad else None
             return gx, gw, gb
         # create_graph: the same formulas as recorded Tensor ops.
         gx = grad @ w if x.requires_grad else None
