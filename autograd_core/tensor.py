@@ -155,11 +155,10 @@ class Tensor:
 
     def item(self) -> float | int | bool:
         """The single element as a Python number."""
-        if self.data.size != 1:
-            raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
-            )
-        return self.data.reshape(()).item()
+        d = self.data
+        if d.size != 1:
+            raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
+        return d.item()  # (ndarray.item takes any shape with one element)
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), as ``torch.Tensor.numpy``."""

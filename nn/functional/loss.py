@@ -188,7 +188,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_class_target("cross_entropy", input, target)
     if input.ndim == 2 and w is None and label_smoothing == 0 and input.shape[0] > 0:
         t = target.data
-        lo, hi = int(t.min()), int(t.max())
+        lo, hi = int(np.minimum.reduce(t, axis=None)), int(np.maximum.reduce(t, axis=None))
         # Every target a class and none ignored is the common case: two reductions tell.
         all_valid = 0 <= lo and hi < n_classes and not lo <= ignore_index <= hi
         if not all_valid:
