@@ -187,6 +187,7 @@ class Im2col(Function):
     """x (N, C, H, W) -> windows in ``layout``; padding filled with ``pad_value``."""
 
     __slots__ = ("window", "pad_value", "layout")
+    _fresh_grads = True  # col2im always makes a new array (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, x, window, pad_value, layout):
@@ -207,6 +208,7 @@ class Col2im(Function):
     """windows in ``layout`` -> (N, C, H, W), overlapping windows summed."""
 
     __slots__ = ("window", "layout")
+    _fresh_grads = True  # im2col always makes a new array (see Function._fresh_grads)
 
     @staticmethod
     def forward(ctx, cols, window, layout):

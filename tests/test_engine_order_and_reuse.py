@@ -142,3 +142,28 @@ def test_owns_grad_is_false_outside_the_engine(rng):
     with ac.no_grad():
         type(h.grad_fn).backward(h.grad_fn, g)
     np.testing.assert_array_equal(g.data, before)
+
+
+@pytest.mark.parametrize("keep", ["none", "hook"])
+def test_relu_before_max_pool_reuses_col2ims_delta_correctly(keep, rng):
+    """In a CNN relu's delta comes from pooling's col2im, a new array relu may mask in
+    place; gradients (and a hook's view of that delta) equal PyTorch's."""
+    x_np = rng.standard_normal((2, 3, 6, 6))
+    w_np = rng.standard_normal((4, 3, 3, 3))
+    got = {}
+    for lib in (ac, torch):
+        F = nn.functional if lib is ac else torch.nn.functional
+        x = lib.tensor(x_np, requires_grad=True)
+        w = lib.tensor(w_np, requires_grad=True)
+        h = F.conv2d(x, w, padding=1).relu()
+        seen = []
+        if keep == "hook":
+            h.register_hook(seen.append)  # the delta itself: a later write would show
+        (F.max_pool2d(h, 2) * lib.tensor(np.arange(36.0).reshape(1, 1, 6, 6)[..., :3, :3])
+         ).sum().backward()
+        got[lib.__name__] = (x.grad, w.grad, seen)
+    ours, theirs = got["autograd_core"], got["torch"]
+    for o, t in zip(ours[:2], theirs[:2]):
+        np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-10, atol=1e-12)
+    for o, t in zip(ours[2], theirs[2]):
+        np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-12)
