@@ -187,6 +187,9 @@ def test_after_backward_ops_that_can_recompute_are_traced_others_explain(rng):
     y = x.tanh().sum()
     y.backward()  # frees tanh's saved output; the trace recomputes it from x
     np.testing.assert_allclose(trace_backward(y).grad(x), x.grad.data, rtol=1e-12)
+    r = (x * 2.0).relu().sum()
+    r.backward()  # frees relu's mask; the trace makes it again from relu's input
+    np.testing.assert_array_equal(trace_backward(r).grad(x), 2.0 * (x.data > 0))
     z = x.amax()
     z.backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):

@@ -164,25 +164,27 @@ class Relu(Function):
     def backward(ctx, grad):
         # The mask is a constant: relu's second derivative is zero almost everywhere.
         # Selected, not multiplied: a NaN delta at x <= 0 gives 0, as in PyTorch.
-        (mask,) = ctx.saved_tensors
-        if not _STATE.enabled:
-            gd = grad.data
-            # Multiplying by the 0/1 mask is several times faster than np.where and equal
-            # to selecting except where a non-finite delta meets a 0 (inf * 0 = NaN). Such
-            # a product leaves a NaN, which max() propagates: one cheap pass to check.
-            # A delta that only this pass holds is masked in place (no new array to
-            # write); where the mask passes it, its values are unchanged, so the exact
-            # fallback below still reads the right ones.
-            if ctx.owns_grad and gd.flags.writeable and gd.shape == mask.shape:
-                out = np.multiply(gd, mask, out=gd)
-            else:
-                out = gd * mask
-            if out.size == 0 or not np.isnan(np.maximum.reduce(out, axis=None)):
-                return Tensor._wrap(out)
-            return Tensor._wrap(np.where(mask, gd, np.zeros((), gd.dtype)))
-        from .compare import masked_grad
+        if _STATE.enabled:
+            # create_graph (or a trace replaying a node whose mask backward already
+            # freed): the mask again from the input, which the engine checked is unchanged.
+            from .compare import masked_grad
 
-        return masked_grad(grad, mask)
+            return masked_grad(grad, ~(ctx.inputs[0].data <= 0))
+        (mask,) = ctx.saved_tensors
+        gd = grad.data
+        # Multiplying by the 0/1 mask is several times faster than np.where and equal to
+        # selecting except where a non-finite delta meets a 0 (inf * 0 = NaN). Such a
+        # product leaves a NaN, which max() propagates: one cheap pass to check. A delta
+        # that only this pass holds is masked in place (no new array to write); where
+        # the mask passes it its values are unchanged, so the exact fallback still reads
+        # the right ones.
+        if ctx.owns_grad and gd.flags.writeable and gd.shape == mask.shape:
+            out = np.multiply(gd, mask, out=gd)
+        else:
+            out = gd * mask
+        if out.size == 0 or not np.isnan(np.maximum.reduce(out, axis=None)):
+            return Tensor._wrap(out)
+        return Tensor._wrap(np.where(mask, gd, np.zeros((), gd.dtype)))
 
 
 class LeakyRelu(Function):
