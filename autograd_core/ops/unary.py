@@ -147,6 +147,8 @@ class Relu(Function):
 
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         # max against an array of zeros, not the scalar 0: NumPy's maximum has a fast
         # (vectorised) loop only for two arrays, 2-3x faster even counting the zero-fill.
         # zeros_like keeps a's memory order (a convolution's output is batch-last).
