@@ -198,7 +198,7 @@ def _execute(roots, retain_graph, create_graph, capture):
             if anomaly:
                 _anomaly.annotate(node, e)
             raise
-        if in_grads.__class__ is not tuple:
+        if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         if len(in_grads) != len(inputs):
             raise RuntimeError(
