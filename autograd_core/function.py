@@ -114,6 +114,12 @@ class Function:
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A node's recording number orders the backward pass; a copy would share it with
+        # the original (or, unpickled elsewhere, clash with newer nodes), so nodes are
+        # never copied. Tensors pickle without their graph, as in PyTorch.
+        raise TypeError(f"graph nodes ({self.name()}) cannot be copied or pickled")
+
     # ----- running it ---------------------------------------------------------------
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:

@@ -8,6 +8,7 @@ PyTorch spelling (``x.sum(dim=1)``, ``x @ w``, ``x.relu()``) works.
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -108,6 +109,34 @@ class Tensor:
         t._retains = False
         t._base = None
         return t
+
+    # ----- copying and pickling --------------------------------------------------------
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # As PyTorch pickles a tensor: its values and requires_grad (and here its .grad),
+        # not the graph that made it, view links or hooks; a non-leaf loads as a leaf.
+        # (Graph nodes refuse to be pickled: see Function.__reduce_ex__.)
+        if type(self) is not Tensor:  # a subclass: Python's default, slots and all
+            return object.__reduce_ex__(self, protocol)
+        return (_rebuild_tensor, (self.data, self.requires_grad, self.grad))
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """A copy of a leaf, as in PyTorch; a tensor with a graph refuses, as there."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment."
+            )
+        hit = memo.get(id(self))
+        if hit is not None:
+            return hit
+        out = type(self).__new__(type(self))
+        memo[id(self)] = out
+        for name in Tensor.__slots__:
+            if name != "__weakref__":
+                setattr(out, name, copy.deepcopy(getattr(self, name), memo))
+        if hasattr(self, "__dict__"):  # a subclass's own attributes
+            out.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return out
 
     # ----- facts ----------------------------------------------------------------------
     @property
@@ -724,6 +753,14 @@ class _HookHandle:
 
 
 # The ops import Tensor, so they are bound here, after the class exists.
+def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:
+    """Unpickling: a leaf around the unpickled array (already a private copy)."""
+    t = Tensor._wrap(data)
+    t.requires_grad = requires_grad
+    t.grad = grad
+    return t
+
+
 from . import _format  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402

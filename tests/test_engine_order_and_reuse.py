@@ -4,6 +4,9 @@ when nothing else can see that array. Every case is checked against PyTorch 2.13
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -167,3 +170,40 @@ def test_relu_before_max_pool_reuses_col2ims_delta_correctly(keep, rng):
         np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-10, atol=1e-12)
     for o, t in zip(ours[2], theirs[2]):
         np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-12)
+
+
+# ----- copies of tensors and of the graph ----------------------------------------------
+# The engine orders nodes by the number each got when recorded, so a graph must never be
+# duplicated: a copied node would share its number with the original.
+
+
+def test_pickled_tensor_loads_as_a_leaf_like_pytorchs_and_trains_correctly():
+    got = {}
+    for lib in (ac, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        z = pickle.loads(pickle.dumps(y))
+        assert z.grad_fn is None and z.requires_grad
+        (y + z * 10).sum().backward()
+        got[lib.__name__] = (x.grad, z.grad, z)
+    for o, t in zip(got["autograd_core"], got["torch"]):
+        np.testing.assert_array_equal(o.data, t.detach().numpy())
+
+
+def test_deepcopy_refuses_a_tensor_with_a_graph_and_copies_a_leaf():
+    x = ac.tensor([1.0, 2.0], requires_grad=True)
+    (x * 3).sum().backward()
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 2)
+    c = copy.deepcopy(x)
+    assert c.requires_grad and c.grad_fn is None
+    assert not np.shares_memory(c.data, x.data)
+    assert not np.shares_memory(c.grad.data, x.grad.data)
+    np.testing.assert_array_equal(c.grad.data, [3.0, 3.0])
+
+
+def test_graph_nodes_cannot_be_copied_or_pickled():
+    node = (ac.tensor([1.0], requires_grad=True) * 2).grad_fn
+    for attempt in (copy.copy, copy.deepcopy, pickle.dumps):
+        with pytest.raises(TypeError, match="cannot be copied or pickled"):
+            attempt(node)
