@@ -11,6 +11,13 @@ A subclass gives two static methods:
 ``ctx`` is the graph node. It is an instance of the subclass, so per-op attributes go in
 that subclass's ``__slots__``; the node keeps its inputs (the graph's edges), what
 ``save_for_backward`` stored, and, for drawing, the module scope it was made in.
+
+Two optional speed contracts. A subclass whose plain (no create_graph) backward always
+returns new arrays that nothing else references sets ``_fresh_grads = True``. The engine
+then knows that the node receiving one of them is its only holder. During that node's
+backward the engine sets ``ctx.owns_grad``, which means the node may write into the
+``grad`` it was given (relu masks it in place). Nodes are numbered as they are recorded
+(``_seq``), which gives the engine its order, so nodes are never copied.
 """
 
 from __future__ import annotations
