@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes as _dt
-from .tensor import Tensor, _check_can_require_grad
+from .tensor import Tensor, _check_can_require_grad, _tensor_input
 
 
 class _RNG:
@@ -48,11 +48,6 @@ def _size(size: tuple) -> tuple[int, ...]:
     if any(s < 0 for s in out):
         raise RuntimeError(f"Trying to create tensor with negative dimension: {list(out)}")
     return out
-
-
-def _check_tensor(name: str, t: Any) -> None:
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(t).__name__}")
 
 
 def _check_number(name: str, value: Any) -> None:
@@ -128,14 +123,14 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``t``'s shape and dtype."""
-    _check_tensor("zeros_like", t)
+    _tensor_input("zeros_like", t)
     return _make(np.zeros_like(t.data, dtype=_dt.to_dtype(dtype) if dtype else None), None,
                  requires_grad)
 
 
 def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with ``t``'s shape and dtype."""
-    _check_tensor("ones_like", t)
+    _tensor_input("ones_like", t)
     return _make(np.ones_like(t.data, dtype=_dt.to_dtype(dtype) if dtype else None), None,
                  requires_grad)
 
@@ -143,7 +138,7 @@ def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
 def full_like(t: Tensor, fill_value: float, dtype: Any = None,
               requires_grad: bool = False) -> Tensor:
     """``fill_value`` everywhere, with ``t``'s shape and dtype."""
-    _check_tensor("full_like", t)
+    _tensor_input("full_like", t)
     _check_number("full_like", fill_value)
     return _make(np.full_like(t.data, fill_value, dtype=_dt.to_dtype(dtype) if dtype else None),
                  None, requires_grad)

@@ -401,4 +401,3 @@ def _tensor_list(fn: str, arg: str, value: object) -> list[Tensor]:
         f"{fn}(): argument '{arg}' must be a Tensor or a sequence of Tensors, got "
         f"{type(value).__name__}"
     )
-

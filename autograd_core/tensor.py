@@ -27,9 +27,21 @@ def _check_can_require_grad(dtype: np.dtype) -> None:
         )
 
 
+def _tensor_input(name: str, a: Any) -> Tensor:
+    """``a`` itself, or PyTorch's TypeError when an op's ``input`` is not a Tensor."""
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(a).__name__}")
+    return a
+
+
+def _check_number(name: str, arg: str, value: Any) -> None:
+    """PyTorch's TypeError when a real-number argument (not a bool) is something else."""
+    if not isinstance(value, (int, float, np.number)) or isinstance(value, bool):
+        raise TypeError(f"{name}(): argument '{arg}' must be Number, not {type(value).__name__}")
+
+
 def _check_alpha(name: str, alpha: Any) -> None:
-    if not isinstance(alpha, (int, float, np.number)) or isinstance(alpha, bool):
-        raise TypeError(f"{name}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+    _check_number(name, "alpha", alpha)
 
 
 def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
@@ -752,7 +764,6 @@ class _HookHandle:
             t._hooks.remove(self._hook)
 
 
-# The ops import Tensor, so they are bound here, after the class exists.
 def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:
     """Unpickling: a leaf around the unpickled array (already a private copy)."""
     t = Tensor._wrap(data)
@@ -761,6 +772,7 @@ def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:
     return t
 
 
+# The ops import Tensor, so they are bound here, after the class exists.
 from . import _format  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import grad_mode
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, _tensor_input
 from ._binary import broadcast_error, promote_pair, shape_of
 from ._broadcast import unbroadcast
 
@@ -232,8 +232,7 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - PyTorch's name
 
 def neg(a: Tensor) -> Tensor:
     """Elementwise -a."""
-    if not isinstance(a, Tensor):
-        raise TypeError(f"neg(): argument 'input' must be Tensor, not {type(a).__name__}")
+    _tensor_input("neg", a)
     if a.data.dtype == np.bool_:
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are "
