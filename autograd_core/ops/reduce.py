@@ -18,6 +18,7 @@ from .. import grad_mode
 from ..function import Function
 from ..tensor import Tensor
 from .shape import Expand, Reshape, _norm_dim, squeeze
+from .unary import _output
 
 _STATE = grad_mode.STATE
 
@@ -253,10 +254,8 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
-        if _STATE.enabled:
-            centered = x - Mean.apply(x, ctx.axes, True)  # recorded, for higher derivatives
-        else:
-            centered = Tensor._wrap(ctx.saved_tensors[0])
+        # x - mean: saved, or (create_graph) recorded, for higher derivatives
+        centered = _output(ctx, lambda t: t - Mean.apply(t, ctx.axes, True))
         g = _expand_back(grad, x.data.shape, ctx.axes, ctx.keepdim)
         return g * centered * ctx.scale, None, None, None
 
@@ -280,12 +279,8 @@ class _StdSqrt(Function):
     def backward(ctx, grad):
         from .compare import where
 
-        if _STATE.enabled:
-            out = _StdSqrt.apply(ctx.inputs[0])
-            zero = out.data == 0
-        else:
-            out = Tensor._wrap(ctx.saved_tensors[0])
-            zero = out.data == 0
+        out = _output(ctx, _StdSqrt.apply)
+        zero = out.data == 0
         with np.errstate(divide="ignore", invalid="ignore"):
             g = grad / (out * 2.0)
         return where(zero, 0.0, g) if zero.any() else g

@@ -12,13 +12,14 @@ import numpy as np
 
 from .. import grad_mode
 from ..function import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, _check_number, _tensor_input
 
 _STATE = grad_mode.STATE
 
 
 def _output(ctx: Function, recompute) -> Tensor:
-    """The op's output as a Tensor: saved array, or recomputed in the graph."""
+    """The array the op saved (its output, say) as a Tensor; under create_graph, the same
+    recomputed from the input by ``recompute`` so that it is recorded in the graph."""
     if _STATE.enabled:
         return recompute(ctx.inputs[0])
     return Tensor._wrap(ctx.saved_tensors[0])
@@ -234,15 +235,8 @@ class Clone(Function):
         return grad
 
 
-def _tensor_input(name: str, a: Tensor) -> Tensor:
-    if not isinstance(a, Tensor):
-        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(a).__name__}")
-    return a
-
-
 def _float_input(name: str, a: Tensor) -> Tensor:
-    if not isinstance(a, Tensor):
-        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(a).__name__}")
+    _tensor_input(name, a)
     if a.data.dtype.kind != "f":
         return ToDtype.apply(a, np.dtype(np.float32))
     return a
@@ -295,11 +289,7 @@ def relu(a: Tensor) -> Tensor:
 
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """a where a > 0, else negative_slope * a. (*) -> (*)."""
-    if not isinstance(negative_slope, (int, float, np.number)) or isinstance(negative_slope, bool):
-        raise TypeError(
-            "leaky_relu(): argument 'negative_slope' must be Number, not "
-            f"{type(negative_slope).__name__}"
-        )
+    _check_number("leaky_relu", "negative_slope", negative_slope)
     return LeakyRelu.apply(_tensor_input("leaky_relu", a), float(negative_slope))
 
 
