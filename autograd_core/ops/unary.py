@@ -156,11 +156,11 @@ class Relu(Function):
         out = np.zeros(a.shape, a.dtype) if a.flags.c_contiguous else np.zeros_like(a)
         np.maximum(a, out, out=out)
         if _STATE.enabled:
-            # The mask backward needs, made while a is still in cache (backward would
-            # read a again long after): where the delta passes, i.e. not x <= 0, which
-            # also passes it where x is NaN, as PyTorch does.
-            mask = np.less_equal(a, 0)  # a NumPy bool, not an array, when a is 0-d
-            ctx.saved = (np.logical_not(mask, out=mask) if a.ndim else np.asarray(~mask),)
+            # The mask backward needs, made while the output is still in cache: where the
+            # delta passes, i.e. not x <= 0. That is where max(x, 0) != 0, which includes
+            # x NaN (the delta passes there, as in PyTorch): one pass over the output.
+            mask = np.not_equal(out, 0)  # a NumPy bool, not an array, when a is 0-d
+            ctx.saved = (mask if a.ndim else np.asarray(mask),)
         return out
 
     @staticmethod
