@@ -96,6 +96,47 @@ def run_backward(
             gc.enable()
 
 
+class _Leaves:
+    """Where leaf gradients go when a hook or ``autograd_core.grad`` must see them.
+
+    A leaf with hooks has its parts summed first, so that each hook runs once with the
+    whole gradient (as in PyTorch), after the graph is done; with ``capture`` the sums
+    are returned instead of touching ``.grad``.
+    """
+
+    __slots__ = ("hooked", "capture_leaves", "leaf_grads", "capturing", "create_graph",
+                 "seen")
+
+    def __init__(self, capture_leaves: dict, capturing: bool, create_graph: bool,
+                 seen: set) -> None:
+        self.hooked: dict = {}
+        self.capture_leaves = capture_leaves
+        self.leaf_grads: dict = {}  # id(leaf) -> (leaf, summed delta), when capturing
+        self.capturing = capturing
+        self.create_graph = create_graph
+        self.seen = seen
+
+    def give(self, leaf: Tensor, g: Tensor) -> None:
+        if leaf._hooks:
+            prev = self.hooked.get(id(leaf))
+            self.hooked[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
+            return
+        self.deliver(leaf, g)
+
+    def deliver(self, leaf: Tensor, g: Tensor) -> None:
+        if self.capturing:
+            key = id(leaf)
+            if key in self.capture_leaves:
+                prev = self.leaf_grads.get(key)
+                self.leaf_grads[key] = (leaf, g if prev is None else prev[1] + g)
+            return
+        _accumulate_leaf(leaf, g, self.create_graph, self.seen)
+
+    def run_hooks(self) -> None:
+        for leaf, g in self.hooked.values():
+            self.deliver(leaf, leaf._run_hooks(g))
+
+
 def _execute(roots, retain_graph, create_graph, capture):
     # Which node (or leaf) gradients must be captured for autograd_core.grad.
     capture_nodes: dict = {}
@@ -107,29 +148,11 @@ def _execute(roots, retain_graph, create_graph, capture):
             else:
                 capture_leaves.setdefault(id(t), []).append(i)
         captured: list = [None] * len(capture)
-
-    leaf_grads: dict = {}  # id(leaf) -> (leaf, summed delta), only when capturing
     seen_arrays: set = set()  # ids of arrays handed to a leaf's .grad in this pass
-
-    # Leaves with hooks: their parts of the gradient are summed first, so that each hook
-    # runs once with the whole gradient (as in PyTorch), after the graph is done.
-    hooked: dict = {}
-
-    def give_leaf(leaf: Tensor, g: Tensor) -> None:
-        if leaf._hooks:
-            prev = hooked.get(id(leaf))
-            hooked[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
-            return
-        deliver(leaf, g)
-
-    def deliver(leaf: Tensor, g: Tensor) -> None:
-        if capture is not None:
-            key = id(leaf)
-            if key in capture_leaves:
-                prev = leaf_grads.get(key)
-                leaf_grads[key] = (leaf, g if prev is None else prev[1] + g)
-            return
-        _accumulate_leaf(leaf, g, create_graph, seen_arrays)
+    leaves = _Leaves(capture_leaves, capture is not None, create_graph, seen_arrays)
+    # Leaves that need more than "add into .grad" (hooks, capture, create_graph) go
+    # through ``leaves``; the others are handled in the loop below.
+    plain_leaves = capture is None and not create_graph
 
     # Topological order without counting dependencies first: every node was numbered
     # when it was recorded, and a node is always recorded after the nodes that made its
@@ -146,7 +169,7 @@ def _execute(roots, retain_graph, create_graph, capture):
     for out, g in roots:
         node = out.grad_fn
         if node is None:
-            give_leaf(out, g)
+            leaves.give(out, g)
             continue
         entry = pending.get(node._seq)
         if entry is None:
@@ -156,16 +179,20 @@ def _execute(roots, retain_graph, create_graph, capture):
             entry[1] = entry[1] + g
     heapq.heapify(heap)
 
-    # (Names bound locally: this loop runs once per node, a million times for a long
-    # chain. Anomaly mode is read once: it is switched on before a pass, not during.)
+    # This loop runs once per node, a million times for a long chain, and its cost is
+    # most of a small model's backward: names are bound locally, the rare cases (hooks,
+    # tensors changed in place, capture) sit behind one test each, and a plain leaf's
+    # first gradient is handed over here rather than through _accumulate_leaf. Anomaly
+    # mode is read once: it is switched on before a pass, not during.
     anomaly = _ANOMALY.enabled
     pending_get, pending_pop = pending.get, pending.pop
     heappush, heappop = heapq.heappush, heapq.heappop
+    seen_add = seen_arrays.add
+    ndarray = np.ndarray
     while heap:
         node, g, owned = pending_pop(-heappop(heap))
-        ref = node._out_ref
-        if ref is not None:
-            out_t = ref()
+        if node._out_ref is not None:
+            out_t = node._out_ref()
             if out_t is not None:
                 if out_t._hooks:
                     g = out_t._run_hooks(g)
@@ -179,25 +206,25 @@ def _execute(roots, retain_graph, create_graph, capture):
         if node.released:
             _ = node.saved_tensors  # raises the "backward a second time" error
         inputs = node.inputs
-        edges, changed = _node_edges(node, inputs, node._versions)
-        if changed is not None:
-            for i, inp, recorded in changed:
-                if node.reads_input(i):
-                    raise _inplace.version_error(inp, recorded, node, i)
+        versions = node._versions
+        # Each tensor input must hold the value it had when recorded; where one was
+        # changed in place since, ``rebound`` gives the grad_fn it had back then.
+        rebound = None
+        for inp, recorded in zip(inputs, versions):
+            if recorded is not None and recorded != (
+                    inp._version if inp._base is None else inp._base[0]._version):
+                rebound = _rebound_edges(node, inputs, versions)
+                break
         cls = type(node)
+        node.owns_grad = owned
         try:
-            if owned:
-                node.owns_grad = True
-                try:
-                    in_grads = cls.backward(node, g)
-                finally:
-                    node.owns_grad = False
-            else:
-                in_grads = cls.backward(node, g)
+            in_grads = cls.backward(node, g)
         except Exception as e:
+            node.owns_grad = False
             if anomaly:
                 _anomaly.annotate(node, e)
             raise
+        node.owns_grad = False
         if not isinstance(in_grads, tuple):
             in_grads = (in_grads,)
         if len(in_grads) != len(inputs):
@@ -211,14 +238,38 @@ def _execute(roots, retain_graph, create_graph, capture):
             node.saved = None
             node.released = True
         fresh = cls._fresh_grads and not create_graph
-        for i, inp, child in edges:
-            gi = in_grads[i]
-            if gi is None:
+        i = -1
+        for gi in in_grads:
+            i += 1
+            if gi is None or versions[i] is None:  # no gradient, or not a tensor input
                 continue
+            inp = inputs[i]
+            if rebound is None:
+                if not inp.requires_grad:
+                    continue
+                child = inp.grad_fn
+            else:
+                if i not in rebound:
+                    continue
+                child = rebound[i]
             if child is None:
-                if inp._hooks or capture is not None:
-                    give_leaf(inp, gi)
-                else:  # the common case, without two calls in between
+                if inp._hooks or not plain_leaves:
+                    leaves.give(inp, gi)
+                    continue
+                # A leaf's first gradient this pass: handed over as it is when no other
+                # leaf holds its memory (_accumulate_leaf's first case, inlined).
+                gd = gi.data
+                ld = inp.data
+                base = gd if gd.base is None else gd.base
+                if (inp.grad is None and gd.__class__ is ndarray and gi.grad_fn is None
+                        and gd.shape == ld.shape and gd.dtype == ld.dtype
+                        and id(base) not in seen_arrays and gd.flags.writeable):
+                    seen_add(id(base))
+                    # (gi itself when it is a plain constant no one can hook or retain)
+                    inp.grad = gi if (gi.__class__ is Tensor and gi._hooks is None
+                                      and not gi.requires_grad and not gi._retains
+                                      ) else Tensor._wrap(gd)
+                else:
                     _accumulate_leaf(inp, gi, create_graph, seen_arrays)
                 continue
             seq = child._seq
@@ -230,16 +281,27 @@ def _execute(roots, retain_graph, create_graph, capture):
                 entry[1] = entry[1] + gi
                 entry[2] = not create_graph  # the sum is a new array
 
-    for leaf, g in hooked.values():
-        deliver(leaf, leaf._run_hooks(g))
+    leaves.run_hooks()
     if capture is None:
         return None
     for key, idxs in capture_leaves.items():
-        hit = leaf_grads.get(key)
+        hit = leaves.leaf_grads.get(key)
         if hit is not None:
             for i in idxs:
                 captured[i] = hit[1]
     return captured
+
+
+def _rebound_edges(node, inputs: tuple, versions: tuple) -> dict:
+    """For a node with inputs changed in place since it was recorded: raises if its
+    backward reads such an input; else {input index: grad_fn then} for each tensor input
+    that needed a gradient then (a tensor rebound by an in-place op still leads to the
+    grad_fn it had back then)."""
+    edges, changed = _node_edges(node, inputs, versions)
+    for i, inp, recorded in changed or ():
+        if node.reads_input(i):
+            raise _inplace.version_error(inp, recorded, node, i)
+    return {i: fn for i, _, fn in edges}
 
 
 def _node_edges(node, inputs: tuple, versions: tuple) -> tuple[list, list | None]:
@@ -338,11 +400,10 @@ def backward(
         grad_tensors = [grad_tensors]
     else:
         tensors = _tensor_list("backward", "tensors", tensors)
-        if grad_tensors is None:
-            grad_tensors = [None] * len(tensors)
+        grad_tensors = [None] * len(tensors) if grad_tensors is None else list(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    run_backward(list(tensors), list(grad_tensors), retain_graph, create_graph)
+    run_backward(tensors, grad_tensors, retain_graph, create_graph)
 
 
 def grad(

@@ -348,11 +348,9 @@ class Tensor:
         retain_graph: keep saved buffers for another backward (default: create_graph).
         create_graph: record the backward pass itself (for higher derivatives).
         """
-        from .engine import backward as _backward
-
         if inputs is not None:
             raise NotImplementedError("backward(inputs=...) is not supported; use grad()")
-        _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph)
+        _backward(self, gradient, retain_graph, create_graph)
 
     # ----- repr ---------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -776,3 +774,6 @@ def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:
 from . import _format  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402
+
+# (backward runs every step: bound once here, not imported in the method)
+from .engine import backward as _backward  # noqa: E402

@@ -92,6 +92,52 @@ def test_leaf_grads_never_share_memory(rng):
     np.testing.assert_array_equal(g.data, np.ones(3))
 
 
+class _SharedGrads(ac.Function):
+    """a + b, whose backward returns a view of a new array for a and that array itself
+    for b: the engine hands a leaf its first gradient without a copy, so it must notice
+    that b's shares a's memory (else accumulating into one would change the other)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        d = grad.data.copy()
+        return ac.from_numpy(d[:]), ac.from_numpy(d)
+
+
+def test_leaf_grads_sharing_one_array_are_separated(rng):
+    a = ac.tensor(rng.standard_normal(3), requires_grad=True)
+    b = ac.tensor(rng.standard_normal(3), requires_grad=True)
+    ta, tb = (torch.tensor(t.data, requires_grad=True) for t in (a, b))
+    for _ in range(3):  # later backwards accumulate into each .grad on its own
+        (_SharedGrads.apply(a, b) * 2.0).sum().backward()
+        ((ta + tb) * 2.0).sum().backward()
+        assert not np.shares_memory(a.grad.data, b.grad.data)
+    assert_close(a.grad, ta.grad)
+    assert_close(b.grad, tb.grad)
+
+
+def test_linear_weight_grad_is_handed_over_and_accumulates(rng):
+    # nn.Linear's weight gradient is a transposed view of a fresh product (the weight is
+    # column-major); it is given to .grad as it is, and later backwards add into it.
+    import nn
+
+    lin = nn.Linear(4, 3, dtype=ac.float64)
+    tlin = torch.nn.Linear(4, 3, dtype=torch.float64)
+    with torch.no_grad():
+        tlin.weight.copy_(torch.from_numpy(lin.weight.data))
+        tlin.bias.copy_(torch.from_numpy(lin.bias.data))
+    x = rng.standard_normal((5, 4))
+    for _ in range(3):
+        lin(ac.tensor(x)).relu().sum().backward()
+        tlin(torch.from_numpy(x)).relu().sum().backward()
+    assert not np.shares_memory(lin.weight.grad.data, lin.bias.grad.data)
+    assert_close(lin.weight.grad, tlin.weight.grad)
+    assert_close(lin.bias.grad, tlin.bias.grad)
+
+
 def test_intermediates_have_no_grad_unless_retain_grad(rng):
     x_np = rng.standard_normal((2, 3))
     x = ac.tensor(x_np, requires_grad=True)
