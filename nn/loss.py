@@ -27,6 +27,12 @@ class _WeightedLoss(_Loss):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
+    def _weight(self) -> Tensor | None:
+        # ``self.weight`` from the buffer store directly: attribute access would first
+        # miss the instance dict and fall back to Module.__getattr__ (about 1 us).
+        buffers = self.__dict__["_buffers"]
+        return buffers["weight"] if "weight" in buffers else self.weight
+
 
 class MSELoss(_Loss):
     """Mean squared error: reduce((x - y)^2). input, target (*)."""
@@ -53,7 +59,7 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
+        return F.nll_loss(input, target, weight=self._weight(), ignore_index=self.ignore_index,
                           reduction=self.reduction)
 
 
@@ -69,7 +75,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.cross_entropy(input, target, weight=self.weight,
+        return F.cross_entropy(input, target, weight=self._weight(),
                                ignore_index=self.ignore_index, reduction=self.reduction,
                                label_smoothing=self.label_smoothing)
 
@@ -78,7 +84,7 @@ class BCELoss(_WeightedLoss):
     """Binary cross entropy of probabilities. input, target (*)."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.binary_cross_entropy(input, target, weight=self.weight,
+        return F.binary_cross_entropy(input, target, weight=self._weight(),
                                       reduction=self.reduction)
 
 

@@ -44,11 +44,11 @@ class CrossEntropyIndex(Function):
             return per_sample
         if reduction == "sum":
             ctx.scale = 1.0
-            return np.asarray(per_sample.sum())
+            return np.asarray(np.add.reduce(per_sample))
         count = n if valid is None else int(valid.sum())
         # All targets ignored: 0/0 = NaN as in PyTorch; the gradient stays 0.
         ctx.scale = 1.0 / count if count else 0.0
-        total = per_sample.sum()
+        total = np.add.reduce(per_sample)
         return np.asarray(total / count if count else total * np.nan, dtype=x.dtype)
 
     @staticmethod
