@@ -32,7 +32,7 @@ from .tensor import Tensor
 
 _STATE = grad_mode.STATE
 _ndarray = np.ndarray
-_wrap = Tensor._wrap
+_new = object.__new__
 _next_seq = itertools.count().__next__
 
 
@@ -143,7 +143,7 @@ class Function:
             else:
                 arrays.append(a)
                 versions.append(None)
-        ctx = cls.__new__(cls)
+        ctx = _new(cls)
         ctx.saved = None
         out = cls.forward(ctx, *arrays, **kwargs)
         if out.__class__ is not _ndarray:
@@ -153,27 +153,32 @@ class Function:
                     f"{cls.__name__}.forward must return an ndarray of numbers, got "
                     f"{type(out).__name__} of dtype {out.dtype}"
                 )
-        t = _wrap(out)  # a constant tensor; made a graph output below when recorded
+        # The output: Tensor._wrap written out (this runs for every operation).
+        t = _new(Tensor)
+        t.data = out
+        t.grad = None
+        t._version = 0
+        t._hooks = None
+        t._retains = False
+        t._base = None
         if record and _STATE.enabled:
             ctx.inputs = args
-            # A tuple of ints, unlike a list, is dropped from the cyclic collector's
-            # watch: a million-node graph then costs it a quarter less work.
-            ctx._versions = tuple(versions)
+            ctx._versions = versions
             ctx.released = False
             ctx.scope = SCOPE.path
             ctx._out_ref = None
             ctx._seq = _next_seq()  # recording order: the engine's topological order
-            # Set by the engine, for the length of one backward call, when the delta it
-            # passes is an array nobody else holds: backward may then write into it.
             ctx.owns_grad = False
             t.requires_grad = True
             t.grad_fn = ctx
             if _ANOMALY.enabled:
                 _anomaly.note_creation(ctx)
+        else:
+            t.requires_grad = False
+            t.grad_fn = None
         return t
 
 
-# In-place support and anomaly mode build on Function, so they are bound after it.
 from . import anomaly as _anomaly  # noqa: E402
 from . import inplace as _inplace  # noqa: E402
 

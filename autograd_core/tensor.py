@@ -350,7 +350,9 @@ class Tensor:
         """
         if inputs is not None:
             raise NotImplementedError("backward(inputs=...) is not supported; use grad()")
-        _backward(self, gradient, retain_graph, create_graph)
+        # What autograd_core.backward does for one tensor, without its argument handling.
+        _run_backward((self,), (gradient,),
+                      create_graph if retain_graph is None else retain_graph, create_graph)
 
     # ----- repr ---------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -776,4 +778,4 @@ from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
 # (backward runs every step: bound once here, not imported in the method)
-from .engine import backward as _backward  # noqa: E402
+from .engine import run_backward as _run_backward  # noqa: E402
