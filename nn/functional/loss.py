@@ -155,6 +155,19 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return loss
 
 
+def _cross_entropy_indices(input: Tensor, t: np.ndarray, ignore_index: int,
+                           reduction: str) -> Tensor:
+    """Logits (N, C) with N > 0 against class indices t (N,), unweighted, as one node."""
+    lo, hi = int(np.minimum.reduce(t, axis=None)), int(np.maximum.reduce(t, axis=None))
+    # Every target a class and none ignored is the common case: two reductions tell.
+    all_valid = 0 <= lo and hi < input.data.shape[1] and not lo <= ignore_index <= hi
+    if not all_valid:
+        bad = (t != ignore_index) & ((t < 0) | (t >= input.data.shape[1]))
+        if bad.any():
+            raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+    return CrossEntropyIndex.apply(input, t, ignore_index, reduction, all_valid)
+
+
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average: bool | None = None, ignore_index: int = -100,
                   reduce: bool | None = None, reduction: str = "mean",
@@ -166,6 +179,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     the target with the uniform distribution: (1 - eps) * nll + eps * mean_c(-w_c logp_c).
     delta_logits = softmax(x) - target (per sample, before weighting/reduction).
     """
+    # The common call (logits (N, C), class indices (N,), no options), with the checks
+    # below that it passes made at once; anything else takes the full path.
+    if (isinstance(input, Tensor) and isinstance(target, Tensor) and weight is None
+            and size_average is None and reduce is None and label_smoothing == 0.0
+            and reduction in ("mean", "sum", "none")):
+        x, t = input.data, target.data
+        if (x.ndim == 2 and t.ndim == 1 and x.dtype.kind == "f" and t.dtype.kind in "iu"
+                and 0 < x.shape[0] == t.shape[0]):
+            return _cross_entropy_indices(input, t, ignore_index, reduction)
     check_tensor(input, "input", "cross_entropy")
     check_tensor(target, "target", "cross_entropy")
     reduction = legacy_reduction(size_average, reduce, reduction)
@@ -187,15 +209,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                     label_smoothing, class_dim, n_classes)
     _check_class_target("cross_entropy", input, target)
     if input.ndim == 2 and w is None and label_smoothing == 0 and input.shape[0] > 0:
-        t = target.data
-        lo, hi = int(np.minimum.reduce(t, axis=None)), int(np.maximum.reduce(t, axis=None))
-        # Every target a class and none ignored is the common case: two reductions tell.
-        all_valid = 0 <= lo and hi < n_classes and not lo <= ignore_index <= hi
-        if not all_valid:
-            bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
-            if bad.any():
-                raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
-        return CrossEntropyIndex.apply(input, t, ignore_index, reduction, all_valid)
+        return _cross_entropy_indices(input, target.data, ignore_index, reduction)
     x, t, unbatched = _batched(input, target)
     logp = x.log_softmax(1)
     nll, valid, wsel = _nll(logp, t.data, w, ignore_index, reduction)
