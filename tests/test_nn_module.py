@@ -229,6 +229,35 @@ def test_call_pushes_scope_and_restores_it_even_on_error():
     assert SCOPE.path is None
 
 
+def test_sequential_gives_each_layer_its_own_scope():
+    # Sequential calls a hook-free layer's forward itself (one call shorter than
+    # Module.__call__); each node must still be scoped to (sequential, its layer), with
+    # hooked and subclassed layers in between, and the scope restored on an error.
+    class Twice(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    class OwnCall(Twice):
+        def __call__(self, x):
+            return super().__call__(x)
+
+    hooked = nn.ReLU()
+    hooked.register_forward_hook(lambda m, args, out: None)
+    layers = [nn.Linear(3, 3), hooked, Twice(), OwnCall(), nn.Linear(3, 2), nn.ReLU()]
+    seq = nn.Sequential(*layers)
+    out = seq(ag.ones(4, 3, requires_grad=True))
+    node, scopes = out.grad_fn, []
+    while node is not None:
+        scopes.append(node.scope)
+        node = node.inputs[0].grad_fn
+    assert scopes == [(seq, m) for m in reversed(layers)]
+    assert SCOPE.path is None
+    bad = nn.Sequential(Twice(), Recorder(fail=True))
+    with pytest.raises(ValueError):
+        bad(ag.ones(2))
+    assert SCOPE.path is None
+
+
 # ----- hooks -----------------------------------------------------------------------
 
 
