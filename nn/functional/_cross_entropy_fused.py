@@ -21,7 +21,7 @@ class CrossEntropyIndex(Function):
     targets' range), so the masks for ignored rows are skipped.
     """
 
-    __slots__ = ("valid", "safe", "scale", "reduction")
+    __slots__ = ("valid", "safe", "rows", "scale", "reduction")
     _fresh_grads = True  # delta_x is made new (see Function._fresh_grads)
 
     @staticmethod
@@ -34,10 +34,11 @@ class CrossEntropyIndex(Function):
         e = np.exp(shifted)
         s = np.add.reduce(e, axis=1, keepdims=True)
         # -log softmax(x_n)[t_n] = log sum_c exp(shifted_nc) - shifted_n,t_n
-        per_sample = np.log(s[:, 0]) - shifted[np.arange(n), safe]
+        rows = np.arange(n)
+        per_sample = np.log(s[:, 0]) - shifted[rows, safe]
         if valid is not None:
             per_sample *= valid
-        ctx.valid, ctx.safe, ctx.reduction = valid, safe, reduction
+        ctx.valid, ctx.safe, ctx.rows, ctx.reduction = valid, safe, rows, reduction
         ctx.save_for_backward(e, s)  # softmax = e / s, formed in backward
         if reduction == "none":
             ctx.scale = None
@@ -55,7 +56,6 @@ class CrossEntropyIndex(Function):
     def backward(ctx, grad):
         x = ctx.inputs[0]
         dt = x.data.dtype
-        n = x.data.shape[0]
         valid = ctx.valid
         # delta_x[n] = (softmax(x_n) - onehot(t_n)) * dL/dloss_n, zero on ignored rows.
         if valid is None:
@@ -66,14 +66,17 @@ class CrossEntropyIndex(Function):
             row_w = valid.astype(dt) * dt.type(ctx.scale)
         if not _GRAD.enabled:
             e, s = ctx.saved_tensors
-            d = e / s
-            d[np.arange(n), ctx.safe] -= 1
             g = grad.data
             w = g if row_w is None else row_w * g
-            d *= w[:, None] if w.ndim == 1 else w
+            if w.ndim == 1:
+                w = w[:, None]
+            # (e / s - onehot) * w as e * (w / s) - w * onehot: one pass over (N, C)
+            # instead of two (w / s is a column).
+            d = e * (w / s)
+            d[ctx.rows, ctx.safe] -= w[:, 0] if w.ndim else w
             return Tensor._wrap(d), None, None, None, None
         onehot = np.zeros(x.data.shape, dtype=dt)
-        onehot[np.arange(n), ctx.safe] = 1
+        onehot[ctx.rows, ctx.safe] = 1
         s = x.softmax(1)
         g = grad.reshape(-1, 1) if ctx.reduction == "none" else grad
         if row_w is None:
