@@ -163,7 +163,7 @@ class Function:
         t._base = None
         if record and _STATE.enabled:
             ctx.inputs = args
-            ctx._versions = versions
+            ctx._versions = tuple(versions)
             ctx.released = False
             ctx.scope = SCOPE.path
             ctx._out_ref = None
