@@ -7,10 +7,15 @@ import time
 from collections.abc import Callable
 
 
-def median_time(fn: Callable[[], object], repeat: int, warmup: int = 3) -> float:
-    """Median wall time of ``fn()`` in seconds over ``repeat`` calls, after ``warmup``."""
-    for _ in range(warmup):
+def median_time(fn: Callable[[], object], repeat: int, warmup: int = 3,
+                settle_s: float = 0.0) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeat`` calls, after untimed ones:
+    at least ``warmup`` of them, and for at least ``settle_s`` seconds."""
+    t0 = time.perf_counter()
+    done = 0
+    while done < warmup or time.perf_counter() - t0 < settle_s:
         fn()
+        done += 1
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

@@ -26,6 +26,14 @@ import mlp  # noqa: E402
 import per_op  # noqa: E402
 from _timing import median_time  # noqa: E402
 
+# Untimed steps open every turn for at least this long. A library that just ran leaves
+# threads spinning for several milliseconds (PyTorch's OpenMP pool waits busily for more
+# work), and they take a core from whatever runs next: measured here, our MLP steps right
+# after PyTorch's turn ran 10-25% slower for about 8 ms, the NumPy floor's 1-5%; with
+# PyTorch on one thread, or OMP_WAIT_POLICY=PASSIVE, that was gone. 30 ms lets every
+# library be timed on its own, in the same process and in turns as before.
+SETTLE_S = 0.03
+
 
 def machine() -> str:
     import torch
@@ -69,7 +77,8 @@ def step_rows(rounds: int, per_round: int) -> list[tuple[str, str, float, float,
         order = list(fns)
         for r in range(rounds):
             for k in order[r % 3:] + order[:r % 3]:
-                samples[k].append(median_time(fns[k], per_round, warmup=2))
+                samples[k].append(median_time(fns[k], per_round, warmup=2,
+                                              settle_s=SETTLE_S))
         med = {k: float(np.median(v)) * scale for k, v in samples.items()}
         rows.append((name, unit, med["ours"], med["torch"], med["numpy"]))
         print(f"{name}: ours {med['ours']:.3f} {unit}, torch {med['torch']:.3f}, "
@@ -92,7 +101,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer repeats, skip the 1M chain")
     ap.add_argument("--rounds", type=int, default=15, help="rounds of interleaved timing")
     ap.add_argument("--per-round", type=int, default=6,
-                    help="timed steps per library per round (after 2 untimed ones)")
+                    help="timed steps per library per round (after untimed ones: at least "
+                         f"2, for at least {SETTLE_S * 1e3:.0f} ms)")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--threads", type=int, default=None,
                     help="limit NumPy's BLAS and PyTorch to this many threads (default: as "
@@ -129,8 +139,10 @@ def main() -> None:
     title = f"## {malloc}, {threads}"
     lines = [title, "", f"Machine: {desc}", "",
              f"Median over {rounds} rounds of each round's median of {args.per_round} timed "
-             "steps (after 2 untimed ones), the libraries taking turns every round. Ratios: "
-             "ours / other (below 1 means we are faster).", "",
+             f"steps (after untimed ones: at least 2, for at least {SETTLE_S * 1e3:.0f} ms, "
+             "so that the previous library's spin-waiting threads have gone idle), the "
+             "libraries taking turns every round. Ratios: ours / other (below 1 means we are "
+             "faster).", "",
              "| benchmark | unit | ours | PyTorch | NumPy floor | ours/PyTorch | ours/NumPy |",
              "|---|---|---|---|---|---|---|"]
     for name, unit, o, t, n in rows:
