@@ -158,11 +158,14 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
 def _cross_entropy_indices(input: Tensor, t: np.ndarray, ignore_index: int,
                            reduction: str) -> Tensor:
     """Logits (N, C) with N > 0 against class indices t (N,), unweighted, as one node."""
-    lo, hi = int(np.minimum.reduce(t, axis=None)), int(np.maximum.reduce(t, axis=None))
-    # Every target a class and none ignored is the common case: two reductions tell.
-    all_valid = 0 <= lo and hi < input.data.shape[1] and not lo <= ignore_index <= hi
+    c = input.data.shape[1]
+    # Every target a class and none ignored is the common case, told by one reduction:
+    # seen as unsigned, a negative index is huge, so the largest is below C exactly when
+    # every target is in [0, C). (An ignore_index in [0, C) needs a look of its own.)
+    hi = int(np.maximum.reduce(t.view(f"u{t.dtype.itemsize}"), axis=None))
+    all_valid = hi < c and not (0 <= ignore_index < c and (t == ignore_index).any())
     if not all_valid:
-        bad = (t != ignore_index) & ((t < 0) | (t >= input.data.shape[1]))
+        bad = (t != ignore_index) & ((t < 0) | (t >= c))
         if bad.any():
             raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
     return CrossEntropyIndex.apply(input, t, ignore_index, reduction, all_valid)
