@@ -145,7 +145,7 @@ class Function:
                 versions.append(None)
         ctx = _new(cls)
         ctx.saved = None
-        out = cls.forward(ctx, *arrays, **kwargs)
+        out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
         if out.__class__ is not _ndarray:
             out = np.asarray(out)
             if out.dtype.kind not in "biuf":
