@@ -33,6 +33,7 @@ from .tensor import Tensor
 _STATE = grad_mode.STATE
 _ndarray = np.ndarray
 _new = object.__new__
+_wrap = Tensor._wrap
 _next_seq = itertools.count().__next__
 
 
@@ -153,14 +154,7 @@ class Function:
                     f"{cls.__name__}.forward must return an ndarray of numbers, got "
                     f"{type(out).__name__} of dtype {out.dtype}"
                 )
-        # The output: Tensor._wrap written out (this runs for every operation).
-        t = _new(Tensor)
-        t.data = out
-        t.grad = None
-        t._version = 0
-        t._hooks = None
-        t._retains = False
-        t._base = None
+        t = _wrap(out)  # a constant tensor; made a graph output below when recorded
         if record and _STATE.enabled:
             ctx.inputs = args
             ctx._versions = tuple(versions)
@@ -173,9 +167,6 @@ class Function:
             t.grad_fn = ctx
             if _ANOMALY.enabled:
                 _anomaly.note_creation(ctx)
-        else:
-            t.requires_grad = False
-            t.grad_fn = None
         return t
 
 
