@@ -28,10 +28,11 @@ from _timing import median_time  # noqa: E402
 
 # Untimed steps open every turn for at least this long. A library that just ran leaves
 # threads spinning for several milliseconds (PyTorch's OpenMP pool waits busily for more
-# work), and they take a core from whatever runs next: measured here, our MLP steps right
-# after PyTorch's turn ran 10-25% slower for about 8 ms, the NumPy floor's 1-5%; with
-# PyTorch on one thread, or OMP_WAIT_POLICY=PASSIVE, that was gone. 30 ms lets every
-# library be timed on its own, in the same process and in turns as before.
+# work), and they take a core from whatever runs next: measured here, the six timed MLP
+# steps after PyTorch's turn (and two untimed ones) ran 25% slower for the first and
+# still 2-8% for the next ones, the NumPy floor's 0-5%; with PyTorch on one thread that
+# was gone, with OMP_WAIT_POLICY=PASSIVE mostly. 30 ms lets every library be timed on its
+# own, in the same process and in turns as before.
 SETTLE_S = 0.03
 
 
