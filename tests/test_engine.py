@@ -10,6 +10,7 @@ import torch
 from _helpers import assert_close, pair
 
 import autograd_core as ac
+import nn
 
 # ----- the graph walk ------------------------------------------------------------------
 
@@ -122,8 +123,6 @@ def test_leaf_grads_sharing_one_array_are_separated(rng):
 def test_linear_weight_grad_is_handed_over_and_accumulates(rng):
     # nn.Linear's weight gradient is a transposed view of a fresh product (the weight is
     # column-major); it is given to .grad as it is, and later backwards add into it.
-    import nn
-
     lin = nn.Linear(4, 3, dtype=ac.float64)
     tlin = torch.nn.Linear(4, 3, dtype=torch.float64)
     with torch.no_grad():
