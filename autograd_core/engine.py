@@ -180,15 +180,12 @@ def _execute(roots, retain_graph, create_graph, capture):
     heapq.heapify(heap)
 
     # This loop runs once per node, a million times for a long chain, and its cost is
-    # most of a small model's backward: names are bound locally, the rare cases (hooks,
-    # tensors changed in place, capture) sit behind one test each, and a plain leaf's
-    # first gradient is handed over here rather than through _accumulate_leaf. Anomaly
-    # mode is read once: it is switched on before a pass, not during.
+    # most of a small model's backward: names are bound locally, and the rare cases
+    # (hooks, tensors changed in place, capture) sit behind one test each. Anomaly mode
+    # is read once: it is switched on before a pass, not during.
     anomaly = _ANOMALY.enabled
     pending_get, pending_pop = pending.get, pending.pop
     heappush, heappop = heapq.heappush, heapq.heappop
-    seen_add = seen_arrays.add
-    ndarray = np.ndarray
     while heap:
         node, g, owned = pending_pop(-heappop(heap))
         if node._out_ref is not None:
@@ -255,21 +252,7 @@ def _execute(roots, retain_graph, create_graph, capture):
             if child is None:
                 if inp._hooks or not plain_leaves:
                     leaves.give(inp, gi)
-                    continue
-                # A leaf's first gradient this pass: handed over as it is when no other
-                # leaf holds its memory (_accumulate_leaf's first case, inlined).
-                gd = gi.data
-                ld = inp.data
-                base = gd if gd.base is None else gd.base
-                if (inp.grad is None and gd.__class__ is ndarray and gi.grad_fn is None
-                        and gd.shape == ld.shape and gd.dtype == ld.dtype
-                        and id(base) not in seen_arrays and gd.flags.writeable):
-                    seen_add(id(base))
-                    # (gi itself when it is a plain constant no one can hook or retain)
-                    inp.grad = gi if (gi.__class__ is Tensor and gi._hooks is None
-                                      and not gi.requires_grad and not gi._retains
-                                      ) else Tensor._wrap(gd)
-                else:
+                else:  # the common case, without two calls in between
                     _accumulate_leaf(inp, gi, create_graph, seen_arrays)
                 continue
             seq = child._seq
