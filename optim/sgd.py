@@ -69,19 +69,10 @@ class SGD(Optimizer):
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a ``.grad``; returns closure's loss."""
-        loss = None if closure is None else self._run_closure(closure)
+        loss = self._run_closure(closure)
         for group in self.param_groups:
             lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
             wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
-            if mu == 0 and wd == 0 and not maximize:
-                # Plain SGD, the common case: just W <- W - eta g.
-                for p in group["params"]:
-                    g = p.grad
-                    if g is not None:
-                        w = p.data
-                        w -= lr * g.data
-                        p._version += 1
-                continue
             for p, grad in self._grads(group):
                 w = p.data
                 if maximize:
