@@ -7,11 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from autograd_core.function import SCOPE
-
 from .module import Module, _addindent
-
-_MODULE_CALL = Module.__call__
 
 
 def _index(idx: Any, n: int, what: str) -> int:
@@ -114,20 +110,8 @@ class Sequential(Module):
 
     def forward(self, input: Any) -> Any:
         """Feed ``input`` through every module in order."""
-        prev = SCOPE.path
-        try:
-            for module in self._modules.values():
-                if module._has_hooks or type(module).__call__ is not _MODULE_CALL:
-                    input = module(input)
-                    continue
-                # What Module.__call__ does for a module without hooks, one call
-                # shorter (this runs for every layer of every step): the module is the
-                # scope of the nodes its forward makes.
-                SCOPE.path = (module,) if prev is None else prev + (module,)
-                input = module.forward(input)
-                SCOPE.path = prev
-        finally:
-            SCOPE.path = prev
+        for module in self._modules.values():
+            input = module(input)
         return input
 
 

@@ -230,9 +230,9 @@ def test_call_pushes_scope_and_restores_it_even_on_error():
 
 
 def test_sequential_gives_each_layer_its_own_scope():
-    # Sequential calls a hook-free layer's forward itself (one call shorter than
-    # Module.__call__); each node must still be scoped to (sequential, its layer), with
-    # hooked and subclassed layers in between, and the scope restored on an error.
+    # Every node made inside a Sequential is scoped to (sequential, its layer), with
+    # hooked layers and layers with their own __call__ in between, and the scope is
+    # restored after an error.
     class Twice(nn.Module):
         def forward(self, x):
             return x * 2
