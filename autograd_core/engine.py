@@ -1,27 +1,29 @@
 """The chain rule, in one place: reverse-mode backpropagation over the recorded graph.
 
-``backward`` visits the graph in topological order, newest node first, from a heap of
-the nodes' recording numbers (no recursion, so a chain of a million operations works).
-It sums the gradients that reach each node along different paths, calls each node's
-``backward`` once with the total delta, and hands leaves their gradient. Saved buffers
-are freed afterwards unless ``retain_graph=True``.
+``backward`` visits the graph through the edges each node recorded when it was made
+(``next_functions``), in the order of the one shared walk ``graph.reverse_topological``
+(newest node first; no recursion, so a chain of a million operations works). It sums the
+gradients that reach each node along different paths, calls each node's ``backward``
+once with the total delta, and hands leaves their gradient through their
+``AccumulateGrad`` node. Saved buffers are freed afterwards unless ``retain_graph=True``.
 """
 
 from __future__ import annotations
 
 import gc
-import heapq
 from collections.abc import Sequence
 
 import numpy as np
 
 from . import anomaly as _anomaly
 from . import grad_mode
+from . import graph as _graph
 from . import inplace as _inplace
 from .tensor import Tensor
 
 _STATE = grad_mode.STATE
 _ANOMALY = _anomaly.STATE
+_AccumulateGrad = _graph.AccumulateGrad
 
 
 def _as_grad_tensor(g: object, like: Tensor) -> Tensor:
@@ -96,138 +98,69 @@ def run_backward(
             gc.enable()
 
 
-class _Leaves:
-    """Where leaf gradients go when a hook or ``autograd_core.grad`` must see them.
-
-    A leaf with hooks has its parts summed first, so that each hook runs once with the
-    whole gradient (as in PyTorch), after the graph is done; with ``capture`` the sums
-    are returned instead of touching ``.grad``.
-    """
-
-    __slots__ = ("hooked", "capture_leaves", "leaf_grads", "capturing", "create_graph",
-                 "seen")
-
-    def __init__(self, capture_leaves: dict, capturing: bool, create_graph: bool,
-                 seen: set) -> None:
-        self.hooked: dict = {}
-        self.capture_leaves = capture_leaves
-        self.leaf_grads: dict = {}  # id(leaf) -> (leaf, summed delta), when capturing
-        self.capturing = capturing
-        self.create_graph = create_graph
-        self.seen = seen
-
-    def give(self, leaf: Tensor, g: Tensor) -> None:
-        if leaf._hooks:
-            prev = self.hooked.get(id(leaf))
-            self.hooked[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
-            return
-        self.deliver(leaf, g)
-
-    def deliver(self, leaf: Tensor, g: Tensor) -> None:
-        if self.capturing:
-            key = id(leaf)
-            if key in self.capture_leaves:
-                prev = self.leaf_grads.get(key)
-                self.leaf_grads[key] = (leaf, g if prev is None else prev[1] + g)
-            return
-        _accumulate_leaf(leaf, g, self.create_graph, self.seen)
-
-    def run_hooks(self) -> None:
-        for leaf, g in self.hooked.values():
-            self.deliver(leaf, leaf._run_hooks(g))
-
-
 def _execute(roots, retain_graph, create_graph, capture):
-    # Which node (or leaf) gradients must be captured for autograd_core.grad.
-    capture_nodes: dict = {}
-    capture_leaves: dict = {}
+    """The backward pass proper: the chain rule, node by node, in reverse topological order.
+
+    For each node: take the sum of the deltas that reached it (dL/d(its output)), ask the
+    node for its local chain-rule step (``backward``: one delta per input), and send each
+    input's delta along the node's recorded edge. A leaf's ``AccumulateGrad`` node adds
+    what reached it into ``.grad``. The rare cases (hooks, ``retain_grad``, the tensors
+    ``autograd_core.grad`` captures) sit behind one test per node.
+    """
+    capture_at: dict = {}  # node -> positions in ``capture`` whose gradient it receives
     if capture is not None:
         for i, t in enumerate(capture):
-            if t.grad_fn is not None:
-                capture_nodes.setdefault(t.grad_fn, []).append(i)
-            else:
-                capture_leaves.setdefault(id(t), []).append(i)
-        captured: list = [None] * len(capture)
-    seen_arrays: set = set()  # ids of arrays handed to a leaf's .grad in this pass
-    leaves = _Leaves(capture_leaves, capture is not None, create_graph, seen_arrays)
-    # Leaves that need more than "add into .grad" (hooks, capture, create_graph) go
-    # through ``leaves``; the others are handled in the loop below.
-    plain_leaves = capture is None and not create_graph
+            capture_at.setdefault(_graph.node_of(t), []).append(i)
+    captured: list = [None] * (len(capture) if capture is not None else 0)
+    pass_ = _Pass(create_graph, capture is not None, capture_at, captured)
 
-    # Topological order without counting dependencies first: every node was numbered
-    # when it was recorded, and a node is always recorded after the nodes that made its
-    # inputs. So the pending node with the highest number has already received every
-    # part of its delta (all its consumers have higher numbers and ran before it).
-    # ``pending`` maps that number to [node, summed delta]; ``heap`` holds the negated
-    # numbers, so heappop gives the highest. (PyTorch's engine breaks ties between
-    # ready nodes by the same sequence numbers.)
-    # The third item says whether the summed delta is an array only this pass holds: a
-    # sum the pass made, or the one delta a ``_fresh_grads`` node returned. The node may
-    # then reuse its memory (relu's backward masks it in place, as hand-written code does).
+    # pending: node -> [summed delta, owned]. ``owned`` says the delta is an array only
+    # this pass holds (a sum it made, or the one delta a ``_fresh_grads`` node returned):
+    # the node may then reuse its memory (relu masks it in place, as hand-written code does).
     pending: dict = {}
-    heap: list = []
     for out, g in roots:
-        node = out.grad_fn
-        if node is None:
-            leaves.give(out, g)
-            continue
-        entry = pending.get(node._seq)
+        node = _graph.node_of(out)
+        entry = pending.get(node)
         if entry is None:
-            pending[node._seq] = [node, g, False]  # the caller's delta, or ours: kept
-            heap.append(-node._seq)
+            pending[node] = [g, False]  # the caller's delta, or ours: kept as it is
         else:
-            entry[1] = entry[1] + g
-    heapq.heapify(heap)
+            entry[0] = entry[0] + g
 
-    # This loop runs once per node, a million times for a long chain, and its cost is
-    # most of a small model's backward: names are bound locally, and the rare cases
-    # (hooks, tensors changed in place, capture) sit behind one test each. Anomaly mode
-    # is read once: it is switched on before a pass, not during.
+    # This loop runs once per node, a million times for a long chain: names are bound
+    # locally. Anomaly mode is read once: it is switched on before a pass, not during.
     anomaly = _ANOMALY.enabled
+    rare_pass = capture is not None
     pending_get, pending_pop = pending.get, pending.pop
-    heappush, heappop = heapq.heappush, heapq.heappop
-    while heap:
-        node, g, owned = pending_pop(-heappop(heap))
-        if node._out_ref is not None:
-            out_t = node._out_ref()
-            if out_t is not None:
-                if out_t._hooks:
-                    g = out_t._run_hooks(g)
-                    owned = False  # a hook may have kept it, or returned its own
-                if out_t._retains and capture is None:
-                    _accumulate_retained(out_t, g, create_graph)  # (a copy)
-        if capture_nodes and node in capture_nodes:
-            owned = False  # returned to the caller as it is
-            for i in capture_nodes[node]:
-                captured[i] = g
+    for node in _graph.reverse_topological(list(pending)):
+        entry = pending_pop(node, None)
+        if entry is None:  # reachable, but no gradient flowed this way
+            continue
+        g, owned = entry
+        if node.__class__ is _AccumulateGrad:
+            pass_.leaf(node, g)
+            continue
+        if rare_pass or node._out_ref is not None:
+            g, owned = pass_.rare(node, g, owned)
         if node.released:
             _ = node.saved_tensors  # raises the "backward a second time" error
-        inputs = node.inputs
-        versions = node._versions
-        # Each tensor input must hold the value it had when recorded; where one was
-        # changed in place since, ``rebound`` gives the grad_fn it had back then.
-        rebound = None
-        for inp, recorded in zip(inputs, versions):
-            if recorded is not None and recorded != (
-                    inp._version if inp._base is None else inp._base[0]._version):
-                rebound = _rebound_edges(node, inputs, versions)
-                break
+        _check_versions(node)
         cls = type(node)
         node.owns_grad = owned
         try:
             in_grads = cls.backward(node, g)
         except Exception as e:
-            node.owns_grad = False
             if anomaly:
                 _anomaly.annotate(node, e)
             raise
-        node.owns_grad = False
-        if not isinstance(in_grads, tuple):
+        finally:
+            node.owns_grad = False
+        if in_grads.__class__ is not tuple:
             in_grads = (in_grads,)
-        if len(in_grads) != len(inputs):
+        edges = node.next_functions
+        if len(in_grads) != len(edges):
             raise RuntimeError(
                 f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {len(inputs)}, got {len(in_grads)})"
+                f"(expected {len(edges)}, got {len(in_grads)})"
             )
         if anomaly:
             _anomaly.check_gradients(node, in_grads)
@@ -235,84 +168,78 @@ def _execute(roots, retain_graph, create_graph, capture):
             node.saved = None
             node.released = True
         fresh = cls._fresh_grads and not create_graph
-        i = -1
-        for gi in in_grads:
-            i += 1
-            if gi is None or versions[i] is None:  # no gradient, or not a tensor input
+        for (child, _), gi in zip(edges, in_grads):
+            if child is None or gi is None:
                 continue
-            inp = inputs[i]
-            if rebound is None:
-                if not inp.requires_grad:
-                    continue
-                child = inp.grad_fn
-            else:
-                if i not in rebound:
-                    continue
-                child = rebound[i]
-            if child is None:
-                if inp._hooks or not plain_leaves:
-                    leaves.give(inp, gi)
-                else:  # the common case, without two calls in between
-                    _accumulate_leaf(inp, gi, create_graph, seen_arrays)
-                continue
-            seq = child._seq
-            entry = pending_get(seq)
+            entry = pending_get(child)
             if entry is None:
-                pending[seq] = [child, gi, fresh]
-                heappush(heap, -seq)
-            else:
-                entry[1] = entry[1] + gi
-                entry[2] = not create_graph  # the sum is a new array
-
-    leaves.run_hooks()
-    if capture is None:
-        return None
-    for key, idxs in capture_leaves.items():
-        hit = leaves.leaf_grads.get(key)
-        if hit is not None:
-            for i in idxs:
-                captured[i] = hit[1]
-    return captured
+                pending[child] = [gi, fresh]
+            else:  # the chain rule's sum over paths
+                entry[0] = entry[0] + gi
+                entry[1] = not create_graph  # the sum is a new array
+    return captured if capture is not None else None
 
 
-def _rebound_edges(node, inputs: tuple, versions: tuple) -> dict:
-    """For a node with inputs changed in place since it was recorded: raises if its
-    backward reads such an input; else {input index: grad_fn then} for each tensor input
-    that needed a gradient then (a tensor rebound by an in-place op still leads to the
-    grad_fn it had back then)."""
-    edges, changed = _node_edges(node, inputs, versions)
-    for i, inp, recorded in changed or ():
-        if node.reads_input(i):
-            raise _inplace.version_error(inp, recorded, node, i)
-    return {i: fn for i, _, fn in edges}
+def _check_versions(node) -> None:
+    """Raise PyTorch's error if an input that backward reads was changed in place."""
+    for i, (inp, recorded) in enumerate(zip(node.inputs, node._versions)):
+        if recorded is not None:
+            b = inp._base
+            now = inp._version if b is None else b[0]._version
+            if now != recorded and node.reads_input(i):
+                raise _inplace.version_error(inp, recorded, node, i)
 
 
-def _node_edges(node, inputs: tuple, versions: tuple) -> tuple[list, list | None]:
-    """The inputs of ``node`` that needed a gradient when it was recorded.
+class _Pass:
+    """What one backward pass needs beyond the chain rule: leaves, hooks and capture."""
 
-    Returns ([(input index, tensor, grad_fn then), ...], changed) where changed lists
-    (index, tensor, recorded version) for inputs modified in place since (else None).
-    A tensor rebound by an in-place op still leads to the grad_fn it had back then.
-    """
-    edges = []
-    changed = None
-    i = -1
-    for inp, recorded in zip(inputs, versions):
-        i += 1
-        if recorded is None:  # not a tensor (versions are recorded for tensors only)
-            continue
-        b = inp._base
-        if (inp._version if b is None else b[0]._version) == recorded:
-            if inp.requires_grad:
-                edges.append((i, inp, inp.grad_fn))
-            continue
-        if changed is None:
-            changed = []
-        changed.append((i, inp, recorded))
-        rg, fn = _inplace.recorded_edge(inp, recorded)
-        if rg:
-            edges.append((i, inp, fn))
-    return edges, changed
+    __slots__ = ("create_graph", "capturing", "capture_at", "captured", "seen")
+
+    def __init__(self, create_graph: bool, capturing: bool, capture_at: dict,
+                 captured: list) -> None:
+        self.create_graph = create_graph
+        self.capturing = capturing
+        self.capture_at = capture_at
+        self.captured = captured
+        # ids of arrays that a hook saw or a leaf's .grad took in this pass: a leaf that
+        # receives one of them copies it, so that no later in-place accumulation changes
+        # what someone else holds.
+        self.seen: set = set()
+
+    def rare(self, node, g: Tensor, owned: bool) -> tuple[Tensor, bool]:
+        """Hooks and retain_grad on the node's output; capture for autograd_core.grad."""
+        ref = node._out_ref
+        out_t = ref() if ref is not None else None
+        if out_t is not None:
+            if out_t._hooks:
+                g = out_t._run_hooks(g)
+                owned = False  # a hook may have kept it, or returned its own
+                self._saw(g)
+            if out_t._retains and not self.capturing:
+                _accumulate_retained(out_t, g, self.create_graph)  # (a copy)
+        at = self.capture_at.get(node)
+        if at is not None:
+            owned = False  # returned to the caller as it is
+            for i in at:
+                self.captured[i] = g
+        return g, owned
+
+    def leaf(self, node, g: Tensor) -> None:
+        """The sum of every gradient that reached leaf ``node.variable``: run its hooks
+        once on it, then capture it or add it into ``.grad``."""
+        leaf = node.variable
+        if leaf._hooks:
+            g = leaf._run_hooks(g)
+            self._saw(g)
+        if self.capturing:
+            for i in self.capture_at.get(node, ()):
+                self.captured[i] = g
+            return
+        _accumulate_leaf(leaf, g, self.create_graph, self.seen)
+
+    def _saw(self, g: Tensor) -> None:
+        d = g.data
+        self.seen.add(id(d if d.base is None else d.base))
 
 
 def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> None:

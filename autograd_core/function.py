@@ -22,19 +22,21 @@ backward the engine sets ``ctx.owns_grad``, which means the node may write into 
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 import numpy as np
 
 from . import grad_mode
+from . import graph as _graph
 from .tensor import Tensor
 
 _STATE = grad_mode.STATE
 _ndarray = np.ndarray
 _new = object.__new__
 _wrap = Tensor._wrap
-_next_seq = itertools.count().__next__
+_next_seq = _graph.next_seq
+_edge_of = _graph.edge_of
+_NO_EDGE = (None, 0)
 
 
 class _Scope:
@@ -59,8 +61,8 @@ class Function:
     Subclasses set ``__slots__`` for the attributes their forward keeps on ``ctx``.
     """
 
-    __slots__ = ("inputs", "saved", "released", "scope", "_out_ref", "_versions", "_seq",
-                 "owns_grad", "__weakref__")
+    __slots__ = ("inputs", "next_functions", "saved", "released", "scope", "_out_ref",
+                 "_versions", "_seq", "owns_grad", "__weakref__")
 
     # Does backward read the inputs' values (not just their shapes)? The engine raises
     # the "modified by an inplace operation" error only for inputs that are read.
@@ -157,6 +159,11 @@ class Function:
         t = _wrap(out)  # a constant tensor; made a graph output below when recorded
         if record and _STATE.enabled:
             ctx.inputs = args
+            # The edges, fixed now: for each input, the node its gradient goes to (its
+            # grad_fn, or its leaf's AccumulateGrad), whatever happens to it later.
+            ctx.next_functions = tuple([
+                _edge_of(a) if isinstance(a, Tensor) else _NO_EDGE
+                for a in args])
             # A tuple of ints, unlike a list, is dropped from the cyclic collector's
             # watch: a million-node graph then costs it a quarter less work.
             ctx._versions = tuple(versions)

@@ -346,6 +346,7 @@ def _snapshot(t: Tensor, copy: bool) -> Tensor:
     s._hooks = None
     s._retains = False
     s._base = None
+    s._accumulator = None
     return s
 
 

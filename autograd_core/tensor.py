@@ -89,6 +89,7 @@ class Tensor:
         "_hooks",
         "_retains",
         "_base",
+        "_accumulator",
         "__weakref__",
     )
     # NumPy defers to our reflected operators (ndarray + Tensor -> Tensor.__radd__).
@@ -103,6 +104,7 @@ class Tensor:
         self._hooks: list | None = None
         self._retains = False
         self._base = None
+        self._accumulator = None  # weak reference to this leaf's AccumulateGrad node
         self.requires_grad = False
         if requires_grad:
             _check_can_require_grad(self.data.dtype)
@@ -120,6 +122,7 @@ class Tensor:
         t._hooks = None
         t._retains = False
         t._base = None
+        t._accumulator = None
         return t
 
     # ----- copying and pickling --------------------------------------------------------
