@@ -22,9 +22,8 @@ and bumps the version. When it must be recorded, the op is computed out of place
 the ordinary Functions on a snapshot standing for the old value, the result is written
 into the same array (so every alias sees it), and the tensor is rebound to the new node
 (as PyTorch rebases history). In-place on a view records a ``CopySlices`` node on the
-root, then rebuilds the view from it. Nodes recorded before a rebind still hold the
-Python tensor object, so the engine asks ``recorded_edge`` for the ``grad_fn`` the
-tensor had at the recorded version.
+root, then rebuilds the view from it. Nodes recorded before a rebind are unaffected:
+their edges (``next_functions``) were fixed when they were made.
 """
 
 from __future__ import annotations
@@ -103,31 +102,6 @@ def version_error(
     return RuntimeError(msg)
 
 
-# ----- the grad_fn a tensor had at an earlier version ---------------------------------
-
-# id(tensor) -> [(until, requires_grad, grad_fn), ...]: the binding a tensor had for
-# recorded versions < until, oldest first. Only tensors rebound by an in-place op (or a
-# rebuilt view) appear; an entry goes away with its tensor.
-_HISTORY: dict[int, list[tuple[int, bool, Any]]] = {}
-
-
-def _push_history(t: Tensor, until: int) -> None:
-    key = id(t)
-    h = _HISTORY.get(key)
-    if h is None:
-        h = _HISTORY[key] = []
-        weakref.finalize(t, _HISTORY.pop, key, None)
-    h.append((until, t.requires_grad, t.grad_fn))
-
-
-def recorded_edge(t: Tensor, recorded: int) -> tuple[bool, Any]:
-    """(requires_grad, grad_fn) that ``t`` had when a node recorded it at ``recorded``."""
-    for until, rg, fn in _HISTORY.get(id(t), ()):
-        if recorded < until:
-            return rg, fn
-    return t.requires_grad, t.grad_fn
-
-
 # ----- views --------------------------------------------------------------------------
 
 
@@ -155,7 +129,6 @@ def view_version(v: Tensor) -> int:
 
 
 def _rebuild_view(v: Tensor, root: Tensor, steps: tuple, ver: int) -> None:
-    _push_history(v, ver)
     fresh = _replay(root, steps)
     old = v.grad_fn
     v.grad_fn = fresh.grad_fn
@@ -351,8 +324,7 @@ def _snapshot(t: Tensor, copy: bool) -> Tensor:
 
 
 def _rebind(t: Tensor, res: Tensor, snap: Tensor) -> None:
-    """Make ``t`` the output of ``res``'s node; the old binding stays reachable."""
-    _push_history(t, current_version(t) + 1)
+    """Make ``t`` the output of ``res``'s node (older nodes keep their recorded edges)."""
     old = t.grad_fn
     if t._hooks:
         # Hooks registered before the change see the gradient of the old value (as in
@@ -437,9 +409,8 @@ def _modify_view(t, compute, other, reads_self, cast_any) -> Tensor:
     np.copyto(t.data, res.data)  # through the view, into the root's memory
     new_root = CopySlices.apply(root_snap, res, steps)
     _rebind(root, new_root, root_snap)
-    # The view now reads from the new root; its old binding stays for older nodes.
+    # The view now reads from the new root; older nodes keep the edges they recorded.
     ver = root._version
-    _push_history(t, ver)
     old = t.grad_fn
     if t._hooks:
         # Hooks registered before the change stay with the old value's node (as in

@@ -90,9 +90,8 @@ def test_graph_freed_without_gc_when_output_dropped():
         gc.enable()
 
 
-def test_inplace_history_freed_with_tensor():
-    from autograd_core import inplace
-
+def test_graph_after_inplace_freed_without_gc():
+    # Rebinding by in-place ops must not leave references (or cycles) behind.
     gc.disable()
     try:
         x = ac.ones(3, requires_grad=True)
@@ -100,12 +99,9 @@ def test_inplace_history_freed_with_tensor():
         v = y[0:2]
         v.mul_(2)
         y.add_(1)
-        key_y, key_v = id(y), id(v)
-        assert key_y in inplace._HISTORY and key_v in inplace._HISTORY
         node_ref = weakref.ref(y.grad_fn)
         y.sum().backward()
         del y, v
-        assert key_y not in inplace._HISTORY and key_v not in inplace._HISTORY
         assert node_ref() is None
     finally:
         gc.enable()
