@@ -7,27 +7,40 @@ A subclass gives two static methods:
 * ``backward(ctx, grad) -> Tensor | tuple``: given delta = dL/d(output) as a Tensor,
   return one gradient per input (None where an input needs none), written with Tensor
   operations so that ``create_graph=True`` can differentiate the backward pass itself.
+  This is the op's one formula.
+
+and may give a third, ``fast_backward(ctx, grad)``: the same gradients computed with
+NumPy on the arrays (wrapped with ``Tensor._wrap``), which the engine runs instead of
+``backward`` outside ``create_graph``; a generic test checks that both agree.
+
+What pictures and traces show of a node is also the op's own: ``label()`` (the name
+drawn), ``formula(operands)`` (its output as a formula of its inputs) and
+``trace_rule(k, ...)`` (the symbolic local derivative of input k); see
+``autograd_core.notation`` for the formulas.
 
 ``ctx`` is the graph node. It is an instance of the subclass, so per-op attributes go in
 that subclass's ``__slots__``; the node keeps its inputs (the graph's edges), what
 ``save_for_backward`` stored, and, for drawing, the module scope it was made in.
 
-Two optional speed contracts. A subclass whose plain (no create_graph) backward always
-returns new arrays that nothing else references sets ``_fresh_grads = True``. The engine
-then knows that the node receiving one of them is its only holder. During that node's
-backward the engine sets ``ctx.owns_grad``, which means the node may write into the
-``grad`` it was given (relu masks it in place). Nodes are numbered as they are recorded
-(``_seq``), which gives the engine its order, so nodes are never copied.
+Two optional speed contracts. A subclass whose plain (no create_graph) backward (its
+``fast_backward`` when it has one) always returns new arrays that nothing else
+references sets ``_fresh_grads = True``. The engine then knows that the node receiving
+one of them is its only holder. During that node's backward the engine sets
+``ctx.owns_grad``, which means the node may write into the ``grad`` it was given (relu
+masks it in place). Nodes are numbered as they are recorded (``_seq``), which gives the
+engine its order, so nodes are never copied.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import grad_mode
 from . import graph as _graph
+from .notation import Expr, Rule, call, format_number
 from .tensor import Tensor
 
 _STATE = grad_mode.STATE
@@ -111,11 +124,73 @@ class Function:
 
     @staticmethod
     def backward(ctx: Function, grad: Tensor) -> Any:
+        """delta = dL/d(output) -> one gradient per input, in Tensor ops (the formula)."""
         raise NotImplementedError
 
+    # Optional NumPy fast path: a static method with backward's signature and return
+    # convention, computing on ``grad.data`` and the saved arrays. The engine calls it
+    # instead of ``backward`` when it is set and no graph of the backward pass is being
+    # recorded (create_graph off). It must equal ``backward`` in values, dtype and memory
+    # layout (tests/test_op_registry.py checks every op that has one).
+    fast_backward: Any = None
+
+    # ----- what pictures and traces show (read by autograd_core.viz) ----------------
+    # The op's name in labels and formulas; None: the class name in lower case.
+    label_name: str | None = None
+    # Names of the inputs that are options rather than tensors, by input position, as
+    # the default label() shows them (``pow(exponent=2)``); unnamed ones print bare.
+    arg_names: tuple[str, ...] = ()
+    # Does each output element depend only on the input elements at its position (after
+    # broadcasting)? Traces then show the local derivative as numbers, and the gradient
+    # of a broadcast input as unbroadcast(...).
+    elementwise: bool = False
+
+    def label(self) -> str:
+        """The label drawn for this node: the op's name and the non-tensor arguments
+        that tell it apart (``pow(exponent=2)``, ``sum(dim=(1,))``, ``to(dtype=float64)``).
+        """
+        base = self.label_name or type(self).__name__.lower()
+        names = self.arg_names
+        parts = []
+        for pos, v in enumerate(self.inputs):
+            if isinstance(v, Tensor):
+                continue
+            if isinstance(v, np.dtype):
+                text = v.name
+            elif isinstance(v, (float, int, np.number)) and not isinstance(v, bool):
+                text = format_number(v)
+            elif isinstance(v, tuple):
+                text = "(" + ", ".join(str(x) for x in v) + ("," if len(v) == 1 else "") + ")"
+            else:
+                text = repr(v)
+            parts.append(f"{names[pos]}={text}" if pos < len(names) and names[pos] else text)
+        return f"{base}({', '.join(parts)})" if parts else base
+
     def describe(self) -> str:
-        """Label for graph pictures: the op name and its non-tensor arguments."""
-        return type(self).__name__.lower()
+        """The same as ``label()`` (the older name)."""
+        return self.label()
+
+    def formula(self, operands: Sequence[Expr | None]) -> Expr:
+        """The output as a formula of the inputs, e.g. ``x+y`` or ``exp(x)``.
+
+        operands: one entry per input (``self.inputs``): the formula of a tensor or a
+        Python number there, None for an option (a dim, a shape). The default writes
+        ``name(a, b, ...)`` over the entries that are not None.
+        """
+        name = self.label_name or type(self).__name__.lower()
+        return call(name, *[o for o in operands if o is not None])
+
+    def trace_rule(self, k: int, operands: Sequence[Expr | None], out: Expr,
+                   numbers: Sequence[bool]) -> Rule | None:
+        """How input ``k`` gets its gradient, as a formula; None when the op has no rule.
+
+        k: the input's position in ``self.inputs``. operands: as in ``formula``. out: the
+        output's formula. numbers[j]: input j is a Python number (a constant exponent, a
+        scalar other). Returns ("local", D), meaning the gradient is upstream * D
+        elementwise, or ("custom", f), meaning it is f(upstream) for an ``Expr``
+        upstream (matmul: ``delta @ B^T``). Every op overrides this (a test checks).
+        """
+        return None
 
     def name(self) -> str:
         """PyTorch-style node name, e.g. ``MulBackward``."""
