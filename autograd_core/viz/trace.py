@@ -17,7 +17,6 @@ For z = (x + y)**2 with w = x + y, x = 1, y = 2 the steps print as::
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 
 from .. import grad_mode
 from ..function import Function
+from ..graph import AccumulateGrad, reverse_topological
 from ..tensor import Tensor
 from . import notation as nt
 from .graph import assign_names, op_label, render_walk
@@ -381,6 +381,15 @@ def _call_backward(node: Function, g: Tensor) -> tuple:
                  for r in res)
 
 
+def _run_output_hooks(node: Function, g: np.ndarray) -> np.ndarray:
+    """The delta after the hooks on the node's output tensor, as the engine runs them."""
+    ref = node._out_ref
+    out_t = ref() if ref is not None else None
+    if out_t is None or not out_t._hooks:
+        return g
+    return out_t._run_hooks(Tensor._wrap(g)).data
+
+
 def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> BackwardTrace:
     index_of = walk.op_index
     root_node = loss.grad_fn
@@ -389,14 +398,10 @@ def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> Back
     contrib: dict[int, list] = {root_entry.index: [nt.ONE if implicit else nt.Expr("g")]}
     exprs: dict[int, str | None] = {}
     parts: dict[int, list[InputGrad]] = {}  # entry index -> every gradient sent to it
-    grads: dict = {}
+    grads: dict = {}  # node -> the summed delta that reached it so far
     steps: list[BackwardStep] = []
-    # The engine's order: the pending node recorded last runs next (see engine._execute).
-    heap: list = []
     if root_node is not None:
         grads[root_node] = seed
-        heap.append(-root_node._seq)
-    node_of = {} if root_node is None else {root_node._seq: root_node}
 
     def grad_formula(idx: int) -> nt.Expr:
         parts = contrib.get(idx) or []
@@ -408,11 +413,16 @@ def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> Back
             total = nt.add(total, p)
         return total if len(total.text) <= _MAX_EXPR else symbol
 
-    while heap:
-        node = node_of.pop(-heapq.heappop(heap))
-        g = grads.pop(node)
+    # The engine's walk and order (autograd_core.graph), over the edges each node recorded.
+    for node in reverse_topological([root_node] if root_node is not None else []):
+        g = grads.pop(node, None)
+        if g is None or isinstance(node, AccumulateGrad):
+            continue
         i = index_of[node]
         out_e = walk.output_entry(i)
+        g = _run_output_hooks(node, g)
+        if out_e.index in totals and out_e.index != root_entry.index:
+            totals[out_e.index] = g
         U = grad_formula(out_e.index)
         exprs[out_e.index] = U.text
         in_grads = _call_backward(node, Tensor._wrap(g))
@@ -421,27 +431,24 @@ def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> Back
             node is root_node and implicit,
         )
         steps.append(step)
-        for (pos, inp), gi in zip(enumerate(node.inputs), in_grads):
-            if not isinstance(inp, Tensor) or not inp.requires_grad:
+        for (pos, e), (child, _), gi in zip(walk.op_inputs[i], node.next_functions, in_grads):
+            if child is None or gi is None or not isinstance(e, TensorEntry):
                 continue
-            e = walk.entry_of(inp)
-            child = inp.grad_fn
-            if gi is not None:
-                if child is None and gi.dtype != inp.data.dtype:
-                    gi = gi.astype(inp.data.dtype)
-                prev = totals.get(e.index)
-                totals[e.index] = gi if prev is None else prev + gi
-                got = next(s for s in step.inputs if s.position == pos)
-                contrib.setdefault(e.index, []).append(got._formula)
-                parts.setdefault(e.index, []).append(got)
-                if child is not None:
-                    prev_g = grads.get(child)
-                    if prev_g is None:
-                        grads[child] = gi
-                        node_of[child._seq] = child
-                        heapq.heappush(heap, -child._seq)
-                    else:
-                        grads[child] = prev_g + gi
+            if isinstance(child, AccumulateGrad) and gi.dtype != e.tensor.data.dtype:
+                gi = gi.astype(e.tensor.data.dtype)
+            prev = totals.get(e.index)
+            totals[e.index] = gi if prev is None else prev + gi
+            got = next(s for s in step.inputs if s.position == pos)
+            contrib.setdefault(e.index, []).append(got._formula)
+            parts.setdefault(e.index, []).append(got)
+            if not isinstance(child, AccumulateGrad):
+                prev_g = grads.get(child)
+                grads[child] = gi if prev_g is None else prev_g + gi
+    # Leaf hooks run once on a leaf's total, as the engine runs them.
+    for e in walk.tensors:
+        t = e.tensor
+        if e.producer is None and t._hooks and e.index in totals:
+            totals[e.index] = t._run_hooks(Tensor._wrap(totals[e.index])).data
     # A tensor reached along several paths: number its parts, now that all are known.
     for received in parts.values():
         if len(received) > 1:

@@ -1,9 +1,11 @@
 """Collecting a recorded graph: its op nodes in forward order and the tensors on its edges.
 
-A graph node is a ``Function`` instance (``tensor.grad_fn``); its edges are
-``node.inputs``, which hold the very Tensor objects that other nodes produced, so the
-intermediate tensors (and their values) are reachable from the outputs. Python numbers
-and other non-tensor arguments among the inputs are the op's options, not edges.
+A graph node is a ``Function`` instance (``tensor.grad_fn``). Its edges are the ones it
+recorded when it was made (``node.next_functions``), walked by the engine's own walk
+(``autograd_core.graph.reverse_topological``): the picture and the trace follow exactly
+the paths the gradients take, in-place ops included. ``node.inputs`` supplies the Tensor
+objects on those edges (their values and shapes). Python numbers and other non-tensor
+arguments among the inputs are the op's options, not edges.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..function import Function
+from ..graph import AccumulateGrad, reverse_topological
 from ..tensor import Tensor
 
 
@@ -32,7 +35,8 @@ class TensorEntry:
 class GraphWalk:
     """The graph behind ``outputs``: ops in forward (topological) order and their tensors.
 
-    Walked with an explicit stack, so chains of any length work. ``op_inputs[i]`` lists,
+    Found with the engine's walk (no recursion: chains of any length work), in the order
+    the ops were recorded. ``op_inputs[i]`` lists,
     for op ``i``, ``(position, TensorEntry)`` for tensor inputs and ``(position, value)``
     for the rest.
     """
@@ -51,11 +55,25 @@ class GraphWalk:
         self.tensors: list[TensorEntry] = []
         self._by_node: dict[Function, TensorEntry] = {}
         self._by_leaf: dict[int, TensorEntry] = {}
-        self._pending: dict[Function, TensorEntry] = {}
         for out in self.outputs:
-            self._entry(out)
-            if out.grad_fn is not None:
-                self._visit(out.grad_fn)
+            self._entry(out, out.grad_fn)
+        roots = [t.grad_fn for t in self.outputs if t.grad_fn is not None]
+        # The engine's walk, newest node first; reversed, it is the order of recording.
+        nodes = [n for n in reverse_topological(roots) if not isinstance(n, AccumulateGrad)]
+        nodes.reverse()
+        for node in nodes:
+            self.op_index[node] = len(self.ops)
+            self.ops.append(node)
+        # Consumers first (newest op first), so every op's output entry exists, made from
+        # the tensor a consumer holds, before the producer is numbered.
+        op_inputs: list = [None] * len(self.ops)
+        for i in range(len(self.ops) - 1, -1, -1):
+            op_inputs[i] = self._inputs_of(self.ops[i], i)
+        self.op_inputs = op_inputs
+        for e in self.tensors:
+            e.consumers.reverse()  # in op order
+        for i, node in enumerate(self.ops):
+            self._by_node[node].producer = i
         self._renumber()
         out_ids = {id(t) for t in self.outputs}
         out_nodes = {t.grad_fn for t in self.outputs if t.grad_fn is not None}
@@ -92,8 +110,8 @@ class GraphWalk:
             e.index = k
         self.tensors = order
 
-    def _entry(self, t: Tensor) -> TensorEntry:
-        node = t.grad_fn
+    def _entry(self, t: Tensor, node: Function | None) -> TensorEntry:
+        """The entry of tensor ``t`` as the output of ``node`` (None: a leaf/constant)."""
         if node is None:
             e = self._by_leaf.get(id(t))
             if e is None:
@@ -108,38 +126,18 @@ class GraphWalk:
             self._by_node[node] = e
         return e
 
-    def _visit(self, root: Function) -> None:
-        # Iterative post-order DFS: a node is appended after all of its inputs' nodes.
-        stack: list[tuple[Function, bool]] = [(root, False)]
-        state = self.op_index
-        opened: set = set()
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                i = len(self.ops)
-                self.ops.append(node)
-                state[node] = i
-                self._by_node[node].producer = i
-                ins: list[tuple[int, Any]] = []
-                for pos, inp in enumerate(node.inputs):
-                    if isinstance(inp, Tensor):
-                        e = self._entry(inp)
-                        e.consumers.append(i)
-                        ins.append((pos, e))
-                    else:
-                        ins.append((pos, inp))
-                self.op_inputs.append(ins)
-                continue
-            if node in opened:
-                continue
-            opened.add(node)
-            stack.append((node, True))
-            for inp in reversed(node.inputs):
-                if isinstance(inp, Tensor):
-                    self._entry(inp)
-                    child = inp.grad_fn
-                    if child is not None and child not in opened:
-                        stack.append((child, False))
+    def _inputs_of(self, node: Function, i: int) -> list[tuple[int, Any]]:
+        """Op ``i``'s arguments: a TensorEntry per tensor (found through the edge the node
+        recorded for it), the value itself for the rest."""
+        ins: list[tuple[int, Any]] = []
+        for pos, (inp, (child, _)) in enumerate(zip(node.inputs, node.next_functions)):
+            if isinstance(inp, Tensor):
+                e = self._entry(inp, child if isinstance(child, Function) else None)
+                e.consumers.append(i)
+                ins.append((pos, e))
+            else:
+                ins.append((pos, inp))
+        return ins
 
     def entry_of(self, t: Tensor) -> TensorEntry | None:
         """The entry drawn for ``t`` (by identity for leaves, by producer for the rest)."""
