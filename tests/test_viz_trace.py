@@ -246,3 +246,27 @@ def test_frames_are_numbered_pngs_and_a_gif(rng, tmp_path):
     with Image.open(gif) as im:
         assert im.n_frames == len(tr) + 1
     assert len(tr.save_frames(tmp_path / "more", gif=False)) == 3
+
+
+def test_trace_follows_recorded_edges_after_an_inplace_op():
+    # z recorded y = x*2 before y.add_(x): z's gradient goes to the old y only.
+    x = ac.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y * 3
+    y.add_(x)
+    loss = z.sum()
+    trace = ac.trace_backward(loss)
+    loss.backward()
+    np.testing.assert_array_equal(trace.grad(x), [6.0, 6.0])
+    np.testing.assert_array_equal(x.grad.data, [6.0, 6.0])
+
+
+def test_next_functions_in_pytorchs_shape():
+    for lib in (ac, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        z = (y * 3).sum()
+        mul = z.grad_fn.next_functions[0][0]
+        assert len(mul.next_functions) == 2 and mul.next_functions[1] == (None, 0)
+        leaf = mul.next_functions[0][0].next_functions[0][0]
+        assert type(leaf).__name__ == "AccumulateGrad" and leaf.variable is x
