@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core import notation as nt
 from autograd_core.function import Function
 
 _ids = itertools.count()
@@ -130,6 +131,7 @@ class _OutputsHook(Function):
     """Identity on the packed outputs; its backward sees every output gradient."""
 
     __slots__ = ("state", "like", "pre_hooks", "hooks")
+    elementwise = True  # an identity
 
     @staticmethod
     def forward(ctx, flat, state, like, pre_hooks, hooks):
@@ -153,14 +155,22 @@ class _OutputsHook(Function):
         new = _join_grads(grads, ctx.like, grad.dtype)
         return new, None, None, None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return "backward_hook(outputs)"
+
+    def formula(self, operands):
+        return operands[0]
+
+    def trace_rule(self, k, operands, out, numbers):
+        # An identity; the hooks it runs may replace the delta.
+        return ("local", nt.ONE)
 
 
 class _InputsHook(Function):
     """Identity on the packed inputs; its backward runs the module's backward hooks."""
 
     __slots__ = ("state", "like", "hooks")
+    elementwise = True  # an identity
 
     @staticmethod
     def forward(ctx, flat, state, like, hooks):
@@ -185,8 +195,15 @@ class _InputsHook(Function):
         kept = tuple(g for g, m in zip(grad_inputs, st.input_mask) if m)
         return _join_grads(kept, ctx.like, grad.dtype), None, None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return "backward_hook(inputs)"
+
+    def formula(self, operands):
+        return operands[0]
+
+    def trace_rule(self, k, operands, out, numbers):
+        # An identity; the hooks it runs may replace the delta.
+        return ("local", nt.ONE)
 
 
 def wrap_inputs(module: Any, args: tuple, hooks: OrderedDict) -> tuple[tuple, _CallState]:

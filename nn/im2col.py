@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core import notation as nt
 from autograd_core.function import Function
 
 
@@ -200,8 +201,14 @@ class Im2col(Function):
         # copied into; entries that came from padding have no input to go back to.
         return Col2im.apply(grad, ctx.window, ctx.layout), None, None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return f"im2col({self.window.describe()})"
+
+    def formula(self, operands):
+        return nt.call("im2col", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("custom", lambda u: nt.call("col2im", u))
 
 
 class Col2im(Function):
@@ -220,8 +227,14 @@ class Col2im(Function):
         # col2im is linear and its adjoint is im2col (padding reads as zero).
         return Im2col.apply(grad, ctx.window, 0.0, ctx.layout), None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return f"col2im({self.window.describe()})"
+
+    def formula(self, operands):
+        return nt.call("col2im", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("custom", lambda u: nt.call("im2col", u))
 
 
 def im2col(x: Tensor, window: Window, pad_value: float = 0.0,

@@ -10,16 +10,24 @@ from typing import Any
 
 import numpy as np
 
-from .. import grad_mode
+from .. import notation as nt
 from ..function import Function
 from ..tensor import Tensor, _tensor_input
 from ._binary import broadcast_error, promote_pair, shape_of
 from ._broadcast import unbroadcast
 
-_STATE = grad_mode.STATE
+
+class _Elementwise2(Function):
+    """Shared drawing data of the binary ops: elementwise, the second input is "other"."""
+
+    __slots__ = ()
+    elementwise = True
+    arg_names = ("input", "other")
 
 
-class Add(Function):
+class Add(_Elementwise2):
+    """a + b: d/da = d/db = 1."""
+
     __slots__ = ()
     _reads_inputs = False  # backward needs only shapes
 
@@ -35,8 +43,16 @@ class Add(Function):
             unbroadcast(grad, b.data.shape) if isinstance(b, Tensor) else None,
         )
 
+    def formula(self, operands):
+        return nt.add(operands[0], operands[1])
 
-class Sub(Function):
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.ONE)
+
+
+class Sub(_Elementwise2):
+    """a - b: d/da = 1, d/db = -1."""
+
     __slots__ = ()
     _reads_inputs = False  # backward needs only shapes
 
@@ -52,20 +68,27 @@ class Sub(Function):
             unbroadcast(-grad, b.data.shape) if isinstance(b, Tensor) else None,
         )
 
+    def formula(self, operands):
+        return nt.sub(operands[0], operands[1])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.ONE if k == 0 else nt.Expr("-1", nt.ADD))
+
 
 def _times(grad: Tensor, other: Any) -> Tensor:
-    """grad * other. When no graph is being recorded and the product keeps grad's dtype
-    (other a Python number or a tensor of that dtype, where NumPy's promotion is
-    PyTorch's), the arrays are multiplied directly, skipping a node's bookkeeping."""
-    if not _STATE.enabled:
-        if other.__class__ is float or other.__class__ is int:
-            return Tensor._wrap(grad.data * other)
-        if isinstance(other, Tensor) and other.data.dtype == grad.data.dtype:
-            return Tensor._wrap(grad.data * other.data)
+    """grad * other on the arrays, when the product keeps grad's dtype (other a Python
+    number or a tensor of that dtype, where NumPy's promotion is PyTorch's); else as a
+    Tensor product."""
+    if other.__class__ is float or other.__class__ is int:
+        return Tensor._wrap(grad.data * other)
+    if isinstance(other, Tensor) and other.data.dtype == grad.data.dtype:
+        return Tensor._wrap(grad.data * other.data)
     return grad * other
 
 
-class Mul(Function):
+class Mul(_Elementwise2):
+    """a * b: d/da = b, d/db = a."""
+
     __slots__ = ()
 
     def reads_input(self, i: int) -> bool:
@@ -82,13 +105,32 @@ class Mul(Function):
         a, b = ctx.inputs
         ga = gb = None
         if isinstance(a, Tensor) and a.requires_grad:
+            ga = unbroadcast(grad * b, a.data.shape)
+        if isinstance(b, Tensor) and b.requires_grad:
+            gb = unbroadcast(grad * a, b.data.shape)
+        return ga, gb
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        # The products on the arrays, without a node's bookkeeping.
+        a, b = ctx.inputs
+        ga = gb = None
+        if isinstance(a, Tensor) and a.requires_grad:
             ga = unbroadcast(_times(grad, b), a.data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
             gb = unbroadcast(_times(grad, a), b.data.shape)
         return ga, gb
 
+    def formula(self, operands):
+        return nt.mul(operands[0], operands[1])
 
-class Div(Function):
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", operands[1] if k == 0 else operands[0])
+
+
+class Div(_Elementwise2):
+    """a / b: d/da = 1/b, d/db = -a/b^2."""
+
     __slots__ = ()
 
     def reads_input(self, i: int) -> bool:
@@ -112,9 +154,21 @@ class Div(Function):
             gb = unbroadcast(-grad * ((a / b) / b), b.data.shape)
         return ga, gb
 
+    def formula(self, operands):
+        return nt.div(operands[0], operands[1])
 
-class Pow(Function):
+    def trace_rule(self, k, operands, out, numbers):
+        a, b = operands
+        if k == 0:
+            return ("local", nt.div(nt.ONE, b))
+        return ("local", nt.neg(nt.div(a, nt.power(b, nt.Expr("2")))))
+
+
+class Pow(_Elementwise2):
+    """a ** b: d/da = b a^(b-1), d/db = a^b log(a)."""
+
     __slots__ = ()
+    arg_names = ("input", "exponent")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -165,10 +219,30 @@ class Pow(Function):
             gb = unbroadcast(grad * local, b.data.shape)
         return ga, gb
 
+    def formula(self, operands):
+        return nt.power(operands[0], operands[1])
+
+    def trace_rule(self, k, operands, out, numbers):
+        a, b = operands
+        if k == 1:
+            return ("local", nt.mul(out, nt.call("log", a)))
+        if not numbers[1]:
+            return ("local", nt.mul(b, nt.power(a, nt.Expr(f"{b.at(nt.ADD)}-1", nt.ADD))))
+        n = float(b.text)
+        if n == 0:
+            return ("local", nt.ZERO)
+        if n == 1:
+            return ("local", nt.ONE)
+        is_int = "." not in b.text and "e" not in b.text
+        return ("local", nt.mul(b, nt.power(a, nt.number(int(n) - 1 if is_int else n - 1))))
+
 
 class Neg(Function):
+    """-a: d/da = -1."""
+
     __slots__ = ()
     _reads_inputs = False  # backward needs only shapes
+    elementwise = True
 
     @staticmethod
     def forward(ctx, a):
@@ -177,6 +251,12 @@ class Neg(Function):
     @staticmethod
     def backward(ctx, grad):
         return -grad
+
+    def formula(self, operands):
+        return nt.neg(operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.Expr("-1", nt.ADD))
 
 
 def _binary(cls: type[Function], name: str, a: Any, b: Any, true_div: bool = False) -> Tensor:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes as _dt
+from .. import notation as nt
 from ..function import Function
 from ..tensor import Tensor
 from ._binary import as_operand, broadcast_error, promote_pair, shape_of
@@ -55,8 +56,18 @@ def _extremum_backward(ctx: Function, grad: Tensor, loses: np.ufunc) -> tuple:
     return ga, gb
 
 
+def _pick_rule(k: int, operands: Any, wins: str) -> nt.Rule:
+    """[this one wins] + [tie]/2, the local derivative of maximum (wins ">") or minimum."""
+    a, b = operands[k].text, operands[1 - k].text
+    return ("local", nt.Expr(f"[{a}{wins}{b}]+[{a}={b}]/2", nt.ADD))
+
+
 class Maximum(Function):
+    """max(a, b) elementwise: the larger side gets the delta, ties share it."""
+
     __slots__ = ()
+    elementwise = True
+    arg_names = ("input", "other")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -66,9 +77,16 @@ class Maximum(Function):
     def backward(ctx, grad):
         return _extremum_backward(ctx, grad, np.less)
 
+    def trace_rule(self, k, operands, out, numbers):
+        return _pick_rule(k, operands, ">")
+
 
 class Minimum(Function):
+    """min(a, b) elementwise: the smaller side gets the delta, ties share it."""
+
     __slots__ = ()
+    elementwise = True
+    arg_names = ("input", "other")
 
     @staticmethod
     def forward(ctx, a, b):
@@ -78,9 +96,16 @@ class Minimum(Function):
     def backward(ctx, grad):
         return _extremum_backward(ctx, grad, np.greater)
 
+    def trace_rule(self, k, operands, out, numbers):
+        return _pick_rule(k, operands, "<")
+
 
 class Where(Function):
+    """x where cond holds, else y: d/dx = [cond], d/dy = 1 - [cond]."""
+
     __slots__ = ()
+    elementwise = True
+    arg_names = ("condition", "input", "other")
 
     @staticmethod
     def forward(ctx, cond, x, y):
@@ -99,9 +124,16 @@ class Where(Function):
         del c
         return None, gx, gy
 
+    def trace_rule(self, k, operands, out, numbers):
+        c = operands[0].text
+        return ("local", nt.iverson(c) if k == 1 else nt.Expr(f"1-[{c}]", nt.ADD))
+
 
 class Clamp(Function):
+    """x limited to [lo, hi]: d/dx = [lo <= x <= hi] (the bounds pass the delta)."""
+
     __slots__ = ("lo", "hi")
+    elementwise = True
 
     @staticmethod
     def forward(ctx, a, lo, hi):
@@ -120,8 +152,20 @@ class Clamp(Function):
             keep &= x <= (hi.data if isinstance(hi, Tensor) else hi)
         return masked_grad(grad, keep), None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return f"clamp(min={self.lo}, max={self.hi})"
+
+    def formula(self, operands):
+        return nt.call("clamp", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        x = operands[0].text
+        lo, hi = operands[1], operands[2]
+        if lo is None:
+            return ("local", nt.iverson(f"{x}<={hi.text}"))
+        if hi is None:
+            return ("local", nt.iverson(f"{x}>={lo.text}"))
+        return ("local", nt.iverson(f"{lo.text}<={x}<={hi.text}"))
 
 
 def _pair(name: str, cls: type[Function], a: Any, b: Any) -> Tensor:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import notation as nt
 from ..function import Function
 from ..inplace import ViewFunction
 from ..tensor import Tensor
@@ -67,7 +68,25 @@ def _split_ints(idx: tuple) -> tuple[tuple, tuple]:
     return tuple(first), tuple(rest)
 
 
+def _index_text(index: tuple) -> str:
+    """An index as it is written in brackets: ``1, :, None`` or ``[0 2 0], 1:3``."""
+    parts = []
+    for it in index:
+        if it is Ellipsis:
+            parts.append("...")
+        elif isinstance(it, slice):
+            text = ":".join("" if v is None else str(v) for v in (it.start, it.stop))
+            parts.append(text if it.step is None else f"{text}:{it.step}")
+        elif isinstance(it, np.ndarray):
+            parts.append(np.array2string(it, threshold=6, separator=","))
+        else:
+            parts.append(str(it))
+    return ", ".join(parts)
+
+
 class GetItem(ViewFunction):
+    """a[index]: the delta is added back at the selected positions of zeros like a."""
+
     __slots__ = ("index", "basic")
 
     @staticmethod
@@ -82,8 +101,16 @@ class GetItem(ViewFunction):
     def backward(ctx, grad):
         return IndexAdd.apply(grad, ctx.index, ctx.basic, ctx.inputs[0].data.shape), None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return "getitem"
+
+    def formula(self, operands):
+        return nt.indexed(operands[0], _index_text(self.index))
+
+    def trace_rule(self, k, operands, out, numbers):
+        shape = tuple(self.inputs[0].data.shape)
+        index = _index_text(self.index)
+        return ("custom", lambda u: nt.call("index_add", f"zeros{shape}", f"[{index}]", u))
 
 
 class IndexAdd(Function):
@@ -105,6 +132,17 @@ class IndexAdd(Function):
     @staticmethod
     def backward(ctx, grad):
         return GetItem.apply(grad, ctx.index, ctx.basic), None, None, None
+
+    def label(self) -> str:
+        return "index_add"
+
+    def formula(self, operands):
+        return nt.call("index_add", f"zeros{tuple(self.inputs[3])}",
+                       f"[{_index_text(self.index)}]", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        index = _index_text(self.index)
+        return ("custom", lambda u: nt.indexed(u, index))
 
 
 def getitem(a: Tensor, index: Any) -> Tensor:
@@ -153,7 +191,31 @@ def _check_gather(name: str, shape: tuple, dim: int, index: np.ndarray) -> None:
         )
 
 
+def _check_scatter_src(a: Tensor, dim: int, index: np.ndarray, src: Any) -> None:
+    """src must be a Tensor of a's dtype with index's rank, at least index's size in
+    every dimension (PyTorch reads src only where index has entries)."""
+    if not isinstance(src, Tensor):
+        raise TypeError(
+            f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
+            f"{type(src).__name__}")
+    if src.data.dtype != a.data.dtype:
+        raise RuntimeError(
+            f"scatter(): Expected self.dtype to be equal to src.dtype (self is "
+            f"{a.data.dtype}, src is {src.data.dtype})")
+    if src.data.ndim != index.ndim:
+        raise RuntimeError(
+            f"Index tensor must have the same number of dimensions as src tensor "
+            f"({index.ndim} vs {src.data.ndim})")
+    if any(si > ss for si, ss in zip(index.shape, src.data.shape)):
+        raise RuntimeError(
+            f"Expected index {list(index.shape)} to be no larger than self "
+            f"{list(a.data.shape)} apart from dimension {dim} and to be no larger size "
+            f"than src {list(src.data.shape)}")
+
+
 class Gather(Function):
+    """a's elements at ``index`` along dim; the delta is scatter-added back."""
+
     __slots__ = ("dim", "index")
     _reads_inputs = False  # backward needs only shapes
 
@@ -173,8 +235,14 @@ class Gather(Function):
         return (ScatterAddInto.apply(grad, ctx.dim, ctx.index, shape),) + (None,) * (
             len(ctx.inputs) - 1)
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return f"gather(dim={self.dim})"
+
+    def formula(self, operands):
+        return nt.call("gather", operands[0], f"dim={self.dim}")
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("custom", lambda u: nt.call("scatter_add", u, f"dim={self.dim}"))
 
 
 class ScatterAddInto(Function):
@@ -220,6 +288,15 @@ class ScatterAddInto(Function):
     def backward(ctx, grad):
         return Gather.apply(grad, ctx.dim, ctx.index), None, None, None
 
+    def label(self) -> str:
+        return f"scatter_add(dim={self.dim})"
+
+    def formula(self, operands):
+        return nt.call("scatter_add", operands[0], f"dim={self.dim}")
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("custom", lambda u: nt.call("gather", u, f"dim={self.dim}"))
+
 
 def gather(a: Tensor, dim: int, index: Any) -> Tensor:
     """out[i][j][k] = a[i][index[i][j][k]][k] for dim=1; out has index's shape."""
@@ -234,6 +311,7 @@ def scatter_add(a: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)
     d = _norm_dim(dim, a.data.ndim)
     _check_gather("scatter_add", a.data.shape, d, idx)
+    _check_scatter_src(a, d, idx, src)
     region = tuple(slice(0, s) for s in idx.shape)
     src_part = src[region] if src.data.shape != idx.shape else src
     return a + ScatterAddInto.apply(src_part, d, idx.astype(np.intp, copy=False), a.data.shape)

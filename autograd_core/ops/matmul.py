@@ -6,13 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import grad_mode
+from .. import notation as nt
 from ..function import Function
 from ..tensor import Tensor
 from ._binary import as_operand
 from ._broadcast import unbroadcast
-
-_STATE = grad_mode.STATE
 
 
 def _shape_str(shape: tuple[int, ...]) -> str:
@@ -20,7 +18,10 @@ def _shape_str(shape: tuple[int, ...]) -> str:
 
 
 class MatMul(Function):
+    """a @ b: delta_a = delta b^T, delta_b = a^T delta (1-D operands as vectors)."""
+
     __slots__ = ()
+    label_name = "matmul"
 
     @staticmethod
     def forward(ctx, a, b):
@@ -30,8 +31,6 @@ class MatMul(Function):
     def backward(ctx, grad):
         a, b = ctx.inputs
         ad, bd = a.data, b.data
-        if ad.ndim == 2 and bd.ndim == 2 and not _STATE.enabled:
-            return _backward_2d(a, b, grad.data)
         # View 1-D operands as matrices (a: row vector, b: column vector), as matmul does.
         a2 = a if ad.ndim > 1 else a.reshape(1, -1)
         b2 = b if bd.ndim > 1 else b.reshape(-1, 1)
@@ -45,15 +44,40 @@ class MatMul(Function):
         ga = gb = None
         if a.requires_grad:
             # dL/dA = delta B^T
-            ga = unbroadcast(g @ b2.mT, a2.data.shape)
+            ga = unbroadcast(_in_layout_of(ad, g, b2.mT), a2.data.shape)
             if ad.ndim == 1:
                 ga = ga.reshape(ad.shape)
         if b.requires_grad:
             # dL/dB = A^T delta
-            gb = unbroadcast(a2.mT @ g, b2.data.shape)
+            gb = unbroadcast(_in_layout_of(bd, a2.mT, g), b2.data.shape)
             if bd.ndim == 1:
                 gb = gb.reshape(bd.shape)
         return ga, gb
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        a, b = ctx.inputs
+        if a.data.ndim == 2 and b.data.ndim == 2:
+            return _backward_2d(a, b, grad.data)
+        return MatMul.backward(ctx, grad)
+
+    def formula(self, operands):
+        return nt.matmul(operands[0], operands[1])
+
+    def trace_rule(self, k, operands, out, numbers):
+        a, b = operands
+        if k == 0:
+            return ("custom", lambda u: nt.Expr(f"{u.at(nt.ATOM)} @ {nt.transposed(b)}",
+                                                nt.ADD))
+        return ("custom", lambda u: nt.Expr(f"{nt.transposed(a)} @ {u.at(nt.ATOM)}", nt.ADD))
+
+
+def _in_layout_of(like: np.ndarray, x: Tensor, y: Tensor) -> Tensor:
+    """x @ y, for a 2-D ``like`` in its memory order: computed as (y^T x^T)^T when like
+    is column-major (see ``_backward_2d``), which is the same product."""
+    if like.ndim == 2 and _f_ordered(like):
+        return (y.mT @ x.mT).mT
+    return x @ y
 
 
 def _f_ordered(x: np.ndarray) -> bool:
@@ -191,25 +215,57 @@ class Addmm(Function):
         c, a, b = ctx.inputs[:3]
         beta, alpha = ctx.beta, ctx.alpha
         gc = ga = gb = None
-        if not _STATE.enabled:
-            g = grad.data
-            if a.requires_grad or b.requires_grad:
-                ga, gb = _backward_2d(a, b, g if alpha == 1 else g * alpha)
-            if isinstance(c, Tensor) and c.requires_grad:
-                gcd = g if beta == 1 else g * beta
-                gc = unbroadcast(Tensor._wrap(gcd), c.data.shape)
-            return gc, ga, gb, None, None
-        # create_graph: the same formulas as recorded Tensor ops.
+        # delta_mat1 = alpha delta mat2^T, delta_mat2 = alpha mat1^T delta
+        g = grad if alpha == 1 else grad * alpha
         if a.requires_grad:
-            ga = (grad @ b.mT) * alpha
+            ga = _in_layout_of(a.data, g, b.mT)
         if b.requires_grad:
-            gb = (a.mT @ grad) * alpha
+            gb = _in_layout_of(b.data, a.mT, g)
         if isinstance(c, Tensor) and c.requires_grad:
-            gc = unbroadcast(grad * beta, c.data.shape)
+            gc = unbroadcast(grad if beta == 1 else grad * beta, c.data.shape)
         return gc, ga, gb, None, None
 
-    def describe(self) -> str:
-        return "addmm"
+    @staticmethod
+    def fast_backward(ctx, grad):
+        c, a, b = ctx.inputs[:3]
+        beta, alpha = ctx.beta, ctx.alpha
+        gc = ga = gb = None
+        g = grad.data
+        if a.requires_grad or b.requires_grad:
+            ga, gb = _backward_2d(a, b, g if alpha == 1 else g * alpha)
+        if isinstance(c, Tensor) and c.requires_grad:
+            gcd = g if beta == 1 else g * beta
+            gc = unbroadcast(Tensor._wrap(gcd), c.data.shape)
+        return gc, ga, gb, None, None
+
+    def label(self) -> str:
+        opts = [f"{k}={nt.format_number(v)}" for k, v in (("beta", self.beta),
+                                                            ("alpha", self.alpha)) if v != 1]
+        return f"addmm({', '.join(opts)})" if opts else "addmm"
+
+    def formula(self, operands):
+        c, a, b = operands[:3]
+        prod = nt.matmul(a, b)
+        if self.alpha != 1:
+            prod = nt.mul(nt.number(self.alpha), prod)
+        if self.beta == 0:
+            return prod
+        return nt.add(c if self.beta == 1 else nt.mul(nt.number(self.beta), c), prod)
+
+    def trace_rule(self, k, operands, out, numbers):
+        a, b = operands[1], operands[2]
+        alpha = "" if self.alpha == 1 else f"{nt.format_number(self.alpha)}*"
+        if k == 0:
+            beta = "" if self.beta == 1 else f"{nt.format_number(self.beta)}*"
+            return ("custom", lambda u: nt.Expr(f"{beta}unbroadcast({u.text})",
+                                                nt.MUL if beta else nt.ATOM))
+        if k == 1:
+            return ("custom", lambda u: nt.Expr(
+                f"{alpha}({u.at(nt.ATOM)} @ {nt.transposed(b)})" if alpha
+                else f"{u.at(nt.ATOM)} @ {nt.transposed(b)}", nt.MUL if alpha else nt.ADD))
+        return ("custom", lambda u: nt.Expr(
+            f"{alpha}({nt.transposed(a)} @ {u.at(nt.ATOM)})" if alpha
+            else f"{nt.transposed(a)} @ {u.at(nt.ATOM)}", nt.MUL if alpha else nt.ADD))
 
 
 def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1,

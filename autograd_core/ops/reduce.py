@@ -14,13 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import grad_mode
+from .. import notation as nt
 from ..function import Function
 from ..tensor import Tensor
 from .shape import Expand, Reshape, _norm_dim, squeeze
-from .unary import _output
-
-_STATE = grad_mode.STATE
+from .unary import recomputed
 
 MaxResult = namedtuple("max", ["values", "indices"])
 MinResult = namedtuple("min", ["values", "indices"])
@@ -57,6 +55,8 @@ def _expand_back(grad: Tensor, in_shape: tuple[int, ...], axes, keepdim: bool) -
 
 
 class Sum(Function):
+    """Sum over axes: every input element gets the delta of its sum (d/dx = 1)."""
+
     __slots__ = ("axes", "keepdim")
     _reads_inputs = False  # backward needs only shapes
 
@@ -69,11 +69,19 @@ class Sum(Function):
     def backward(ctx, grad):
         return _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim), None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return "sum" if self.axes is None else f"sum(dim={self.axes})"
+
+    def formula(self, operands):
+        return nt.call("sum", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.ONE)
 
 
 class Mean(Function):
+    """Mean over axes (n elements each): d/dx = 1/n."""
+
     __slots__ = ("axes", "keepdim", "n")
     _reads_inputs = False  # backward needs only shapes
 
@@ -88,8 +96,14 @@ class Mean(Function):
         g = _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim)
         return g * (1.0 / ctx.n) if ctx.n else g, None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return "mean" if self.axes is None else f"mean(dim={self.axes})"
+
+    def formula(self, operands):
+        return nt.call("mean", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.Expr(f"1/{self.n}", nt.MUL))
 
 
 class AMax(Function):
@@ -125,12 +139,21 @@ class AMax(Function):
             return (masked_grad(g, w),) + rest
         return (g * Tensor._wrap(w),) + rest
 
-    def describe(self) -> str:
+    def label(self) -> str:
         name = "max" if self.sign > 0 else "min"
         return name if self.axes is None else f"a{name}(dim={self.axes})"
 
+    def formula(self, operands):
+        return nt.call(self.label().split("(")[0], operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        # The delta goes to the extreme element(s); tied ones share it evenly.
+        return ("local", nt.iverson(f"{operands[0].text}={out.text}"))
+
 
 class Softmax(Function):
+    """s = softmax(x) along dim: delta_x = s * (delta - sum(delta * s))."""
+
     __slots__ = ("dim",)
 
     @staticmethod
@@ -148,16 +171,31 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         d = ctx.dim
-        s = Softmax.apply(ctx.inputs[0], d) if _STATE.enabled else Tensor._wrap(
-            ctx.saved_tensors[0])
+        s = recomputed(ctx, lambda x: Softmax.apply(x, d))
         # ds_i/da_j = s_i (1[i=j] - s_j)  =>  delta_a = s * (delta - sum(delta * s))
         return s * (grad - Sum.apply(grad * s, (d,), True)), None
 
-    def describe(self) -> str:
+    @staticmethod
+    def fast_backward(ctx, grad):
+        s = ctx.saved_tensors[0]
+        g = grad.data
+        return Tensor._wrap(s * (g - np.sum(g * s, axis=ctx.dim, keepdims=True))), None
+
+    def label(self) -> str:
         return f"softmax(dim={self.dim})"
+
+    def formula(self, operands):
+        return nt.call("softmax", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        s = out.at(nt.MUL)
+        return ("custom", lambda u: nt.Expr(
+            f"{s}*({u.text}-sum({u.at(nt.MUL)}*{s}, dim={self.dim}))", nt.MUL))
 
 
 class LogSoftmax(Function):
+    """log softmax(x) along dim: delta_x = delta - softmax(x) * sum(delta)."""
+
     __slots__ = ("dim",)
 
     @staticmethod
@@ -174,15 +212,26 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         d = ctx.dim
-        if _STATE.enabled:
-            s = Softmax.apply(ctx.inputs[0], d)
-        else:
-            s = Tensor._wrap(np.exp(ctx.saved_tensors[0]))
+        s = recomputed(ctx, lambda x: Softmax.apply(x, d))
         # d log s_i / da_j = 1[i=j] - s_j  =>  delta_a = delta - s * sum(delta)
         return grad - s * Sum.apply(grad, (d,), True), None
 
-    def describe(self) -> str:
+    @staticmethod
+    def fast_backward(ctx, grad):
+        s = np.exp(ctx.saved_tensors[0])
+        g = grad.data
+        return Tensor._wrap(g - s * np.sum(g, axis=ctx.dim, keepdims=True)), None
+
+    def label(self) -> str:
         return f"log_softmax(dim={self.dim})"
+
+    def formula(self, operands):
+        return nt.call("log_softmax", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        s = nt.call("softmax", operands[0]).text
+        return ("custom", lambda u: nt.Expr(
+            f"{u.at(nt.ADD)}-{s}*sum({u.text}, dim={self.dim})", nt.ADD))
 
 
 def _float_only(name: str, a: Tensor) -> None:
@@ -254,13 +303,31 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad):
         x = ctx.inputs[0]
-        # x - mean: saved, or (create_graph) recorded, for higher derivatives
-        centered = _output(ctx, lambda t: t - Mean.apply(t, ctx.axes, True))
-        g = _expand_back(grad, x.data.shape, ctx.axes, ctx.keepdim)
-        return g * centered * ctx.scale, None, None, None
+        # x - mean, recorded, so that higher derivatives see how it depends on x
+        return _var_grad(ctx, grad, x - Mean.apply(x, ctx.axes, True))
 
-    def describe(self) -> str:
+    @staticmethod
+    def fast_backward(ctx, grad):
+        # x - mean as forward saved it
+        return _var_grad(ctx, grad, Tensor._wrap(ctx.saved_tensors[0]))
+
+    def label(self) -> str:
         return "var" if self.axes is None else f"var(dim={self.axes})"
+
+    def formula(self, operands):
+        return nt.call("var", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        a = operands[0].text
+        # scale = 2 / (N - correction)
+        return ("local", nt.Expr(
+            f"{nt.format_number(self.scale)}({a}-mean({a}))", nt.MUL))
+
+
+def _var_grad(ctx: Var, grad: Tensor, centered: Tensor) -> tuple:
+    """delta * 2 (x - mean) / (N - correction), delta broadcast back over the axes."""
+    g = _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim)
+    return g * centered * ctx.scale, None, None, None
 
 
 class _StdSqrt(Function):
@@ -268,6 +335,8 @@ class _StdSqrt(Function):
     std), not the inf * 0 = NaN that plain sqrt would give."""
 
     __slots__ = ()
+    elementwise = True
+    label_name = "sqrt"
 
     @staticmethod
     def forward(ctx, v):
@@ -277,13 +346,28 @@ class _StdSqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from .compare import where
+        return _std_sqrt_grad(grad, recomputed(ctx, _StdSqrt.apply))
 
-        out = _output(ctx, _StdSqrt.apply)
-        zero = out.data == 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            g = grad / (out * 2.0)
-        return where(zero, 0.0, g) if zero.any() else g
+    @staticmethod
+    def fast_backward(ctx, grad):
+        return _std_sqrt_grad(grad, Tensor._wrap(ctx.saved_tensors[0]))
+
+    def formula(self, operands):
+        return nt.call("sqrt", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.div(nt.ONE, nt.Expr(f"2{nt.call('sqrt', operands[0]).text}",
+                                                nt.MUL)))
+
+
+def _std_sqrt_grad(grad: Tensor, out: Tensor) -> Tensor:
+    """delta / (2 out), 0 where out is 0 (for std, out = sqrt(var))."""
+    from .compare import where
+
+    zero = out.data == 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = grad / (out * 2.0)
+    return where(zero, 0.0, g) if zero.any() else g
 
 
 def std(

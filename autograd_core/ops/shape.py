@@ -8,13 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import grad_mode
+from .. import notation as nt
 from ..function import Function
 from ..inplace import ViewFunction
 from ..tensor import Tensor
 from ._broadcast import unbroadcast
-
-_STATE = grad_mode.STATE
 
 
 def _norm_dim(dim: int, ndim: int, name: str = "dim") -> int:
@@ -37,7 +35,13 @@ def _shape_arg(shape: tuple) -> tuple:
     return tuple(int(s) for s in shape)
 
 
+def _shape_text(shape: tuple) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
 class Reshape(ViewFunction):
+    """The same elements in a new shape; the delta is reshaped back."""
+
     __slots__ = ()
 
     @staticmethod
@@ -46,17 +50,24 @@ class Reshape(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        shape = ctx.inputs[0].data.shape
-        if not _STATE.enabled:
-            # Nothing recorded: the array's own reshape, without a node's bookkeeping.
-            return Tensor._wrap(grad.data.reshape(shape)), None
-        return Reshape.apply(grad, shape), None
+        return Reshape.apply(grad, ctx.inputs[0].data.shape), None
 
-    def describe(self) -> str:
+    @staticmethod
+    def fast_backward(ctx, grad):
+        # The array's own reshape, without a node's bookkeeping.
+        return Tensor._wrap(grad.data.reshape(ctx.inputs[0].data.shape)), None
+
+    def label(self) -> str:
         return "reshape"
+
+    def trace_rule(self, k, operands, out, numbers):
+        shape = _shape_text(self.inputs[0].data.shape)
+        return ("custom", lambda u: nt.call("reshape", u, shape))
 
 
 class Permute(ViewFunction):
+    """Dimensions reordered; the delta is permuted back by the inverse order."""
+
     __slots__ = ("dims",)
 
     @staticmethod
@@ -66,17 +77,25 @@ class Permute(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        inverse = tuple(np.argsort(ctx.dims))
-        if not _STATE.enabled:
-            return Tensor._wrap(grad.data.transpose(inverse)), None
-        return Permute.apply(grad, inverse), None
+        return Permute.apply(grad, tuple(np.argsort(ctx.dims))), None
 
-    def describe(self) -> str:
+    @staticmethod
+    def fast_backward(ctx, grad):
+        return Tensor._wrap(grad.data.transpose(tuple(np.argsort(ctx.dims)))), None
+
+    def label(self) -> str:
         return f"permute(dims={self.dims})"
+
+    def trace_rule(self, k, operands, out, numbers):
+        inverse = _shape_text(tuple(int(i) for i in np.argsort(self.dims)))
+        return ("custom", lambda u: nt.call("permute", u, inverse))
 
 
 class Expand(ViewFunction):
+    """Broadcast to a larger shape; the delta is summed back over the new dimensions."""
+
     __slots__ = ()
+    arg_names = ("input", "size")
 
     @staticmethod
     def forward(ctx, a, shape):
@@ -86,8 +105,16 @@ class Expand(ViewFunction):
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.inputs[0].data.shape), None
 
+    def formula(self, operands):
+        return nt.call("expand", operands[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("custom", lambda u: nt.call("unbroadcast", u))
+
 
 class Cat(Function):
+    """Tensors joined along dim; each gets its own slice of the delta."""
+
     __slots__ = ("dim", "sizes")
     _reads_inputs = False  # backward needs only shapes
 
@@ -113,8 +140,16 @@ class Cat(Function):
             start += size
         return tuple(grads)
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return f"cat(dim={self.dim})"
+
+    def formula(self, operands):
+        return nt.call("cat", *[o for o in operands[1:] if o is not None])
+
+    def trace_rule(self, k, operands, out, numbers):
+        start = sum(self.sizes[: k - 1])
+        index = ":, " * self.dim + f"{start}:{start + self.sizes[k - 1]}"
+        return ("custom", lambda u: nt.indexed(u, index))
 
 
 def reshape(a: Tensor, *shape: Any) -> Tensor:

@@ -2,8 +2,9 @@
 relu, leaky_relu, and the dtype cast.
 
 Where the local derivative is a function of the output (exp, tanh, sigmoid, sqrt), the
-plain backward reuses the saved output; under ``create_graph`` it is recomputed from the
-input with Tensor ops, so that the second derivative sees how it depends on the input.
+formula (``backward``) recomputes the output from the input with Tensor ops, so that a
+second derivative sees how it depends on the input; the NumPy fast path
+(``fast_backward``) reuses the output saved by forward.
 """
 
 from __future__ import annotations
@@ -11,21 +12,38 @@ from __future__ import annotations
 import numpy as np
 
 from .. import grad_mode
+from .. import notation as nt
 from ..function import Function
 from ..tensor import Tensor, _check_number, _tensor_input
 
 _STATE = grad_mode.STATE
 
 
-def _output(ctx: Function, recompute) -> Tensor:
-    """The array the op saved (its output, say) as a Tensor; under create_graph, the same
-    recomputed from the input by ``recompute`` so that it is recorded in the graph."""
-    if _STATE.enabled:
-        return recompute(ctx.inputs[0])
-    return Tensor._wrap(ctx.saved_tensors[0])
+def recomputed(ctx: Function, op) -> Tensor:
+    """The op's output made again from its input by ``op``, recorded when a graph is
+    being recorded, so that a second derivative sees how it depends on the input.
+
+    Like PyTorch, whose backward reads the saved output, this raises the "modified by an
+    inplace operation" error if that output was overwritten since (and the "second
+    time" error once it was freed).
+    """
+    ctx.saved_tensors  # noqa: B018 - the check is the point
+    return op(ctx.inputs[0])
 
 
-class Exp(Function):
+class _Unary(Function):
+    """Shared drawing data of the elementwise functions: ``f(x)`` with ``label_name`` f."""
+
+    __slots__ = ()
+    elementwise = True
+
+    def formula(self, operands):
+        return nt.call(self.label_name or type(self).__name__.lower(), operands[0])
+
+
+class Exp(_Unary):
+    """e^x: d/dx = e^x."""
+
     __slots__ = ()
 
     @staticmethod
@@ -36,10 +54,19 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * _output(ctx, Exp.apply)
+        return grad * recomputed(ctx, Exp.apply)
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        return Tensor._wrap(grad.data * ctx.saved_tensors[0])
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", out)
 
 
-class Log(Function):
+class Log(_Unary):
+    """log x: d/dx = 1/x."""
+
     __slots__ = ()
 
     @staticmethod
@@ -50,8 +77,13 @@ class Log(Function):
     def backward(ctx, grad):
         return grad / ctx.inputs[0]
 
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.div(nt.ONE, operands[0]))
 
-class Sqrt(Function):
+
+class Sqrt(_Unary):
+    """sqrt(x): d/dx = 1/(2 sqrt(x))."""
+
     __slots__ = ()
 
     @staticmethod
@@ -62,10 +94,20 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad / (_output(ctx, Sqrt.apply) * 2.0)
+        return grad / (recomputed(ctx, Sqrt.apply) * 2.0)
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        return Tensor._wrap(grad.data / (ctx.saved_tensors[0] * 2.0))
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.div(nt.ONE, nt.Expr(f"2{nt.call('sqrt', operands[0]).text}",
+                                                nt.MUL)))
 
 
-class Abs(Function):
+class Abs(_Unary):
+    """|x|: d/dx = sign(x), 0 at 0."""
+
     __slots__ = ()
 
     @staticmethod
@@ -79,8 +121,13 @@ class Abs(Function):
         x = ctx.inputs[0].data
         return grad * Tensor._wrap((x > 0).astype(x.dtype) - (x < 0))
 
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.call("sign", operands[0]))
 
-class Sin(Function):
+
+class Sin(_Unary):
+    """sin x: d/dx = cos x."""
+
     __slots__ = ()
 
     @staticmethod
@@ -91,8 +138,13 @@ class Sin(Function):
     def backward(ctx, grad):
         return grad * Cos.apply(ctx.inputs[0])
 
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.call("cos", operands[0]))
 
-class Cos(Function):
+
+class Cos(_Unary):
+    """cos x: d/dx = -sin x."""
+
     __slots__ = ()
 
     @staticmethod
@@ -103,8 +155,13 @@ class Cos(Function):
     def backward(ctx, grad):
         return -grad * Sin.apply(ctx.inputs[0])
 
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.neg(nt.call("sin", operands[0])))
 
-class Tanh(Function):
+
+class Tanh(_Unary):
+    """tanh x: d/dx = 1 - tanh(x)^2."""
+
     __slots__ = ()
 
     @staticmethod
@@ -115,9 +172,18 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        y = _output(ctx, Tanh.apply)
+        y = recomputed(ctx, Tanh.apply)
         # d tanh(u)/du = 1 - tanh(u)^2
         return grad * (1.0 - y * y)
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        y = ctx.saved_tensors[0]
+        return Tensor._wrap(grad.data * (1.0 - y * y))
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.sub(nt.ONE, nt.power(nt.call("tanh", operands[0]),
+                                                 nt.Expr("2"))))
 
 
 def _sigmoid_array(a: np.ndarray) -> np.ndarray:
@@ -126,7 +192,9 @@ def _sigmoid_array(a: np.ndarray) -> np.ndarray:
     return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(a.dtype, copy=False)
 
 
-class Sigmoid(Function):
+class Sigmoid(_Unary):
+    """sigmoid(x) = 1/(1 + e^-x): d/dx = sigmoid(x)(1 - sigmoid(x))."""
+
     __slots__ = ()
 
     @staticmethod
@@ -137,14 +205,25 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        s = _output(ctx, Sigmoid.apply)
+        s = recomputed(ctx, Sigmoid.apply)
         # d sigma(u)/du = sigma(u) (1 - sigma(u)), at most 0.25
         return grad * (s * (1.0 - s))
 
+    @staticmethod
+    def fast_backward(ctx, grad):
+        s = ctx.saved_tensors[0]
+        return Tensor._wrap(grad.data * (s * (1.0 - s)))
 
-class Relu(Function):
+    def trace_rule(self, k, operands, out, numbers):
+        s = nt.call("sigmoid", operands[0]).text
+        return ("local", nt.Expr(f"{s}(1-{s})", nt.MUL))
+
+
+class Relu(_Unary):
+    """max(x, 0): d/dx = [x > 0] (0 at 0, as PyTorch)."""
+
     __slots__ = ()
-    _fresh_grads = True  # backward returns a new array, or the delta it owned
+    _fresh_grads = True  # fast_backward returns a new array, or the delta it owned
 
     @staticmethod
     def forward(ctx, a):
@@ -166,13 +245,15 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         # The mask is a constant: relu's second derivative is zero almost everywhere.
-        # Selected, not multiplied: a NaN delta at x <= 0 gives 0, as in PyTorch.
-        if _STATE.enabled:
-            # create_graph (or a trace replaying a node whose mask backward already
-            # freed): the mask again from the input, which the engine checked is unchanged.
-            from .compare import masked_grad
+        # Selected, not multiplied: a NaN delta at x <= 0 gives 0, as in PyTorch. The
+        # mask is made again from the input (which the engine checked is unchanged), so
+        # this works even after the saved mask was freed.
+        from .compare import masked_grad
 
-            return masked_grad(grad, ~(ctx.inputs[0].data <= 0))
+        return masked_grad(grad, ~(ctx.inputs[0].data <= 0))
+
+    @staticmethod
+    def fast_backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         gd = grad.data
         # Multiplying by the 0/1 mask is several times faster than np.where and equal to
@@ -189,9 +270,15 @@ class Relu(Function):
             return Tensor._wrap(out)
         return Tensor._wrap(np.where(mask, gd, np.zeros((), gd.dtype)))
 
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.iverson(f"{operands[0].text}>0"))
 
-class LeakyRelu(Function):
+
+class LeakyRelu(_Unary):
+    """x where x > 0, else slope * x: d/dx = [x > 0] + slope [x <= 0]."""
+
     __slots__ = ("slope",)
+    label_name = "leaky_relu"
 
     @staticmethod
     def forward(ctx, a, negative_slope):
@@ -204,13 +291,22 @@ class LeakyRelu(Function):
         local = np.where(x > 0, 1.0, ctx.slope).astype(grad.data.dtype, copy=False)
         return grad * Tensor._wrap(local), None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return f"leaky_relu(negative_slope={self.slope})"
+
+    def trace_rule(self, k, operands, out, numbers):
+        a, slope = operands[0].text, operands[1].text
+        return ("local", nt.Expr(f"[{a}>0]+{slope}[{a}<=0]", nt.ADD))
 
 
 class ToDtype(Function):
+    """x cast to another float dtype; the gradient is cast back (d/dx = 1)."""
+
     __slots__ = ()
     _reads_inputs = False  # backward needs only shapes
+    elementwise = True
+    label_name = "to"
+    arg_names = ("input", "dtype")
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -221,10 +317,19 @@ class ToDtype(Function):
         src = ctx.inputs[0].data.dtype
         return ToDtype.apply(grad, src), None
 
+    def formula(self, operands):
+        return operands[0]
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.ONE)
+
 
 class Clone(Function):
+    """A copy of x (d/dx = 1)."""
+
     __slots__ = ()
     _reads_inputs = False  # backward needs only shapes
+    elementwise = True
 
     @staticmethod
     def forward(ctx, a):
@@ -233,6 +338,12 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad
+
+    def formula(self, operands):
+        return operands[0]
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.ONE)
 
 
 def _float_input(name: str, a: Tensor) -> Tensor:

@@ -16,59 +16,10 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 from .dot import digraph_class
-from .style import STYLE, Style, esc, format_number, format_shape, format_values, multiline_html
+from .style import STYLE, Style, esc, format_shape, format_values, multiline_html
 from .walk import GraphWalk, TensorEntry, module_names, named_tensors
 
 _RANKDIRS = ("TB", "BT", "LR", "RL")
-
-# Friendlier names for ops whose describe() is the default class name.
-_OP_NAMES = {
-    "ToDtype": "to",
-    "MatMul": "matmul",
-    "IndexAdd": "index_add",
-    "ScatterAddInto": "scatter_add",
-    "LeakyRelu": "leaky_relu",
-}
-# Names of the non-tensor arguments folded into such ops' labels, by position.
-_ARG_NAMES = {
-    "Add": ("input", "other"),
-    "Sub": ("input", "other"),
-    "Mul": ("input", "other"),
-    "Div": ("input", "other"),
-    "Pow": ("input", "exponent"),
-    "Maximum": ("input", "other"),
-    "Minimum": ("input", "other"),
-    "Expand": ("input", "size"),
-    "ToDtype": ("input", "dtype"),
-    "Where": ("condition", "input", "other"),
-}
-
-
-def op_label(node: Function, inputs: list[tuple[int, Any]] | None = None) -> str:
-    """The op's label: ``node.describe()``, plus its non-tensor arguments when describe()
-    is the default one (``pow(exponent=2)``, ``add(other=1.0)``, ``to(dtype=float64)``)."""
-    cls = type(node)
-    if cls.describe is not Function.describe:
-        return node.describe()
-    base = _OP_NAMES.get(cls.__name__, node.describe())
-    if inputs is None:
-        inputs = [(i, v) for i, v in enumerate(node.inputs) if not isinstance(v, Tensor)]
-    names = _ARG_NAMES.get(cls.__name__, ())
-    parts = []
-    for pos, v in inputs:
-        if isinstance(v, (Tensor, TensorEntry)):
-            continue
-        if isinstance(v, np.dtype):
-            text = v.name
-        elif isinstance(v, (float, int, np.number)) and not isinstance(v, bool):
-            text = format_number(v)
-        elif isinstance(v, tuple):
-            text = "(" + ", ".join(str(x) for x in v) + ("," if len(v) == 1 else "") + ")"
-        else:
-            text = repr(v)
-        parts.append(f"{names[pos]}={text}" if pos < len(names) else text)
-    return f"{base}({', '.join(parts)})" if parts else base
-
 
 class _Module:
     """A module seen in some node's scope: its drawing name and depth."""
@@ -314,7 +265,7 @@ def render_walk(
             "height": "0.3",
             "class": "op",
         }
-        label = op_label(node, walk.op_inputs[i])
+        label = node.label()
         cluster_for(op_cluster[i]).vertices.append((f"op{i}", f"<{esc(label)}>", attr))
     for box, vid in box_ids.items():
         m = box_modules[box]

@@ -7,10 +7,11 @@ Kept apart from the drawing code so that a notebook can restyle pictures in one 
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from ..notation import format_number
 
 
 @dataclass
@@ -61,21 +62,6 @@ class Style:
 
 
 STYLE = Style()
-
-
-def format_number(v: float | int | bool, precision: int = 4) -> str:
-    """A short, exact-looking number: 6.0, -0.25, 1.235e-05, 3 (ints stay ints)."""
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    v = float(v)
-    if math.isnan(v) or math.isinf(v):
-        return str(v)
-    s = f"{v:.{precision}g}"
-    if "e" not in s and "." not in s:
-        s += ".0"
-    return s
 
 
 def format_values(arr: np.ndarray, precision: int = 4, one_line: bool = False) -> str:

@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 
 from .. import grad_mode
+from .. import notation as nt
 from ..function import Function
 from ..graph import AccumulateGrad, reverse_topological
 from ..tensor import Tensor
-from . import notation as nt
-from .graph import assign_names, op_label, render_walk
+from .graph import assign_names, render_walk
 from .style import STYLE, format_values, summarize
 from .walk import GraphWalk, TensorEntry
 
@@ -324,7 +324,7 @@ def _forward_exprs(walk: GraphWalk, names: dict[int, str]) -> dict[int, nt.Expr]
                 out[e.index] = nt.Expr(names[e.index])
     for i, node in enumerate(walk.ops):
         operands, _ = _operands(walk.op_inputs[i], out)
-        ex = nt.forward_expr(type(node).__name__, operands, op_label(node, walk.op_inputs[i]))
+        ex = node.formula(operands)
         oe = walk.output_entry(i)
         out[oe.index] = ex if len(ex.text) <= _MAX_FORWARD else nt.Expr(names[oe.index])
     return out
@@ -332,18 +332,19 @@ def _forward_exprs(walk: GraphWalk, names: dict[int, str]) -> dict[int, nt.Expr]
 
 def _operands(
     ins: list[tuple[int, Any]], exprs: dict[int, nt.Expr]
-) -> tuple[list[nt.Expr], list[bool]]:
-    """Formulas of an op's tensor and number arguments (options such as dims are left
-    out), and which of them are Python numbers."""
-    operands: list[nt.Expr] = []
+) -> tuple[list[nt.Expr | None], list[bool]]:
+    """One entry per input of an op: the formula of a tensor or a Python number, None
+    for an option (a dim, a shape); and whether each input is a Python number."""
+    operands: list[nt.Expr | None] = []
     numbers: list[bool] = []
     for _, v in ins:
+        is_number = isinstance(v, (int, float, np.number)) and not isinstance(
+            v, (bool, np.bool_))
         if isinstance(v, TensorEntry):
             operands.append(exprs[v.index])
-            numbers.append(False)
-        elif isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_)):
-            operands.append(nt.number(v))
-            numbers.append(True)
+        else:
+            operands.append(nt.number(v) if is_number else None)
+        numbers.append(is_number)
     return operands, numbers
 
 
@@ -486,33 +487,24 @@ def _is_plain_number(text: str) -> bool:
     return True
 
 
-def _is_operand(v: Any) -> bool:
-    """Tensors and Python numbers take part in an op's formula; options (dims) do not."""
-    return isinstance(v, TensorEntry) or (
-        isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
-    )
-
-
 def _make_step(index, walk, i, g, U, in_grads, names, fexpr, L, max_el, is_root):
     """One BackwardStep: node ``i`` ran with delta ``g`` (formula ``U``) and sent
     ``in_grads`` to its inputs. ``is_root``: the node made the loss, seeded with 1."""
     node = walk.ops[i]
-    op = type(node).__name__
+    elementwise = node.elementwise
     ins = walk.op_inputs[i]
     out_e = walk.output_entry(i)
     o = names[out_e.index]
-    label = op_label(node, ins)
+    label = node.label()
     operands, numbers = _operands(ins, fexpr)
     own_names = {v.index: nt.Expr(names[v.index]) for _, v in ins if isinstance(v, TensorEntry)}
     name_operands, _ = _operands(ins, own_names)
-    operand_pos = {pos: k for k, pos in enumerate(pos for pos, v in ins if _is_operand(v))}
-    count = getattr(node, "n", None) if op == "Mean" else None
     out_shape = out_e.tensor.shape
 
     def has_local(v: TensorEntry) -> bool:
         # d(out)/d(input) is an array like the input when the output is one number, or
         # the op is elementwise and nothing was broadcast.
-        return out_e.tensor.data.size == 1 or (op in nt.ELEMENTWISE and v.tensor.shape == out_shape)
+        return out_e.tensor.data.size == 1 or (elementwise and v.tensor.shape == out_shape)
 
     # Numeric local derivatives: the node's backward of a delta of ones.
     locals_num = None
@@ -525,9 +517,8 @@ def _make_step(index, walk, i, g, U, in_grads, names, fexpr, L, max_el, is_root)
         if not isinstance(v, TensorEntry) or gi is None:
             continue
         name_i = names[v.index]
-        k = operand_pos[pos]
-        rule = nt.local_rule(op, k, operands, fexpr[out_e.index], numbers, count)
-        rule_n = nt.local_rule(op, k, name_operands, nt.Expr(o), numbers, count)
+        rule = node.trace_rule(pos, operands, fexpr[out_e.index], numbers)
+        rule_n = node.trace_rule(pos, name_operands, nt.Expr(o), numbers)
         local_expr, chain_names, chain_expr, result = None, None, None, None
         if rule is None or rule_n is None:
             pass
@@ -542,7 +533,7 @@ def _make_step(index, walk, i, g, U, in_grads, names, fexpr, L, max_el, is_root)
             chain_expr = result.text
         if chain_names is None:
             chain_names = f"d{o}/d{name_i}" if is_root else f"d{L}/d{o} * d{o}/d{name_i}"
-        if result is not None and v.tensor.shape != out_shape and op in nt.ELEMENTWISE:
+        if result is not None and v.tensor.shape != out_shape and elementwise:
             # Broadcast inputs get the gradient summed back to their shape.
             chain_expr = f"unbroadcast({chain_expr})"
             result = nt.Expr(f"unbroadcast({result.text})")

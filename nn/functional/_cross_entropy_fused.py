@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_core import Function, Tensor
-from autograd_core.grad_mode import STATE as _GRAD
+from autograd_core import notation as nt
 
 
 class CrossEntropyIndex(Function):
@@ -54,28 +54,12 @@ class CrossEntropyIndex(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # The chain rule through nll(log_softmax(x)), in the Tensor ops of that
+        # composition: delta_x[n] = (softmax(x_n) - onehot(t_n)) * dL/dloss_n * weight_n,
+        # weight_n the reduction's (1/N for the mean), zero on ignored rows.
         x = ctx.inputs[0]
-        dt = x.data.dtype
-        valid = ctx.valid
-        # delta_x[n] = (softmax(x_n) - onehot(t_n)) * dL/dloss_n, zero on ignored rows.
-        if valid is None:
-            row_w = None if ctx.reduction == "none" else dt.type(ctx.scale)
-        elif ctx.reduction == "none":
-            row_w = valid.astype(dt)
-        else:
-            row_w = valid.astype(dt) * dt.type(ctx.scale)
-        if not _GRAD.enabled:
-            e, s = ctx.saved_tensors
-            g = grad.data
-            w = g if row_w is None else row_w * g
-            if w.ndim == 1:
-                w = w[:, None]
-            # (e / s - onehot) * w as e * (w / s) - w * onehot: one pass over (N, C)
-            # instead of two (w / s is a column).
-            d = e * (w / s)
-            d[ctx.rows, ctx.safe] -= w[:, 0] if w.ndim else w
-            return Tensor._wrap(d), None, None, None, None
-        onehot = np.zeros(x.data.shape, dtype=dt)
+        row_w = _row_weights(ctx)
+        onehot = np.zeros(x.data.shape, dtype=x.data.dtype)
         onehot[ctx.rows, ctx.safe] = 1
         s = x.softmax(1)
         g = grad.reshape(-1, 1) if ctx.reduction == "none" else grad
@@ -84,5 +68,51 @@ class CrossEntropyIndex(Function):
         w = Tensor._wrap(row_w[:, None] if np.ndim(row_w) == 1 else np.asarray(row_w))
         return (s - Tensor._wrap(onehot)) * w * g, None, None, None, None
 
-    def describe(self) -> str:
-        return "cross_entropy"
+    @staticmethod
+    def fast_backward(ctx, grad):
+        row_w = _row_weights(ctx)
+        e, s = ctx.saved_tensors
+        g = grad.data
+        w = g if row_w is None else row_w * g
+        if w.ndim == 1:
+            w = w[:, None]
+        # (e / s - onehot) * w as e * (w / s) - w * onehot: one pass over (N, C)
+        # instead of two (w / s is a column).
+        d = e * (w / s)
+        d[ctx.rows, ctx.safe] -= w[:, 0] if w.ndim else w
+        return Tensor._wrap(d), None, None, None, None
+
+    def label(self) -> str:
+        return "cross_entropy" if self.reduction == "mean" else (
+            f"cross_entropy(reduction={self.reduction!r})")
+
+    def formula(self, operands):
+        return nt.call("cross_entropy", operands[0], _target(operands))
+
+    def trace_rule(self, k, operands, out, numbers):
+        x, t = operands[0].text, _target(operands).text
+        kept = "" if self.valid is None else f"[{t}!={self.inputs[2]}]*"
+        count = round(1 / self.scale) if self.reduction == "mean" and self.scale else 1
+
+        def rule(u: nt.Expr) -> nt.Expr:
+            text = f"(softmax({x})-onehot({t}))*{kept}{u.at(nt.MUL)}"
+            return nt.Expr(text if count == 1 else f"{text}/{count}", nt.MUL)
+
+        return ("custom", rule)
+
+
+def _target(operands: list) -> nt.Expr:
+    # The class indices arrive as an array (no formula): call them t.
+    return operands[1] if operands[1] is not None else nt.Expr("t")
+
+
+def _row_weights(ctx: CrossEntropyIndex) -> np.ndarray | np.generic | None:
+    """The weight of each row's delta: the reduction's scale (1/N for the mean), zero on
+    ignored rows; None when every row's weight is 1 (reduction "none", nothing ignored)."""
+    dt = ctx.inputs[0].data.dtype
+    valid = ctx.valid
+    if valid is None:
+        return None if ctx.reduction == "none" else dt.type(ctx.scale)
+    if ctx.reduction == "none":
+        return valid.astype(dt)
+    return valid.astype(dt) * dt.type(ctx.scale)

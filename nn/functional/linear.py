@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_core import Function, Tensor
-from autograd_core.grad_mode import STATE as _GRAD
-from autograd_core.ops.matmul import _f_ordered
+from autograd_core import notation as nt
+from autograd_core.ops.matmul import _f_ordered, _in_layout_of
 
 from ._utils import check_tensor, same_dtype
 
@@ -16,7 +16,9 @@ class Linear2d(Function):
 
     The same function as ``x @ W.mT + b`` (tests check they agree); fused because it is
     the hottest op of an MLP: one product with the bias added in place, and a backward
-    that gives delta_W = delta^T x directly in W's (out, in) layout.
+    that gives delta_W = delta^T x directly in W's (out, in) layout. Its formula is the
+    chain rule through that composition: delta_x = delta W, delta_W = delta^T x,
+    delta_b = delta summed over the batch.
     """
 
     __slots__ = ()
@@ -31,27 +33,45 @@ class Linear2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # The composition's Tensor ops: matmul's formulas (delta_W in W's memory order,
+        # as matmul gives it) and the sum that is the bias's broadcast undone.
         x, w, b = ctx.inputs
-        has_b = isinstance(b, Tensor)
-        if not _GRAD.enabled:
-            g = grad.data
-            gx = Tensor._wrap(g @ w.data) if x.requires_grad else None
-            gw = None
-            if w.requires_grad:
-                # delta_W in W's own memory order (nn.Linear keeps W column-major), so
-                # that accumulating and updating it stream through both arrays alike.
-                gw = Tensor._wrap((x.data.T @ g).T if _f_ordered(w.data) else g.T @ x.data)
-            # np.add.reduce is what ndarray.sum calls, minus a Python-level wrapper.
-            gb = Tensor._wrap(np.add.reduce(g, axis=0)) if has_b and b.requires_grad else None
-            return gx, gw, gb
-        # create_graph: the same formulas as recorded Tensor ops.
         gx = grad @ w if x.requires_grad else None
-        gw = grad.mT @ x if w.requires_grad else None
-        gb = grad.sum(dim=0) if has_b and b.requires_grad else None
+        gw = _in_layout_of(w.data, grad.mT, x) if w.requires_grad else None
+        gb = grad.sum(dim=0) if isinstance(b, Tensor) and b.requires_grad else None
         return gx, gw, gb
 
-    def describe(self) -> str:
+    @staticmethod
+    def fast_backward(ctx, grad):
+        x, w, b = ctx.inputs
+        g = grad.data
+        gx = Tensor._wrap(g @ w.data) if x.requires_grad else None
+        gw = None
+        if w.requires_grad:
+            # delta_W in W's own memory order (nn.Linear keeps W column-major), so
+            # that accumulating and updating it stream through both arrays alike.
+            gw = Tensor._wrap((x.data.T @ g).T if _f_ordered(w.data) else g.T @ x.data)
+        # np.add.reduce is what ndarray.sum calls, minus a Python-level wrapper.
+        has_b = isinstance(b, Tensor) and b.requires_grad
+        gb = Tensor._wrap(np.add.reduce(g, axis=0)) if has_b else None
+        return gx, gw, gb
+
+    def label(self) -> str:
         return "linear"
+
+    def formula(self, operands):
+        x, w, b = operands
+        xw = nt.matmul(x, nt.Expr(nt.transposed(w)))
+        return xw if b is None else nt.add(xw, b)
+
+    def trace_rule(self, k, operands, out, numbers):
+        x, w = operands[0], operands[1]
+        if k == 0:
+            return ("custom", lambda u: nt.Expr(f"{u.at(nt.ATOM)} @ {w.at(nt.ATOM)}", nt.ADD))
+        if k == 1:
+            return ("custom", lambda u: nt.Expr(f"{nt.transposed(u)} @ {x.at(nt.ATOM)}",
+                                                nt.ADD))
+        return ("custom", lambda u: nt.call("sum", u, "dim=0"))
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
