@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core import notation as nt
 from autograd_core.function import Function
 
 from ._utils import check_tensor
@@ -34,12 +35,21 @@ class ConstantPad(Function):
         crop = tuple(slice(b, grad.shape[i] - a) for i, (b, a) in enumerate(ctx.widths))
         return grad[crop], None, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return "constant_pad"
+
+    def formula(self, operands):
+        return nt.call("pad", operands[0], nt.number(self.inputs[2]))
+
+    def trace_rule(self, k, operands, out, numbers):
+        # The delta without the border: the slices that forward padded around x.
+        crop = ", ".join(f"{b}:{-a if a else ''}" for b, a in self.widths)
+        return ("custom", lambda u: nt.indexed(u, crop))
 
 
 def _border_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
-    """Source index along one dimension for each padded position."""
+    """Source index along one dimension for each padded position (a negative width
+    starts or ends the range inside the input)."""
     pos = np.arange(-before, n + after)
     if mode == "replicate":
         return np.clip(pos, 0, n - 1)
