@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import grad_mode
+from . import notation as nt
 from .function import Function
 from .tensor import Tensor, _check_alpha
 
@@ -210,8 +211,16 @@ class CopySlices(Function):
             g_src = _replay(grad, ctx.steps)
         return g_base, g_src, None
 
-    def describe(self) -> str:
+    def label(self) -> str:
         return "copy_slices"
+
+    def formula(self, operands):
+        return nt.call("copy_slices", operands[0], operands[1])
+
+    def trace_rule(self, k, operands, out, numbers):
+        if k == 0:  # the elements the view did not cover
+            return ("local", nt.iverson("outside the view"))
+        return ("custom", lambda u: nt.call("view_of", u))
 
 
 # ----- saved outputs overwritten in place ---------------------------------------------
@@ -476,6 +485,10 @@ class Fill(Function):
 
     __slots__ = ()
     _reads_inputs = False
+    elementwise = True  # value broadcast to every element
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.ZERO if k == 0 else nt.ONE)
 
     @staticmethod
     def forward(ctx, a, value):
@@ -517,6 +530,10 @@ class Copy(Function):
 
     __slots__ = ()
     _reads_inputs = False
+    elementwise = True
+
+    def trace_rule(self, k, operands, out, numbers):
+        return ("local", nt.ZERO if k == 0 else nt.ONE)
 
     @staticmethod
     def forward(ctx, a, src):
