@@ -81,8 +81,8 @@ def find_hangul_font() -> tuple[str, str] | None:
 
 
 def use_hangul() -> str | None:
-    """Make matplotlib draw Hangul: ``font.family`` becomes the Korean font, with DejaVu Sans
-    behind it for the glyphs it lacks (Greek letters, arrows). Returns the font's name, or
+    """Make matplotlib draw Hangul: ``font.family`` becomes DejaVu Sans followed by the
+    Korean font, which supplies every Hangul glyph. Returns the font's name, or
     None (with a warning naming the install command) when no Korean font is installed."""
     import matplotlib as mpl
 
@@ -94,7 +94,11 @@ def use_hangul() -> str | None:
             stacklevel=2,
         )
         return None
-    mpl.rcParams["font.family"] = [found[0], "DejaVu Sans"]
+    # DejaVu Sans first, the Korean font behind it: matplotlib takes each glyph from the
+    # first family that has it, so Hangul comes from the Korean font and everything else
+    # from DejaVu. The order matters for mathtext (log-axis ticks such as 10^-7), which
+    # uses the first family only and needs its minus sign U+2212, absent from NanumGothic.
+    mpl.rcParams["font.family"] = ["DejaVu Sans", found[0]]
     return found[0]
 
 
