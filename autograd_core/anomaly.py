@@ -6,6 +6,11 @@ of the user's code that created it (the first stack frame outside ``autograd_cor
 inf raises an error naming the node and that place. An error raised inside a node's
 backward gets the same place attached as a note. When the mode is off the only cost is
 one flag check per recorded node.
+
+The mode belongs to the calling thread, like grad mode. (PyTorch 2.13 keeps one
+process-wide flag; there, two threads that enter and leave ``detect_anomaly()`` in an
+overlapping order leave the mode on, or off, for everyone. Per thread, each thread's
+nesting restores exactly what it found.)
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -22,12 +28,11 @@ import numpy as np
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _State:
-    __slots__ = ("enabled", "check_nan")
+class _State(threading.local):
+    """Per-thread anomaly mode; the class attributes are every thread's starting values."""
 
-    def __init__(self) -> None:
-        self.enabled = False
-        self.check_nan = True
+    enabled: bool = False
+    check_nan: bool = True
 
 
 STATE = _State()
@@ -104,15 +109,23 @@ class detect_anomaly:
         if not isinstance(check_nan, (bool, np.bool_)):
             raise TypeError(f"check_nan must be a bool, got {type(check_nan).__name__}")
         self.check_nan = bool(check_nan)
-        self._prev: list[tuple[bool, bool]] = []
+        # Previous modes per thread: one detect_anomaly object may be entered by several.
+        self._prev: dict[int, list[tuple[bool, bool]]] = {}
 
     def __enter__(self) -> None:
-        self._prev.append((STATE.enabled, STATE.check_nan))
+        self._prev.setdefault(threading.get_ident(), []).append(
+            (STATE.enabled, STATE.check_nan))
         STATE.enabled = True
         STATE.check_nan = self.check_nan
 
     def __exit__(self, *exc: object) -> None:
-        STATE.enabled, STATE.check_nan = self._prev.pop()
+        key = threading.get_ident()
+        stack = self._prev.get(key)
+        if not stack:
+            return
+        STATE.enabled, STATE.check_nan = stack.pop()
+        if not stack:
+            del self._prev[key]
 
     def __call__(self, fn: F) -> F:
         check = self.check_nan
@@ -126,11 +139,11 @@ class detect_anomaly:
 
 
 def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
-    """Switch anomaly mode on or off globally (as ``torch.autograd.set_detect_anomaly``)."""
+    """Switch anomaly mode on or off in the calling thread (``set_detect_anomaly``)."""
     STATE.enabled = bool(mode)
     STATE.check_nan = bool(check_nan)
 
 
 def is_anomaly_enabled() -> bool:
-    """True while anomaly mode is on."""
+    """True while anomaly mode is on in the calling thread."""
     return STATE.enabled

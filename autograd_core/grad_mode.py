@@ -1,49 +1,70 @@
-"""Grad mode: whether operations record graph nodes.
+"""Grad mode: whether operations record graph nodes, per thread as in PyTorch.
 
 ``no_grad()``, ``enable_grad()`` and ``set_grad_enabled(mode)`` work as context managers
-and as decorators, as in PyTorch. The flag is module-global (one thread of training is
-the case this engine serves); ``Function.apply`` reads it on every call, so it is a
-plain attribute lookup.
+and as decorators, as in PyTorch. The flag belongs to the calling thread: a ``no_grad()``
+or a ``backward()`` running in another thread never switches recording off in this one,
+and a new thread starts with recording on. ``Function.apply`` reads the flag on every
+call, so it lives on a ``threading.local`` subclass whose class attribute is the default:
+reading it is one attribute lookup, and a thread that never switched the mode has
+nothing stored at all.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_get_ident = threading.get_ident
 
-class _State:
-    __slots__ = ("enabled",)
 
-    def __init__(self) -> None:
-        self.enabled = True
+class _State(threading.local):
+    """Per-thread grad mode; ``enabled`` is True in every thread until switched."""
+
+    enabled: bool = True
 
 
 STATE = _State()
 
 
 def is_grad_enabled() -> bool:
-    """True when new operations are recorded into the graph."""
+    """True when new operations are recorded into the graph (in the calling thread)."""
     return STATE.enabled
 
 
 class _GradModeContext:
-    """Base for the grad-mode switches: a context manager that is also a decorator."""
+    """Base for the grad-mode switches: a context manager that is also a decorator.
+
+    The previous modes are kept per thread, so one switch object (a module-level
+    ``no_grad()``, say) may be entered by several threads at once.
+    """
 
     _mode: bool = True
 
     def __init__(self) -> None:
-        self._prev: list[bool] = []
+        self._prev: dict[int, list[bool]] = {}
+
+    def _push(self) -> None:
+        self._prev.setdefault(_get_ident(), []).append(STATE.enabled)
+
+    def _pop(self) -> None:
+        key = _get_ident()
+        stack = self._prev.get(key)
+        if not stack:  # exit without enter in this thread: nothing to restore
+            return
+        STATE.enabled = stack.pop()
+        if not stack:
+            del self._prev[key]
 
     def __enter__(self) -> None:
-        self._prev.append(STATE.enabled)
+        self._push()
         STATE.enabled = self._mode
 
     def __exit__(self, *exc: object) -> None:
-        STATE.enabled = self._prev.pop()
+        self._pop()
 
     def __call__(self, fn: F) -> F:
         mode = self._mode
@@ -80,7 +101,7 @@ class enable_grad(_BareDecoratable):
 
 
 class set_grad_enabled(_GradModeContext):
-    """``set_grad_enabled(mode)``: switch recording on or off.
+    """``set_grad_enabled(mode)``: switch recording on or off in the calling thread.
 
     As in PyTorch, the switch takes effect as soon as it is called (so it also works as a
     plain function); as a context manager it restores the previous mode on exit, and as
@@ -92,7 +113,7 @@ class set_grad_enabled(_GradModeContext):
         if not isinstance(mode, (bool, int)):
             raise TypeError(f"set_grad_enabled(): mode must be a bool, got {type(mode).__name__}")
         self._mode = bool(mode)
-        self._prev.append(STATE.enabled)
+        self._push()
         STATE.enabled = self._mode
 
     def __enter__(self) -> None:
@@ -101,8 +122,7 @@ class set_grad_enabled(_GradModeContext):
 
     def _restore_for_decorator(self) -> None:
         # Used as a decorator: undo the switch that __init__ made at decoration time.
-        if self._prev:
-            STATE.enabled = self._prev.pop()
+        self._pop()
 
 
 class _Switch(_GradModeContext):
