@@ -14,12 +14,21 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from ._binary_cross_entropy import bce_elementwise
 from ._cross_entropy_fused import CrossEntropyIndex
 from ._utils import check_reduction, check_tensor, legacy_reduction, reduce_loss
 
 
 def _size(shape: tuple[int, ...]) -> str:
     return f"torch.Size({list(shape)})"
+
+
+def _torch_dtype(dt: np.dtype) -> str:
+    """PyTorch's name of a dtype in messages ("Float", "Double", "Long")."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+             "bool": "Bool"}
+    return names.get(np.dtype(dt).name, np.dtype(dt).name)
 
 
 def _warn_broadcast(input: Tensor, target: Tensor) -> None:
@@ -283,10 +292,12 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise RuntimeError(
             "all elements of input should be between 0 and 1; got values in "
             f"[{x.min()}, {x.max()}]")
-    with np.errstate(divide="ignore"):
-        log_x = input.log().clamp(min=-100)
-        log_1mx = (1 - input).log().clamp(min=-100)
-    loss = -(target * log_x + (1 - target) * log_1mx)
+    if target.data.dtype != x.dtype:
+        raise RuntimeError(
+            f"binary_cross_entropy: Found dtype {_torch_dtype(target.data.dtype)} but "
+            f"expected {_torch_dtype(x.dtype)} (target must have the input's dtype)")
+    # One node with PyTorch's clamps: finite gradients at probabilities of exactly 0 or 1.
+    loss = bce_elementwise(input, target)
     if weight is not None:
         _check_broadcast("binary_cross_entropy", weight, input)
         loss = loss * weight

@@ -72,6 +72,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     the last one or two dimensions of a 2-D to 4-D input.
     """
     check_tensor(input, "input", "pad")
+    if not isinstance(pad, (tuple, list)):
+        raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
+                        f"{type(pad).__name__}")
+    for i, p in enumerate(pad):
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
+            raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, but "
+                            f"found element of type {type(p).__name__} at pos {i}")
     pad = [int(p) for p in pad]
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -92,7 +99,13 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         for i, (b, a) in enumerate(pairs):
             d = nd - 1 - i
             if b < 0 or a < 0:
-                crop[d] = slice(max(-b, 0), x.shape[d] - max(-a, 0))
+                n = x.shape[d]
+                if max(-b, 0) + max(-a, 0) > n:
+                    # PyTorch crops with narrow(), which refuses a negative length.
+                    raise RuntimeError(
+                        f"narrow(): length must be non-negative. (pad: cropping "
+                        f"({b}, {a}) at dimension {d} removes more than its size {n})")
+                crop[d] = slice(max(-b, 0), n - max(-a, 0))
         if any(s != slice(None) for s in crop):
             x = x[tuple(crop)]
         widths = [(0, 0)] * nd
@@ -111,8 +124,24 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     for i, (b, a) in enumerate(pairs):
         d = nd - 1 - i
         n = x.shape[d]
-        if b < 0 or a < 0:
-            raise RuntimeError(f"{mode} padding does not take negative widths, got {pad}")
+        if mode == "circular" and (b < 0 or a < 0):
+            # A negative width crops first; the rest wraps around what is left.
+            lo, hi = max(-b, 0), n - max(-a, 0)
+            if hi < lo:
+                raise RuntimeError(
+                    f"circular padding ({b}, {a}) at dimension {d} crops away more than "
+                    f"the {n} elements of input {list(input.shape)}")
+            x = x[(slice(None),) * d + (slice(lo, hi),)]
+            b, a, n = max(b, 0), max(a, 0), hi - lo
+        elif n + b + a <= 0:
+            # reflect and replicate index the input itself: a negative width starts or
+            # ends inside it, so only the output's size can go wrong.
+            raise RuntimeError(f"input (W: {n}) is too small. Calculated output W: "
+                               f"{n + b + a} ({mode} padding ({b}, {a}) at dimension {d})")
+        if mode == "replicate" and n == 0:
+            raise RuntimeError(
+                f"Expected 2D or 3D (batch mode) tensor with possibly 0 batch size and other "
+                f"non-zero dimensions for input, but got: {list(input.shape)}")
         if mode == "reflect" and (b >= n or a >= n):
             raise RuntimeError(
                 f"Argument #4: Padding size should be less than the corresponding input "

@@ -22,12 +22,36 @@ def _scale_in_place(g: Tensor, coef: float) -> None:
         g.data = g.data * np.asarray(coef, dtype=g.data.dtype)
 
 
+def _vector_norm(x: np.ndarray, p: float) -> float:
+    """torch.linalg.vector_norm(x, p) of an array, in float64: p = inf / -inf is the
+    largest / smallest |x|, p = 0 counts the nonzero entries, any other p is
+    (sum |x|^p)^(1/p) (for p < 0 a zero entry makes it 0)."""
+    a = np.abs(np.asarray(x, dtype=np.float64)).ravel()
+    if p == 0:
+        return float(np.count_nonzero(a))
+    if a.size == 0:
+        if p < 0 or p == math.inf:
+            name = {math.inf: "inf", -math.inf: "-inf"}.get(p, f"{p:g}")
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {name} norm on an empty tensor "
+                "because the operation does not have an identity (clip_grad_norm_ was "
+                "given an empty gradient)")
+        return 0.0
+    if p == math.inf:
+        return float(a.max())
+    if p == -math.inf:
+        return float(a.min())
+    with np.errstate(divide="ignore", over="ignore"):
+        return float(np.sum(a ** p) ** (1.0 / p))
+
+
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
                     norm_type: float = 2.0, error_if_nonfinite: bool = False,
                     foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so that their joint norm is at most ``max_norm``.
 
-    total = ||(||g_1||, ..., ||g_k||)|| with the ``norm_type`` norm (inf: max |g|);
+    total = ||(||g_1||, ..., ||g_k||)|| with the ``norm_type`` norm (inf: max |g|,
+    -inf: min |g|, 0: the number of nonzero entries, as torch.linalg.vector_norm);
     each g is multiplied by min(1, max_norm / (total + 1e-6)). Returns total (a 0-d
     tensor).
     """
@@ -36,12 +60,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     if not grads:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
     dt = grads[0].data.dtype
-    if math.isinf(norm_type):
-        total = max(float(np.max(np.abs(g.data))) if g.data.size else 0.0 for g in grads)
-    else:
-        norms = np.array([np.sum(np.abs(g.data.astype(np.float64)) ** norm_type)
-                          for g in grads])
-        total = float(np.sum(norms) ** (1.0 / norm_type))
+    # As PyTorch: the norm of the vector of per-gradient norms, each of the same order.
+    total = _vector_norm(np.array([_vector_norm(g.data, norm_type) for g in grads]),
+                         norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is "
