@@ -117,8 +117,9 @@ def full(size: Any, fill_value: float, dtype: Any = None, requires_grad: bool = 
             dtype = _dt.int64
         else:
             dtype = _dt.float32
-    return _make(np.full(_size((size,) if isinstance(size, int) else (size,)), fill_value,
-                         dtype=_dt.to_dtype(dtype)), None, requires_grad)
+    dt = _dt.to_dtype(dtype)
+    return _make(np.full(_size((size,) if isinstance(size, int) else (size,)),
+                         _dt.fill_scalar(fill_value, dt), dtype=dt), None, requires_grad)
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:

@@ -97,3 +97,51 @@ def promote_scalar(t_dtype: np.dtype, scalar: Any) -> np.dtype:
     if cs <= ct:
         return t_dtype
     return DEFAULT_FLOAT if cs == 2 else int64
+
+
+# The C type names PyTorch uses in "value cannot be converted" messages.
+_C_TYPES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "uint8": "uint8_t", "float32": "float", "float64": "double",
+            "float16": "c10::Half"}
+
+
+def fill_scalar(value: Any, dtype: np.dtype) -> Any:
+    """``value`` (a Python or NumPy number) converted to ``dtype`` as PyTorch's fills
+    (``full``, ``fill_``, ``masked_fill``) convert it, or its RuntimeError.
+
+    A float going into an integer dtype is truncated toward zero, but only if it lies
+    within the dtype's range (127.5 does not fit int8; NaN and inf fit no integer). An
+    integer may also be negative for an unsigned dtype down to -max, and wraps (-1 is
+    255 in uint8), as in PyTorch. Anything goes into bool (nonzero is True); a finite
+    float beyond float32's range is refused, float16 rounds it to inf.
+    """
+    dt = np.dtype(dtype)
+    kind = dt.kind
+    if kind == "b":
+        return _b.bool(value)
+    if isinstance(value, (_b.bool, np.bool_)):
+        return _b.int(value) if kind in "iu" else _b.float(value)
+    fits = True
+    if kind in "iu":
+        info = np.iinfo(dt)
+        if isinstance(value, (_b.int, np.integer)):
+            v = _b.int(value)
+            low = -_b.int(info.max) if info.min == 0 else _b.int(info.min)
+            if low <= v <= info.max:
+                return v % (_b.int(info.max) + 1) if v < 0 and info.min == 0 else v
+            fits = False
+        else:
+            f = _b.float(value)
+            if f == f and info.min <= f <= info.max:
+                return _b.int(f)  # int() truncates toward zero, as a C cast does
+            fits = False
+    elif kind == "f" and dt != float16:
+        f = _b.float(value)
+        big = _b.float(np.finfo(dt).max)
+        fits = not (f == f and abs(f) != _b.float("inf") and abs(f) > big)
+        if fits:
+            return value
+    else:
+        return value
+    raise RuntimeError(f"value cannot be converted to type {_C_TYPES.get(dt.name, dt.name)} "
+                       f"without overflow (got {value!r})")

@@ -56,6 +56,42 @@ def promote_pair(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
     return a, b
 
 
+_C_NAMES = {"int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "uint8": "uint8_t"}
+
+
+def fit_int_scalars(op: str, a: Any, b: Any) -> tuple[Any, Any]:
+    """A Python int meeting an integer tensor, wrapped into the tensor's dtype as PyTorch
+    does (two's complement: int8 + 300 adds 44). For + - * and the bitwise ops that is
+    exact, as they commute with wrapping; NumPy would raise OverflowError instead. A pow
+    exponent that does not fit is refused, as in PyTorch."""
+    for i, (x, other) in enumerate(((a, b), (b, a))):
+        if x.__class__ is not int or not isinstance(other, Tensor):
+            continue
+        dt = other.data.dtype
+        if dt.kind not in "iu":
+            continue
+        info = np.iinfo(dt)
+        if info.min <= x <= info.max:
+            continue
+        if not -(1 << 63) <= x < (1 << 64):
+            raise OverflowError(
+                f"{op}: int too big to convert: {x} does not fit in 64 bits")
+        if op == "pow" and i == 1:
+            raise RuntimeError(
+                f"value cannot be converted to type {_C_NAMES.get(dt.name, dt.name)} "
+                f"without overflow (pow: exponent {x} for a {dt} tensor)")
+        bits = dt.itemsize * 8
+        v = x & ((1 << bits) - 1)
+        if info.min < 0 and v > info.max:
+            v -= 1 << bits
+        if i == 0:
+            a = v
+        else:
+            b = v
+    return a, b
+
+
 def broadcast_error(op: str, a: Any, b: Any) -> RuntimeError:
     """PyTorch's wording for shapes that do not broadcast, with both shapes named."""
     sa = tuple(np.shape(a.data if isinstance(a, Tensor) else a))

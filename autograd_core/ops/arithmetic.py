@@ -13,7 +13,7 @@ import numpy as np
 from .. import notation as nt
 from ..function import Function
 from ..tensor import Tensor, _tensor_input
-from ._binary import broadcast_error, promote_pair, shape_of
+from ._binary import broadcast_error, fit_int_scalars, promote_pair, shape_of
 from ._broadcast import unbroadcast
 
 
@@ -267,6 +267,8 @@ def _binary(cls: type[Function], name: str, a: Any, b: Any, true_div: bool = Fal
             b.__class__ is float or b.__class__ is int
             or (b.__class__ is Tensor and b.data.dtype == a.data.dtype))):
         a, b = promote_pair(a, b, true_div)
+        if not true_div:
+            a, b = fit_int_scalars(name, a, b)
     try:
         return cls.apply(a, b)
     except ValueError as e:

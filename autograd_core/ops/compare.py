@@ -11,7 +11,7 @@ from .. import dtypes as _dt
 from .. import notation as nt
 from ..function import Function
 from ..tensor import Tensor
-from ._binary import as_operand, broadcast_error, promote_pair, shape_of
+from ._binary import as_operand, broadcast_error, fit_int_scalars, promote_pair, shape_of
 from ._broadcast import unbroadcast
 
 
@@ -243,8 +243,15 @@ def clamp(a: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     return Clamp.apply(a, min, max)
 
 
+# Bitwise ops commute with two's-complement wrapping: a Python int too big for the
+# tensor's dtype is wrapped into it first, as PyTorch does.
+_BITWISE = (np.bitwise_and, np.bitwise_or, np.bitwise_xor)
+
+
 def compare(a: Any, b: Any, ufunc: np.ufunc) -> Tensor:
     """A comparison or logical op: a bool (or integer) tensor that does not require grad."""
+    if ufunc in _BITWISE:
+        a, b = fit_int_scalars(ufunc.__name__, a, b)
     ad = a.data if isinstance(a, Tensor) else a
     bd = b.data if isinstance(b, Tensor) else b
     try:
