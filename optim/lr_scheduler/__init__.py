@@ -4,12 +4,16 @@ Typical use: ``sched = StepLR(opt, step_size=30)``; each epoch ``opt.step()`` (f
 batch) then ``sched.step()``; ``ReduceLROnPlateau`` takes the metric: ``sched.step(val)``.
 """
 
-from .cosine import CosineAnnealingLR
+from .composite import ChainedScheduler, SequentialLR
+from .constant import ConstantLR
+from .cosine import CosineAnnealingLR, CosineAnnealingWarmRestarts
+from .cyclic import CyclicLR
 from .decay import ExponentialLR, MultiStepLR, StepLR
-from .lambda_lr import LambdaLR
+from .lambda_lr import LambdaLR, MultiplicativeLR
 from .linear import LinearLR
 from .one_cycle import OneCycleLR
 from .plateau import ReduceLROnPlateau
+from .polynomial import PolynomialLR
 from .scheduler import LRScheduler
 
 __all__ = [
@@ -18,8 +22,15 @@ __all__ = [
     "MultiStepLR",
     "ExponentialLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
     "LambdaLR",
+    "MultiplicativeLR",
     "LinearLR",
+    "ConstantLR",
+    "PolynomialLR",
     "OneCycleLR",
+    "CyclicLR",
+    "SequentialLR",
+    "ChainedScheduler",
     "ReduceLROnPlateau",
 ]

@@ -125,6 +125,14 @@ class LRScheduler:
         self._step_count += 1
         if epoch is not None:
             warnings.warn(_EPOCH_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Move to the next epoch (or to ``epoch``) and write the new lrs to the groups.
+
+        ``step()`` without its warnings and step count: ``SequentialLR`` calls it with 0 to
+        restart a scheduler at a milestone, as PyTorch does.
+        """
         self._get_lr_called_within_step = True
         try:
             if epoch is None:
