@@ -105,26 +105,36 @@ def _unpack(flat: Tensor, like: list[Tensor]) -> list[Tensor]:
 
 
 def _split_grad(grad: Tensor, like: list[Tensor]) -> tuple[Tensor, ...]:
+    """The packed delta cut into one piece per tensor of ``like``, in Tensor ops, so
+    that a hook's gradients stay differentiable under create_graph."""
     out, start = [], 0
     for t in like:
         n = t.data.size
-        out.append(Tensor._wrap(grad.data[start:start + n].reshape(t.shape)))
+        out.append(grad[start:start + n].reshape(t.shape))
         start += n
     return tuple(out)
 
 
 def _join_grads(grads: tuple, like: list[Tensor], dtype: np.dtype) -> Tensor:
+    """The hooks' gradients (None for zeros) packed again into one vector of ``dtype``,
+    in Tensor ops (differentiable, as ``_split_grad``)."""
+    from autograd_core import cat
+
     parts = []
     for g, t in zip(grads, like):
-        arr = np.zeros(t.shape, dtype=dtype) if g is None else np.asarray(
-            g.data if isinstance(g, Tensor) else g, dtype=dtype)
-        if arr.shape != t.shape:
+        if g is None:
+            g = Tensor._wrap(np.zeros(t.shape, dtype=dtype))
+        elif not isinstance(g, Tensor):
+            g = Tensor._wrap(np.asarray(g, dtype=dtype))
+        if g.data.shape != t.data.shape:
             raise RuntimeError(
-                f"backward hook returned a gradient of shape {list(arr.shape)} for an input "
-                f"of shape {list(t.shape)}"
+                f"backward hook returned a gradient of shape {list(g.data.shape)} for an "
+                f"input of shape {list(t.shape)}"
             )
-        parts.append(arr.reshape(-1))
-    return Tensor._wrap(np.concatenate(parts) if len(parts) > 1 else parts[0])
+        if g.data.dtype != dtype:
+            g = g.to(dtype)
+        parts.append(g.reshape(-1))
+    return cat(parts) if len(parts) > 1 else parts[0]
 
 
 class _OutputsHook(Function):

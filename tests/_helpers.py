@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 import autograd_core as ac
+import nn as ac_nn
 
 torch.set_default_dtype(torch.float32)
 
@@ -36,6 +37,11 @@ class _TorchNamespace:
 
 
 TORCH = _TorchNamespace()
+
+
+def nn_of(L: Any) -> Any:
+    """The ``nn`` package of ``L``: torch.nn for TORCH, this project's ``nn`` otherwise."""
+    return torch.nn if L is TORCH else ac_nn
 
 
 def to_numpy(x: Any) -> np.ndarray:
@@ -142,7 +148,10 @@ class OpCase:
     shapes: tuple
     domains: tuple = ()
     differentiable: bool = True
-    gradcheck: bool = True  # False where a float32 step makes finite differences useless
+    gradcheck: bool = True  # False where finite differences cannot check the case
+    # gradcheck's eps/atol/rtol where the defaults do not fit: a case that passes through
+    # float32 has rounding errors of ~1e-7 relative, which a step of 1e-6 would magnify.
+    gradcheck_opts: tuple = ()
 
     def arrays(self, rng: np.random.Generator, dtype: Any) -> list[np.ndarray]:
         doms = self.domains or ("normal",) * len(self.shapes)
@@ -181,6 +190,33 @@ _G0 = np.array([[2, 0, 1, 2], [2, 2, 0, 0]])
 _G3D = np.array([[[1, 1], [0, 2]], [[2, 2], [1, 0]]])
 _COND = np.array([[True], [False], [True]])
 _MASK0 = np.array([True, False, True, True])
+_T5 = np.array([1, 0, 3, 3, 2])  # class indices for 5 rows of 4 logits
+
+
+def _copy_into_view(L: Any, a: Any, b: Any) -> Any:
+    y = a * 1.0
+    y[:, 1:3].mul_(b)  # in place through a view: the root gets a CopySlices node
+    return y
+
+
+def _fill_row(L: Any, a: Any, v: Any) -> Any:
+    y = a * 1.0
+    y[1].fill_(v)  # fill_ with a 0-d tensor value, through a view
+    return y * a
+
+
+def _copy_broadcast(L: Any, a: Any, b: Any) -> Any:
+    y = a * 1.0
+    y.copy_(b)  # b broadcast over the rows; a's old value gets no gradient from here
+    return y + a
+
+
+def _hooked_tanh(L: Any, a: Any) -> Any:
+    m = nn_of(L).Tanh()
+    # A full backward hook that only looks: the module's call goes through the identity
+    # nodes that hand the hook all input and output gradients at once.
+    m.register_full_backward_hook(lambda mod, gin, gout: None)
+    return m(a)
 
 
 def _cases() -> list[OpCase]:
@@ -401,7 +437,42 @@ def _cases() -> list[OpCase]:
     # dtype casts.
     add(OpCase("to-float64", lambda L, a: a.to(L.float64) * 2, ((3, 4),)))
     add(OpCase("double-float", lambda L, a: a.double().float() * 2, ((3, 4),),
-               gradcheck=False))
+               gradcheck_opts=(("eps", 1e-3), ("atol", 1e-3))))
+    # matrix products with a transposed (column-major) operand, and addmm.
+    add(OpCase("matmul-transposed_rhs", lambda L, a, b: a @ b.t(), ((2, 3), (4, 3))))
+    add(OpCase("matmul-transposed_lhs", lambda L, a, b: a.t() @ b, ((3, 2), (3, 4))))
+    add(OpCase("addmm", lambda L, c, a, b: L.addmm(c, a, b), ((2, 4), (2, 3), (3, 4))))
+    add(OpCase("addmm-broadcast-beta-alpha",
+               lambda L, c, a, b: L.addmm(c, a, b.t(), beta=0.5, alpha=-2.0),
+               ((4,), (2, 3), (4, 3))))
+    # In place: through a view (CopySlices), fill_ with a tensor value, copy_.
+    add(OpCase("inplace-mul_-view", _copy_into_view, ((3, 4), (3, 2))))
+    add(OpCase("inplace-fill_-tensor", _fill_row, ((3, 4), ())))
+    add(OpCase("inplace-copy_-broadcast", _copy_broadcast, ((3, 4), (4,))))
+    # nn.functional ops that are one node each.
+    F = lambda L: nn_of(L).functional  # noqa: E731
+    add(OpCase("linear", lambda L, x, w, b: F(L).linear(x, w, b), ((5, 3), (4, 3), (4,))))
+    add(OpCase("linear-no_bias", lambda L, x, w: F(L).linear(x, w), ((5, 3), (4, 3))))
+    # nn.Linear keeps its weight column-major: the weight here is a transposed view.
+    add(OpCase("linear-weight_transposed", lambda L, x, wt, b: F(L).linear(x, wt.t(), b),
+               ((5, 3), (3, 4), (4,))))
+    for red in ("mean", "sum", "none"):
+        add(OpCase(f"cross_entropy-{red}", lambda L, x, red=red: F(L).cross_entropy(
+            x, L.tensor(_T5), reduction=red), ((5, 4),)))
+    add(OpCase("cross_entropy-ignore_index", lambda L, x: F(L).cross_entropy(
+        x, L.tensor(_T5), ignore_index=3), ((5, 4),)))
+    add(OpCase("pad-constant", lambda L, x: F(L).pad(x, (1, 2, 0, 1), value=0.5),
+               ((2, 3, 4),)))
+    add(OpCase("unfold", lambda L, x: F(L).unfold(x, 2, padding=1, stride=(1, 2)),
+               ((2, 2, 4, 5),)))
+    add(OpCase("fold", lambda L, x: F(L).fold(x, (4, 5), 2, padding=1, stride=(1, 2)),
+               ((2, 8, 15),)))
+    add(OpCase("conv2d", lambda L, x, w, b: F(L).conv2d(x, w, b, padding=1),
+               ((2, 3, 5, 5), (4, 3, 3, 3), (4,))))
+    add(OpCase("max_pool2d", lambda L, x: F(L).max_pool2d(x, 2), ((2, 3, 4, 6),)))
+    add(OpCase("avg_pool2d", lambda L, x: F(L).avg_pool2d(x, 3, stride=2, padding=1),
+               ((2, 3, 5, 5),)))
+    add(OpCase("module-full_backward_hook", _hooked_tanh, ((3, 4),)))
     return c
 
 

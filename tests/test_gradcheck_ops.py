@@ -23,7 +23,7 @@ def _inputs(case, rng) -> list[ac.Tensor]:
 @pytest.mark.parametrize("case", DIFFERENTIABLE, ids=lambda c: c.name)
 def test_gradcheck(case, rng):
     inputs = _inputs(case, rng)
-    assert ac.gradcheck(lambda *xs: case.fn(ac, *xs), inputs)
+    assert ac.gradcheck(lambda *xs: case.fn(ac, *xs), inputs, **dict(case.gradcheck_opts))
 
 
 # Second order through ops whose backward is itself built from differentiable ops. Index
@@ -42,4 +42,4 @@ def test_gradgradcheck(case, rng):
         grads = ac.grad(total, xs, create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    assert ac.gradcheck(first_derivative, inputs)
+    assert ac.gradcheck(first_derivative, inputs, **dict(case.gradcheck_opts))

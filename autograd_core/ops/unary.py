@@ -261,8 +261,11 @@ class Relu(_Unary):
         # product leaves a NaN, which max() propagates: one cheap pass to check. A delta
         # that only this pass holds is masked in place (no new array to write); where
         # the mask passes it its values are unchanged, so the exact fallback still reads
-        # the right ones.
-        if ctx.owns_grad and gd.flags.writeable and gd.shape == mask.shape:
+        # the right ones. (Only when both share a memory order, as they do when relu's
+        # input and its delta come from the same layer: the result then has that order,
+        # as the formula's has.)
+        if (ctx.owns_grad and gd.flags.writeable and gd.shape == mask.shape
+                and _same_order(gd, mask)):
             out = np.multiply(gd, mask, out=gd)
         else:
             out = gd * mask
@@ -272,6 +275,12 @@ class Relu(_Unary):
 
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.iverson(f"{operands[0].text}>0"))
+
+
+def _same_order(a: np.ndarray, b: np.ndarray) -> bool:
+    """Are the two arrays laid out alike (equal strides, counted in elements)?"""
+    ia, ib = a.itemsize, b.itemsize
+    return all(x // ia == y // ib for x, y in zip(a.strides, b.strides))
 
 
 class LeakyRelu(_Unary):
