@@ -8,6 +8,7 @@ These fail on a machine without a Korean font; ``apt-get install -y fonts-nanum`
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 import shutil
@@ -118,3 +119,22 @@ def test_graphviz_finds_a_korean_font(hangul_fonts) -> None:
     family = matched.splitlines()[0]
     assert name in family.split(","), f"fc-match {name!r} gives {family!r}"
     assert hangul_fonts.graph_style().font == name
+
+
+def test_no_hangul_inside_matplotlib_math_text() -> None:
+    """A label like "$w_1$ (방향)" is set entirely by mathtext, whose fonts have no Hangul and
+    no fallback: every Korean character would be a box. Korean labels must be plain text."""
+    nbformat = pytest.importorskip("nbformat")
+    offenders = []
+    for path in sorted(NOTEBOOK_DIR.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            lines = cell.source.splitlines()
+            source = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(source)):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    text = node.value
+                    if HANGUL.search(text) and re.search(r"\$[^$]+\$", text):
+                        offenders.append(f"{path.name}: {text!r}")
+    assert not offenders, offenders
