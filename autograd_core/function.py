@@ -166,10 +166,6 @@ class Function:
             parts.append(f"{names[pos]}={text}" if pos < len(names) and names[pos] else text)
         return f"{base}({', '.join(parts)})" if parts else base
 
-    def describe(self) -> str:
-        """The same as ``label()`` (the older name)."""
-        return self.label()
-
     def formula(self, operands: Sequence[Expr | None]) -> Expr:
         """The output as a formula of the inputs, e.g. ``x+y`` or ``exp(x)``.
 
