@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -49,15 +50,53 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
         np.subtract(end, (end - start) * (1.0 - weight), out=start)
 
 
+def _check_tensor_lr(lr: Any) -> None:
+    """A Tensor lr must hold one number, as in PyTorch (which then accepts it)."""
+    if isinstance(lr, Tensor) and lr.data.size != 1:
+        raise ValueError(f"Tensor lr must be 1-element (got shape {list(lr.shape)})")
+
+
 def _mark_step(step: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a subclass's ``step`` so that schedulers can tell it has been called."""
+    """Wrap a subclass's ``step`` so that schedulers can tell it has been called.
+
+    A group's lr may be a one-element Tensor (PyTorch accepts one); the update rules
+    compute on NumPy arrays, so for the step the group holds its value as a float, and
+    the Tensor is put back afterwards (the caller may change it in place between steps).
+    """
 
     @functools.wraps(step)
     def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> Any:
         self._opt_called = True
-        return step(self, *args, **kwargs)
+        held = [(g, g["lr"]) for g in self.param_groups if isinstance(g.get("lr"), Tensor)]
+        if not held:
+            return step(self, *args, **kwargs)
+        for g, lr in held:
+            g["lr"] = float(lr.data.reshape(()))
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            for g, lr in held:
+                g["lr"] = lr
 
     wrapper._marks_step = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _check_lr_first(init: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a subclass's ``__init__`` so that a Tensor lr of more than one element is
+    refused in PyTorch's words before the range checks compare it with 0."""
+    sig = inspect.signature(init)
+
+    @functools.wraps(init)
+    def wrapper(self: Optimizer, *args: Any, **kwargs: Any) -> None:
+        try:
+            lr = sig.bind(self, *args, **kwargs).arguments.get("lr")
+        except TypeError:
+            lr = None  # the call itself is wrong: let __init__ report it
+        _check_tensor_lr(lr)
+        init(self, *args, **kwargs)
+
+    wrapper._checks_lr = True  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -82,6 +121,9 @@ class Optimizer:
         step = cls.__dict__.get("step")
         if step is not None and not getattr(step, "_marks_step", False):
             cls.step = _mark_step(step)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_checks_lr", False):
+            cls.__init__ = _check_lr_first(init)
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
@@ -150,6 +192,7 @@ class Optimizer:
 
         for name, default in self.defaults.items():
             group.setdefault(name, default)
+        _check_tensor_lr(group.get("lr"))
 
         ids = [id(p) for p in tensors]
         if len(ids) != len(set(ids)):

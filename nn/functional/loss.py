@@ -65,9 +65,18 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
     return reduce_loss((input - target).abs(), reduction)
 
 
+_CLASS_DTYPES = (np.dtype(np.int64), np.dtype(np.uint8))
+
+
 def _check_class_target(op: str, input: Tensor, target: Tensor) -> None:
     """Class-index targets: integer dtype, shape (N, d1, ...) for input (N, C, d1, ...)."""
     t = target.data
+    if t.dtype.kind in "iub" and t.dtype not in _CLASS_DTYPES:
+        # PyTorch takes class indices as int64 or uint8 only; an int8 target would also
+        # cap the classes at 127.
+        raise RuntimeError(
+            f"expected target dtype to be Long or Byte, but got {_torch_dtype(t.dtype)} "
+            f"({op}: class-index targets must be int64 or uint8)")
     if t.dtype.kind not in "iu":
         kind = "Float" if t.dtype == np.float32 else "Double" if t.dtype == np.float64 \
             else str(t.dtype)
@@ -197,7 +206,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             and size_average is None and reduce is None and label_smoothing == 0.0
             and reduction in ("mean", "sum", "none")):
         x, t = input.data, target.data
-        if (x.ndim == 2 and t.ndim == 1 and x.dtype.kind == "f" and t.dtype.kind in "iu"
+        if (x.ndim == 2 and t.ndim == 1 and x.dtype.kind == "f" and t.dtype in _CLASS_DTYPES
                 and 0 < x.shape[0] == t.shape[0]):
             return _cross_entropy_indices(input, t, ignore_index, reduction)
     check_tensor(input, "input", "cross_entropy")

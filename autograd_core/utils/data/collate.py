@@ -1,8 +1,9 @@
 """Turning a list of B samples into one batch, with PyTorch's ``default_collate`` rules.
 
 - Tensors are stacked into one tensor (B, ...); NumPy arrays likewise (dtype kept).
-- Python floats become a float64 tensor (B,), ints int64 (class labels), bools bool;
-  NumPy scalars keep their dtype.
+- A batch whose first sample is a Python float becomes a float64 tensor (B,); one that
+  starts with an int or bool, or a NumPy scalar, gets torch.tensor's dtype for all of
+  its numbers (ints int64, bools bool, and float32 as soon as one is a float).
 - Strings are passed through as given; dicts are collated key by key; tuples and lists of fields are
   collated field by field and returned as a list (a namedtuple keeps its type).
 """
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import dtypes as _dt
 from ...ops import stack
 from ...tensor import Tensor
 
@@ -27,6 +29,45 @@ def _type_error(found: Any) -> TypeError:
     )
 
 
+def _number_dtype(x: Any) -> np.dtype:
+    """The dtype torch.tensor gives one number: bool, int64, the default float32, or a
+    NumPy scalar's own dtype."""
+    if isinstance(x, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(x, np.generic):
+        dt = np.dtype(type(x))
+        if dt.kind not in _NUMERIC_KINDS:
+            raise _type_error(dt)
+        return dt
+    if isinstance(x, int):
+        return np.dtype(np.int64)
+    if isinstance(x, float):
+        return _dt.DEFAULT_FLOAT
+    if x is None:
+        raise RuntimeError("Could not infer dtype of NoneType (default_collate: a batch of "
+                           "numbers holds None)")
+    raise TypeError(
+        f"default_collate: a batch of numbers holds a {type(x).__name__} ({x!r}); every "
+        "element must be a number (bool, int or float)")
+
+
+def _numbers(batch: Sequence[Any], dtype: np.dtype | None) -> Tensor:
+    """A batch of Python or NumPy numbers as one tensor (B,), with torch.tensor's dtype
+    (promotion by category: any float makes it floating point) unless ``dtype`` is given."""
+    inferred = _number_dtype(batch[0])
+    for x in batch[1:]:
+        inferred = _dt.promote(inferred, 1, _number_dtype(x), 1)
+    target = dtype or inferred
+    if target.kind in "iu":
+        info = np.iinfo(target)
+        for x in batch:
+            if isinstance(x, int) and not info.min <= x <= info.max:
+                raise ValueError(
+                    f"default_collate: the integer {x} does not fit in {target} "
+                    "(Overflow when unpacking long long)")
+    return Tensor._wrap(np.array([target.type(x) for x in batch], dtype=target))
+
+
 def default_collate(batch: Sequence[Any]) -> Any:
     """Collate a list of B samples into one batch whose leading dimension is B."""
     elem = batch[0]
@@ -37,17 +78,16 @@ def default_collate(batch: Sequence[Any]) -> Any:
             raise _type_error(elem.dtype)
         return stack([Tensor._wrap(np.asarray(b)) for b in batch])
     if isinstance(elem, np.generic):
-        arr = np.array(batch)
-        if arr.dtype.kind not in _NUMERIC_KINDS:
-            raise _type_error(arr.dtype)
-        return Tensor._wrap(arr)
-    # bool before int: bool is a subclass of int in Python.
-    if isinstance(elem, bool):
-        return Tensor._wrap(np.array(batch, dtype=np.bool_))
+        if np.dtype(type(elem)).kind not in _NUMERIC_KINDS:
+            raise _type_error(np.dtype(type(elem)))
+        return _numbers(batch, None)
     if isinstance(elem, float):
-        return Tensor._wrap(np.array(batch, dtype=np.float64))
-    if isinstance(elem, int):
-        return Tensor._wrap(np.array(batch, dtype=np.int64))
+        # PyTorch: torch.tensor(batch, dtype=torch.float64), whatever the other numbers.
+        return _numbers(batch, np.dtype(np.float64))
+    if isinstance(elem, int):  # bools too (a subclass of int)
+        # PyTorch: torch.tensor(batch), whose dtype comes from every number in the batch
+        # ([1, 2.5] is float32, [True, 2] int64), not from the first one alone.
+        return _numbers(batch, None)
     if isinstance(elem, (str, bytes)):
         return batch  # as PyTorch: strings are passed through, not tensors
     if isinstance(elem, Mapping):
