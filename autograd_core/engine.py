@@ -18,7 +18,7 @@ import numpy as np
 from . import anomaly as _anomaly
 from . import grad_mode
 from . import graph as _graph
-from . import inplace as _inplace
+from . import version as _version
 from .tensor import Tensor
 
 _STATE = grad_mode.STATE
@@ -65,7 +65,7 @@ def run_backward(
     roots: list[tuple[Tensor, Tensor]] = []
     for out, g in zip(outputs, grad_outputs):
         if out._base is not None:
-            _inplace.view_version(out)  # a view whose base changed in place: rebind it
+            _version.view_version(out)  # a view whose base changed in place: rebind it
         if not out.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn"
@@ -184,10 +184,10 @@ def _check_versions(node) -> None:
     """Raise PyTorch's error if an input that backward reads was changed in place."""
     for i, (inp, recorded) in enumerate(zip(node.inputs, node._versions)):
         if recorded is not None:
-            b = inp._base
-            now = inp._version if b is None else b[0]._version
+            now = _version.current_version(inp)
             if now != recorded and node.reads_input(i):
-                raise _inplace.version_error(inp, recorded, node, i)
+                raise _version.version_error(inp, recorded, node, i,
+                                             _anomaly.creation_site(node))
 
 
 class _Pass:

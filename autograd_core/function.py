@@ -38,8 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from . import anomaly as _anomaly
 from . import grad_mode
 from . import graph as _graph
+from . import version as _version
 from .notation import Expr, Rule, call, format_number
 from .tensor import Tensor
 
@@ -104,7 +106,7 @@ class Function:
                 "after calling backward."
             )
         saved = self.saved
-        if saved.__class__ is _inplace.SavedOverwritten:
+        if saved.__class__ is _version.SavedOverwritten:
             raise saved.error(self)
         return saved
 
@@ -210,7 +212,11 @@ class Function:
         versions = []  # each input's version now, checked again before backward
         for a in args:
             if isinstance(a, Tensor):
-                versions.append(a._version if a._base is None else _inplace.view_version(a))
+                if a._base is None:
+                    c = a._version_counter  # version.current_version, inlined (hot)
+                    versions.append(0 if c is None else c.value)
+                else:  # a view: its grad_fn is first rebuilt if its base changed
+                    versions.append(_view_version(a))
                 if a.requires_grad:
                     record = True
                 arrays.append(a.data)
@@ -252,8 +258,5 @@ class Function:
         return t
 
 
-# In-place support and anomaly mode build on Function, so they are bound after it.
-from . import anomaly as _anomaly  # noqa: E402
-from . import inplace as _inplace  # noqa: E402
-
 _ANOMALY = _anomaly.STATE
+_view_version = _version.view_version

@@ -1,21 +1,8 @@
-"""In-place operations, version counters and views.
+"""In-place operations on tensors, and the view ops' side of views.
 
-Why version counters: a node's backward reads its inputs (``ctx.inputs[i].data``) and
-what ``save_for_backward`` kept. If one of those arrays is overwritten in place after the
-node was recorded, the gradient would silently be wrong. So every tensor counts the
-in-place changes made to it (``_version``); ``Function.apply`` records the versions of
-the inputs on the node (``ctx._versions``), and the engine compares them before running
-the node's backward, raising PyTorch's "modified by an inplace operation" error when a
-changed input is one the backward reads (``Function.reads_input``).
-
-Views. Reshape, permute, basic indexing, expand and ``detach`` may return a NumPy view
-of their input's array. Such a tensor records ``_base = (root, steps)``: the tensor that
-owns the memory and the view ops that lead from it to the view (``steps`` is None for a
-``detach``ed alias, which shares memory but not history). The version counter of a view
-is its root's (``current_version``), so a change through any alias is seen by every node
-that recorded any other alias. A view's own ``_version`` is the root's version when the
-view's ``grad_fn`` was last bound; when the two differ the view is stale and
-``view_version`` rebuilds its ``grad_fn`` from the root before it is used in a graph.
+Version counters and views themselves (what counts a write, what shares a counter) are
+in ``version.py``; this module holds what needs the graph: the in-place ops, the
+``ViewFunction`` base of the view ops, and rebuilding a view's ``grad_fn``.
 
 In-place with autograd. Outside grad recording an in-place op writes into the array
 and bumps the version. When it must be recorded, the op is computed out of place through
@@ -24,6 +11,10 @@ into the same array (so every alias sees it), and the tensor is rebound to the n
 (as PyTorch rebases history). In-place on a view records a ``CopySlices`` node on the
 root, then rebuilds the view from it. Nodes recorded before a rebind are unaffected:
 their edges (``next_functions``) were fixed when they were made.
+
+A node may have saved its output's array for backward (exp, sigmoid); the node does not
+record its output's version, so a write into that memory replaces the node's ``saved``
+with a ``version.SavedOverwritten``, which raises PyTorch's error when backward asks.
 """
 
 from __future__ import annotations
@@ -34,30 +25,15 @@ from typing import Any
 
 import numpy as np
 
+from . import anomaly as _anomaly
 from . import grad_mode
 from . import notation as nt
+from . import version as _version
 from .function import Function
 from .tensor import Tensor, _check_alpha
 
 _STATE = grad_mode.STATE
-
-# ----- version counters ---------------------------------------------------------------
-
-
-def current_version(t: Tensor) -> int:
-    """The version of ``t``'s memory: its own counter, or its root's for a view."""
-    b = t._base
-    return t._version if b is None else b[0]._version
-
-
-def _bump(t: Tensor) -> None:
-    b = t._base
-    if b is None:
-        t._version += 1
-    else:
-        # The counter lives on the root; the view's own field keeps the version its
-        # grad_fn was bound at, so a later graph use rebuilds it if the root changed.
-        b[0]._version += 1
+_mark_modified = _version.mark_modified
 
 
 def _torch_dtype_name(dt: np.dtype) -> str:
@@ -66,41 +42,6 @@ def _torch_dtype_name(dt: np.dtype) -> str:
         "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
     }
     return names.get(np.dtype(dt).name, str(dt))
-
-
-def _describe(t: Tensor) -> str:
-    return f"[{t.data.dtype} {list(t.data.shape)}]"
-
-
-def version_error(
-    t: Tensor, expected: int, node: Function | None, index: int | None,
-    output_of: Function | None = None,
-) -> RuntimeError:
-    """PyTorch's error for a saved value changed in place, naming the ops involved.
-
-    t: the changed tensor; expected: the version the node recorded; node/index: the node
-    whose backward needs it and at which input; output_of: the node whose saved output
-    it is (else t's current grad_fn is named).
-    """
-    owner = output_of if output_of is not None else t.grad_fn
-    which = f", which is output 0 of {owner.name()}," if owner is not None else ""
-    msg = (
-        "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: {_describe(t)}{which} is at version {current_version(t)}; "
-        f"expected version {expected} instead."
-    )
-    if node is not None and index is not None:
-        msg += f" It is input {index} of {node.name()}, whose backward reads its value."
-    msg += (
-        " Hint: run the forward and backward inside autograd_core.detect_anomaly() to "
-        "find the operation that created the node."
-    )
-    from .anomaly import creation_site
-
-    site = creation_site(node if node is not None else output_of)
-    if site is not None:
-        msg += f" The forward op was created at {site}."
-    return RuntimeError(msg)
 
 
 # ----- views --------------------------------------------------------------------------
@@ -114,27 +55,12 @@ def _replay(t: Tensor, steps: tuple) -> Tensor:
     return t
 
 
-def view_version(v: Tensor) -> int:
-    """The version of a view's memory; rebuilds a stale view's grad_fn first.
-
-    Called by ``Function.apply`` for every input that is a view, before it is recorded.
-    """
-    root, steps = v._base
-    ver = root._version
-    if v._version != ver:
-        if steps is None or not root.requires_grad:
-            v._version = ver  # nothing to rebuild: no history is shared with the root
-        elif _STATE.enabled:
-            _rebuild_view(v, root, steps, ver)
-    return ver
-
-
-def _rebuild_view(v: Tensor, root: Tensor, steps: tuple, ver: int) -> None:
-    fresh = _replay(root, steps)
+def _rebind_view(v: Tensor, fresh: Tensor, ver: int) -> None:
+    """Give view ``v`` the history of ``fresh`` (its steps replayed on the root now)."""
     old = v.grad_fn
     v.grad_fn = fresh.grad_fn
     v.requires_grad = fresh.requires_grad
-    v._version = ver
+    v._base.bound = ver
     if v._hooks or v._retains:
         if old is not None and old._out_ref is not None and old._out_ref() is v:
             old._out_ref = None
@@ -145,8 +71,10 @@ def _rebuild_view(v: Tensor, root: Tensor, steps: tuple, ver: int) -> None:
 class ViewFunction(Function):
     """A Function whose output may share its first input's memory (a NumPy view).
 
-    ``apply`` records on such an output where its memory comes from (``_base``), so that
-    in-place changes through the view or its base are counted for both.
+    ``apply`` records such an output as a view of its input (``version.make_view``): it
+    shares the input's version counter, so in-place changes through the view or its base
+    are counted for both, and it remembers how it was made, so its ``grad_fn`` can be
+    rebuilt after the base changed in place (``refresh_view``).
     """
 
     __slots__ = ()
@@ -160,15 +88,21 @@ class ViewFunction(Function):
             ob = out.data.base
             # NumPy points a view's base at the array that owns the memory.
             if ob is not None and (ob is ad or ob is ad.base):
-                b = a._base
-                if b is None:
-                    out._base = (a, ((cls, args),))
-                    out._version = a._version
-                else:
-                    root, steps = b
-                    out._base = (root, None if steps is None else steps + ((cls, args),))
-                    out._version = root._version
+                _version.make_view(a, out, (cls, args))
         return out
+
+    @staticmethod
+    def refresh_view(v: Tensor, link: _version.ViewLink, ver: int) -> None:
+        """Rebind view ``v``'s ``grad_fn`` to its root's history at version ``ver``.
+
+        ``version.view_version`` calls this when the root changed in place since the
+        view's ``grad_fn`` was bound. Under no_grad nothing is recorded, so the view
+        stays stale until it is next used with grad on.
+        """
+        if not link.root.requires_grad:
+            link.bound = ver  # nothing to rebuild: no history is shared with the root
+        elif _STATE.enabled:
+            _rebind_view(v, _replay(link.root, link.steps), ver)
 
 
 def _flat_positions(shape: tuple, steps: tuple) -> np.ndarray:
@@ -226,56 +160,31 @@ class CopySlices(Function):
 # ----- saved outputs overwritten in place ---------------------------------------------
 
 
-class SavedOverwritten:
-    """Stands in a node's ``saved`` once an in-place op overwrote a saved array.
-
-    ``Function.saved_tensors`` raises the version error instead of returning stale data.
-    """
-
-    __slots__ = ("saved", "tensor", "expected")
-
-    def __init__(self, saved: tuple, tensor: Tensor, expected: int) -> None:
-        self.saved = saved
-        self.tensor = tensor
-        self.expected = expected
-
-    def error(self, node: Function) -> RuntimeError:
-        return version_error(self.tensor, self.expected, None, None, output_of=node)
-
-
-def _poison_saved(owner: Tensor, written: np.ndarray) -> None:
-    """Mark owner's node if what it saved for backward shares the memory being written."""
-    node = owner.grad_fn
+def _poison_saved(t: Tensor, written: np.ndarray) -> None:
+    """Before writing into ``t``'s memory: if the node that made that memory saved it for
+    backward, make the node's ``saved`` raise PyTorch's error when backward asks."""
+    owner = _version.memory_owner(t)
+    node = owner.grad_fn if owner is not None else None
     if node is None or node.released:
         return
     saved = node.saved
-    if saved is None or saved.__class__ is SavedOverwritten:
+    if saved is None or saved.__class__ is _version.SavedOverwritten:
         return
     for s in saved:
         if isinstance(s, np.ndarray) and np.may_share_memory(s, written):
-            node.saved = SavedOverwritten(saved, owner, current_version(owner))
+            node.saved = _version.SavedOverwritten(
+                saved, owner, _version.current_version(owner), _anomaly.creation_site(node))
             return
 
 
 # ----- the in-place machinery ---------------------------------------------------------
 
 
-# Arrays that ``Tensor.view`` had to copy (the layout had no such view), made read-only;
-# keyed by id (arrays are unhashable), held weakly.
-_COPIED_VIEWS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-def mark_copied_view(arr: np.ndarray) -> None:
-    """Make a copy that stands for a view read-only, and remember why (for the error)."""
-    arr.flags.writeable = False
-    _COPIED_VIEWS[id(arr)] = arr
-
-
 def _check_writable(t: Tensor) -> None:
     if not isinstance(t, Tensor):
         raise TypeError(f"in-place operation expects a Tensor, got {type(t).__name__}")
     arr = t.data
-    if not arr.flags.writeable and _COPIED_VIEWS.get(id(arr)) is arr:
+    if not arr.flags.writeable and _version.is_copied_view(arr):
         raise RuntimeError(
             "in-place operation on the result of view(), which is a read-only copy: the "
             "original's memory layout (a transposed tensor, a convolution's output or an "
@@ -324,7 +233,7 @@ def _snapshot(t: Tensor, copy: bool) -> Tensor:
     s.grad = None
     s.requires_grad = t.requires_grad
     s.grad_fn = t.grad_fn
-    s._version = 0
+    s._version_counter = None
     s._hooks = None
     s._retains = False
     s._base = None
@@ -347,7 +256,7 @@ def _rebind(t: Tensor, res: Tensor, snap: Tensor) -> None:
     t.requires_grad = res.requires_grad
     if t._retains and t.grad_fn is not None:
         t.grad_fn._out_ref = weakref.ref(t)  # retain_grad follows the newest value
-    _bump(t)
+    _mark_modified(t)
 
 
 def _modify(
@@ -369,13 +278,11 @@ def _modify(
         cast_any and t.data.dtype.kind != "f"
     ):
         res = _fit(t, compute(Tensor._wrap(t.data), other), cast_any)
-        b = t._base
-        _poison_saved(t if b is None else b[0], t.data)
+        _poison_saved(t, t.data)
         np.copyto(t.data, res.data, casting="unsafe")
-        _bump(t)
+        _mark_modified(t)
         return t
-    b = t._base
-    if b is not None and b[1] is not None:
+    if t._base is not None:
         return _modify_view(t, compute, other, reads_self, cast_any)
     if t.requires_grad and t.grad_fn is None:
         raise RuntimeError(
@@ -388,14 +295,15 @@ def _modify(
     if reads_self(used_other):
         snap.data = t.data.copy()
     res = _fit(t, compute(snap, used_other), cast_any)
-    _poison_saved(t if b is None else b[0], t.data)
+    _poison_saved(t, t.data)
     np.copyto(t.data, res.data)
     _rebind(t, res, snap)
     return t
 
 
 def _modify_view(t, compute, other, reads_self, cast_any) -> Tensor:
-    root, steps = t._base
+    link = t._base
+    root, steps = link.root, link.steps
     if root.requires_grad and root.grad_fn is None:
         raise RuntimeError(
             "a view of a leaf Variable that requires grad is being used in an in-place "
@@ -414,12 +322,12 @@ def _modify_view(t, compute, other, reads_self, cast_any) -> Tensor:
     if reads_self(used_other):
         snap.data = t.data.copy()
     res = _fit(t, compute(snap, used_other), cast_any)
-    _poison_saved(root, t.data)
+    _poison_saved(t, t.data)
     np.copyto(t.data, res.data)  # through the view, into the root's memory
     new_root = CopySlices.apply(root_snap, res, steps)
     _rebind(root, new_root, root_snap)
     # The view now reads from the new root; older nodes keep the edges they recorded.
-    ver = root._version
+    ver = _version.current_version(root)
     old = t.grad_fn
     if t._hooks:
         # Hooks registered before the change stay with the old value's node (as in
@@ -430,7 +338,7 @@ def _modify_view(t, compute, other, reads_self, cast_any) -> Tensor:
     fresh = _replay(root, steps)
     t.grad_fn = fresh.grad_fn
     t.requires_grad = fresh.requires_grad
-    t._version = ver
+    link.bound = ver
     if t._retains and t.grad_fn is not None:
         t.grad_fn._out_ref = weakref.ref(t)
     return t

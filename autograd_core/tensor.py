@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes as _dt
+from . import version as _version
 
 _FLOAT_KINDS = "f"
 
@@ -72,6 +73,11 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     return arr
 
 
+# What a deep copy does not inherit: it owns new memory (its own version counter, no view
+# link to the original's root) and is a new leaf (its own AccumulateGrad node).
+_FRESH_IN_A_COPY = frozenset(("_version_counter", "_base", "_accumulator"))
+
+
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
@@ -85,7 +91,7 @@ class Tensor:
         "grad",
         "requires_grad",
         "grad_fn",
-        "_version",
+        "_version_counter",
         "_hooks",
         "_retains",
         "_base",
@@ -100,7 +106,7 @@ class Tensor:
         self.data = _to_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn = None
-        self._version = 0
+        self._version_counter = None  # made on first need: see version.py
         self._hooks: list | None = None
         self._retains = False
         self._base = None
@@ -118,7 +124,7 @@ class Tensor:
         t.grad = None
         t.requires_grad = False
         t.grad_fn = None
-        t._version = 0
+        t._version_counter = None
         t._hooks = None
         t._retains = False
         t._base = None
@@ -147,7 +153,9 @@ class Tensor:
         out = type(self).__new__(type(self))
         memo[id(self)] = out
         for name in Tensor.__slots__:
-            if name != "__weakref__":
+            if name in _FRESH_IN_A_COPY:
+                setattr(out, name, None)
+            elif name != "__weakref__":
                 setattr(out, name, copy.deepcopy(getattr(self, name), memo))
         if hasattr(self, "__dict__"):  # a subclass's own attributes
             out.__dict__.update(copy.deepcopy(self.__dict__, memo))
@@ -276,12 +284,19 @@ class Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph.
 
         It shares the version counter too (as in PyTorch): changing it in place is seen
-        by the backward of any graph that saved this tensor.
+        by the backward of any graph that saved this tensor. It does not keep this
+        tensor, or the graph that made it, alive.
         """
-        t = Tensor._wrap(self.data)
-        t._base = (self if self._base is None else self._base[0], None)
-        t._version = t._base[0]._version
-        return t
+        return _version.make_alias(self)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (``torch.Tensor._version``).
+
+        Read-only: a write is counted with ``autograd_core.version.mark_modified``.
+        """
+        c = self._version_counter
+        return 0 if c is None else c.value
 
     def detach_(self) -> Tensor:
         self.grad_fn = None
@@ -658,7 +673,7 @@ class Tensor:
         out = _ops.reshape(self, *shape)
         # Reshape records _base exactly when its result shares this tensor's memory.
         if out._base is None and out.data.size:
-            _inplace.mark_copied_view(out.data)
+            _version.mark_copied_view(out.data)
         return out
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -707,49 +722,49 @@ class Tensor:
     # ----- in-place operations (the logic, version counting and views: inplace.py) ----
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
         """self += alpha * other in place (other broadcasts to self's shape); returns self."""
-        return _inplace.add_(self, other, alpha)
+        return _ops.add_(self, other, alpha)
 
     def sub_(self, other: Any, alpha: float = 1) -> Tensor:
         """self -= alpha * other in place; returns self."""
-        return _inplace.sub_(self, other, alpha)
+        return _ops.sub_(self, other, alpha)
 
     def mul_(self, other: Any) -> Tensor:
         """self *= other in place; returns self."""
-        return _inplace.mul_(self, other)
+        return _ops.mul_(self, other)
 
     def div_(self, other: Any) -> Tensor:
         """self /= other in place (true division); returns self."""
-        return _inplace.div_(self, other)
+        return _ops.div_(self, other)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place; returns self."""
-        return _inplace.fill_(self, 0)
+        return _ops.fill_(self, 0)
 
     def fill_(self, value: Any) -> Tensor:
         """Fill with ``value`` (a number or a 0-d tensor) in place; returns self."""
-        return _inplace.fill_(self, value)
+        return _ops.fill_(self, value)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         """Clamp into [min, max] in place; returns self."""
-        return _inplace.clamp_(self, min, max)
+        return _ops.clamp_(self, min, max)
 
     clip_ = clamp_
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (broadcast to self's shape, cast to self's dtype) in; returns self."""
-        return _inplace.copy_(self, src)
+        return _ops.copy_(self, src)
 
     def __iadd__(self, other: Any) -> Tensor:
-        return _inplace.add_(self, other, 1)
+        return _ops.add_(self, other, 1)
 
     def __isub__(self, other: Any) -> Tensor:
-        return _inplace.sub_(self, other, 1)
+        return _ops.sub_(self, other, 1)
 
     def __imul__(self, other: Any) -> Tensor:
-        return _inplace.mul_(self, other)
+        return _ops.mul_(self, other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return _inplace.div_(self, other)
+        return _ops.div_(self, other)
 
 
 class _HookHandle:
@@ -775,9 +790,9 @@ def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:
     return t
 
 
-# The ops import Tensor, so they are bound here, after the class exists.
+# The ops import Tensor, so they are bound here, after the class exists. (The in-place
+# ops come through ops too: inplace.py builds on Function, which imports Tensor.)
 from . import _format  # noqa: E402
-from . import inplace as _inplace  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
 # (backward runs every step: bound once here, not imported in the method)

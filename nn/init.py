@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.version import mark_modified
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d")
@@ -70,7 +71,7 @@ def _fill(tensor: Tensor, values: Any) -> Tensor:
     # Writing into .data changes the tensor without recording a graph node, which is
     # what initialisation (under torch.no_grad in PyTorch) means.
     tensor.data[...] = values
-    tensor._version += 1
+    mark_modified(tensor)  # seen through every view and alias of its memory
     return tensor
 
 

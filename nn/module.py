@@ -18,6 +18,7 @@ import numpy as np
 from autograd_core import Tensor, dtypes
 from autograd_core.function import SCOPE
 from autograd_core.grad_mode import STATE as _GRAD_STATE
+from autograd_core.version import mark_modified
 
 from . import hooks as _hooks
 from .parameter import Parameter
@@ -529,7 +530,9 @@ class Module:
                                                   remove_duplicate=False):
             for k, t in mod._local_state():
                 key = mod_prefix + ("." if mod_prefix else "") + k
-                destination[key] = t if keep_vars else Tensor._wrap(t.data)
+                # detach(): an alias that shares t's version counter, as in PyTorch,
+                # so a write through it is seen by nodes that saved t.
+                destination[key] = t if keep_vars else t.detach()
         return destination
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
@@ -538,15 +541,23 @@ class Module:
 
         With ``strict`` the keys must match ``state_dict()``'s exactly; a shape mismatch
         is always an error. Values may be Tensors or ndarrays; they are cast to each
-        parameter's dtype. Returns (missing_keys, unexpected_keys).
+        parameter's dtype and copied in place (counted as an in-place write, so a graph
+        that saved the old value refuses to backpropagate). With ``assign=True`` the
+        module takes the checkpoint's tensors themselves instead, as in PyTorch: their
+        dtype, memory and (for a Parameter) object, keeping each parameter's
+        ``requires_grad``; graphs recorded before keep the old ones.
+        Returns (missing_keys, unexpected_keys).
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(
                 f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
         expected: OrderedDict[str, Tensor] = OrderedDict()
+        owners: dict[str, tuple[Module, str]] = {}
         for mod_prefix, mod in self.named_modules(remove_duplicate=False):
             for k, t in mod._local_state():
-                expected[mod_prefix + ("." if mod_prefix else "") + k] = t
+                key = mod_prefix + ("." if mod_prefix else "") + k
+                expected[key] = t
+                owners[key] = (mod, k)
         errors: list[str] = []
         loads = []
         for key, t in expected.items():
@@ -569,7 +580,7 @@ class Module:
                     f"size mismatch for {key}: copying a param with shape {list(arr.shape)} "
                     f"from checkpoint, the shape in current model is {list(t.data.shape)}.")
                 continue
-            loads.append((t, arr))
+            loads.append((key, t, val, arr))
         missing = [k for k in expected if k not in state_dict]
         unexpected = [k for k in state_dict if k not in expected]
         if strict:
@@ -583,14 +594,26 @@ class Module:
             raise RuntimeError(
                 "Error(s) in loading state_dict for {}:\n\t{}".format(
                     self._get_name(), "\n\t".join(errors)))
-        for t, arr in loads:
+        for key, t, val, arr in loads:
             if assign:
-                t.data = arr.astype(t.data.dtype) if arr.dtype != t.data.dtype else arr
+                mod, name = owners[key]
+                mod._assign_state(name, t, val, arr)
             else:
                 # In place, as torch's copy_: optimizers holding the parameter see it.
                 np.copyto(t.data, arr, casting="unsafe")
-                t._version += 1
+                mark_modified(t)
         return _IncompatibleKeys(missing, unexpected)
+
+    def _assign_state(self, name: str, old: Tensor, val: Any, arr: np.ndarray) -> None:
+        """load_state_dict(assign=True): register the checkpoint's tensor as ``name``."""
+        new = val if isinstance(val, Tensor) else Tensor._wrap(arr)
+        if name in self._parameters:
+            if not isinstance(new, Parameter):
+                new = Parameter(new, requires_grad=False)  # an alias of the checkpoint's
+            new.requires_grad_(old.requires_grad)
+            self._parameters[name] = new
+        else:
+            self._buffers[name] = new
 
     # ----- printing -----------------------------------------------------------------
     def _get_name(self) -> str:

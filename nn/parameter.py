@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.version import share_version
 
 
 class Parameter(Tensor):
@@ -32,6 +33,8 @@ class Parameter(Tensor):
         Tensor.__init__(self, arr, requires_grad=requires_grad)
         # Tensor.__init__ copies; a Parameter wraps the caller's array itself.
         self.data = arr
+        if isinstance(data, Tensor):
+            share_version(data, self)  # an alias: writes through either are counted
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core.version import mark_modified
+
 from .optimizer import Optimizer
 
 __all__ = ["Adagrad"]
@@ -104,5 +106,5 @@ class Adagrad(Optimizer):
                 std = np.sqrt(s)
                 std += eps
                 w += (-clr * grad) / std
-                p._version += 1
+                mark_modified(p)  # the step wrote into p in place
         return loss

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core.version import mark_modified
+
 from .optimizer import Optimizer, _lerp_
 
 __all__ = ["Adam"]
@@ -120,5 +122,5 @@ class Adam(Optimizer):
                 denom /= bias_correction2_sqrt
                 denom += eps
                 w += (-step_size * m) / denom
-                p._version += 1
+                mark_modified(p)  # the step wrote into p in place
         return loss

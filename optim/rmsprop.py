@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core.version import mark_modified
+
 from .optimizer import Optimizer, _lerp_
 
 __all__ = ["RMSprop"]
@@ -111,5 +113,5 @@ class RMSprop(Optimizer):
                     w -= lr * b
                 else:
                     w += (-lr * grad) / d
-                p._version += 1
+                mark_modified(p)  # the step wrote into p in place
         return loss

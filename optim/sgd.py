@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from autograd_core.version import mark_modified
+
 from .optimizer import Optimizer
 
 __all__ = ["SGD"]
@@ -90,5 +92,5 @@ class SGD(Optimizer):
                         buf += (1 - tau) * grad
                     grad = grad + mu * buf if nesterov else buf
                 w -= lr * grad
-                p._version += 1
+                mark_modified(p)  # the step wrote into p in place
         return loss

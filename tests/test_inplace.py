@@ -246,7 +246,7 @@ def test_view_shares_version_with_base():
     assert x._version == 1
     w.mul_(2)
     assert x._version == 2
-    from autograd_core.inplace import current_version
+    from autograd_core.version import current_version
 
     assert current_version(v) == current_version(w) == 2
     assert x.tolist() == [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]]

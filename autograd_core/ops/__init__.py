@@ -1,5 +1,6 @@
 """Differentiable operations, one ``Function`` per op, grouped by kind."""
 
+from ..inplace import add_, clamp_, copy_, div_, fill_, mul_, sub_  # Tensor's in-place methods
 from .arithmetic import add, div, mul, neg, pow, sub
 from .compare import clamp, compare, maximum, minimum, where
 from .index import gather, getitem, scatter_add

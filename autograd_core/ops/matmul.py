@@ -23,6 +23,12 @@ class MatMul(Function):
     __slots__ = ()
     label_name = "matmul"
 
+    def reads_input(self, i: int) -> bool:
+        # Each factor's value is needed only for the other factor's gradient (as torch
+        # saves it), so a write into a factor whose partner needs no gradient is allowed.
+        other = self.inputs[1 - i]
+        return isinstance(other, Tensor) and other.requires_grad
+
     @staticmethod
     def forward(ctx, a, b):
         return np.matmul(a, b)
@@ -195,7 +201,10 @@ class Addmm(Function):
 
     def reads_input(self, i: int) -> bool:
         # The bias's value is never needed; each matrix only for the other's gradient.
-        return i in (1, 2)
+        if i not in (1, 2):
+            return False
+        other = self.inputs[3 - i]
+        return isinstance(other, Tensor) and other.requires_grad
 
     @staticmethod
     def forward(ctx, c, a, b, beta, alpha):

@@ -24,6 +24,14 @@ class Linear2d(Function):
     __slots__ = ()
     _fresh_grads = True  # three new products (see Function._fresh_grads)
 
+    def reads_input(self, i: int) -> bool:
+        # x's value is needed only for W's gradient and W's only for x's (as torch saves
+        # them); the bias's never.
+        if i == 2:
+            return False
+        other = self.inputs[1 - i]
+        return isinstance(other, Tensor) and other.requires_grad
+
     @staticmethod
     def forward(ctx, x, w, b):
         out = x @ w.T

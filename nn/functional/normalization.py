@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_core import Tensor, no_grad
+from autograd_core.version import mark_modified
 
 from ._utils import check_tensor
 
@@ -50,12 +51,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 m = np.asarray(momentum, dtype=running_mean.data.dtype)
                 new = (1 - m) * running_mean.data + m * mean.data.reshape(c)
                 running_mean.data[...] = new
-                running_mean._version += 1
+                mark_modified(running_mean)
             if running_var is not None:
                 m = np.asarray(momentum, dtype=running_var.data.dtype)
                 unbiased = var.data.reshape(c) * (n / (n - 1))
                 running_var.data[...] = (1 - m) * running_var.data + m * unbiased
-                running_var._version += 1
+                mark_modified(running_var)
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean must be defined in evaluation mode")

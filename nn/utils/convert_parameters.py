@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.version import mark_modified
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -33,5 +34,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for p in params:
         n = p.data.size
         p.data = vec.data[start:start + n].reshape(p.shape).astype(p.data.dtype, copy=False)
-        p._version += 1
+        # Counted as a write: a node recorded before reads p's array through p, and
+        # would otherwise read the new values silently.
+        mark_modified(p)
         start += n
