@@ -147,7 +147,10 @@ def _execute(roots, retain_graph, create_graph, capture):
         cls = type(node)
         node.owns_grad = owned
         try:
-            in_grads = cls.backward(node, g)
+            # The op's one formula (Tensor ops), or outside create_graph its NumPy fast
+            # path where it has one (a generic test checks that the two agree).
+            fast = cls.fast_backward
+            in_grads = (cls.backward if fast is None or create_graph else fast)(node, g)
         except Exception as e:
             if anomaly:
                 _anomaly.annotate(node, e)
@@ -165,8 +168,7 @@ def _execute(roots, retain_graph, create_graph, capture):
         if anomaly:
             _anomaly.check_gradients(node, in_grads)
         if not retain_graph:
-            node.saved = None
-            node.released = True
+            node._release()
         fresh = cls._fresh_grads and not create_graph
         for (child, _), gi in zip(edges, in_grads):
             if child is None or gi is None:

@@ -70,6 +70,74 @@ class _Scope:
 SCOPE = _Scope()
 
 
+class FreedTensor(Tensor):
+    """Stands in a node's input after backward freed the graph: shape and dtype only.
+
+    Its array is one zero broadcast to the shape (no memory). A node keeps its inputs
+    only for its backward; once that has run (without ``retain_graph``) the node lets
+    go of them, so that a kept ``loss`` does not keep the step's activations alive.
+    Pictures show these inputs as freed; the values are gone.
+    """
+
+    __slots__ = ()
+
+
+_FREED: dict = {}  # (shape, dtype) -> the zero-stride array standing for freed values
+
+
+def _freed_array(d: np.ndarray) -> np.ndarray:
+    key = (d.shape, d.dtype)
+    arr = _FREED.get(key)
+    if arr is None:
+        if len(_FREED) > 4096:  # shapes seen once (a varying batch): keep the cache small
+            _FREED.clear()
+        arr = _FREED[key] = np.broadcast_to(np.zeros((), d.dtype), d.shape)
+    return arr
+
+
+_FREED_T: dict = {}  # (shape, dtype, requires_grad) -> a shared FreedTensor
+
+
+def _freed_input(a: Any) -> Any:
+    if isinstance(a, Tensor):
+        if (a.grad_fn is None and a.requires_grad) or a._hooks or a._retains:
+            # A leaf that requires grad is kept alive by its AccumulateGrad anyway; a
+            # tensor with hooks or retain_grad must live until its own node has run.
+            return a
+        d = a.data
+        key = (d.shape, d.dtype, a.requires_grad)
+        f = _FREED_T.get(key)
+        if f is None:
+            if len(_FREED_T) > 4096:
+                _FREED_T.clear()
+            # One stand-in per shape, shared by every released node: it has no history,
+            # no gradient and a read-only array, so nothing can change it.
+            f = _FREED_T[key] = _wrap(_freed_array(d))
+            f.__class__ = FreedTensor  # same slots: a plain tensor relabelled
+            f.requires_grad = a.requires_grad
+        return f
+    if a.__class__ is _ndarray and a.size > 1:
+        return _freed_array(a)
+    return a
+
+
+_OWN_SLOTS: dict = {}
+
+
+def _own_slots(cls: type) -> tuple:
+    """The slots that subclasses of Function add (where ops keep per-node state)."""
+    slots = _OWN_SLOTS.get(cls)
+    if slots is None:
+        names = []
+        for k in cls.__mro__:
+            if k is Function:
+                break
+            s = k.__dict__.get("__slots__", ())
+            names.extend([s] if isinstance(s, str) else s)
+        slots = _OWN_SLOTS[cls] = tuple(names)
+    return slots
+
+
 class Function:
     """Base class of differentiable operations; ``Op.apply(*inputs, **kwargs)`` runs one.
 
@@ -109,6 +177,23 @@ class Function:
         if saved.__class__ is _version.SavedOverwritten:
             raise saved.error(self)
         return saved
+
+    def _release(self) -> None:
+        """Free what only backward needed: saved values, input tensors and arrays.
+
+        Leaves that require grad stay (their ``AccumulateGrad`` node holds them anyway);
+        every other tensor input becomes a ``FreedTensor`` of the same shape and dtype,
+        and so does every array among the inputs or in the op's own slots (an index,
+        a mask), as a zero-stride array: labels can still read shapes.
+        """
+        self.saved = None
+        self.released = True
+        self._versions = None  # checked only before backward, which cannot run again
+        self.inputs = tuple([_freed_input(a) for a in self.inputs])
+        for name in _own_slots(type(self)):
+            v = getattr(self, name, None)
+            if v.__class__ is _ndarray and v.size > 1:
+                setattr(self, name, _freed_array(v))
 
     def reads_input(self, i: int) -> bool:
         """Does backward read the value of input ``i``? (Override for precision.)"""

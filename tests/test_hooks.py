@@ -248,3 +248,28 @@ def test_backward_pre_hook_replaces_grad_output(rng):
         grads.append((x.grad, m.weight.grad))
     assert_close(grads[0][0], grads[1][0])
     assert_close(grads[0][1], grads[1][1])
+
+
+@pytest.mark.parametrize("lib", ["ours", "torch"])
+def test_gradient_handed_to_a_leaf_hook_is_never_changed_later(lib):
+    L = ac if lib == "ours" else torch
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    saved = []
+    x.register_hook(saved.append)
+    (x * 2).sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(np.asarray(saved[0].detach().numpy()), [2.0, 2.0])
+    np.testing.assert_array_equal(np.asarray(x.grad.detach().numpy()), [5.0, 5.0])
+
+
+@pytest.mark.parametrize("lib", ["ours", "torch"])
+def test_gradient_handed_to_a_nonleaf_hook_is_never_changed_later(lib):
+    L = ac if lib == "ours" else torch
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    saved = []
+    y = x + 0  # add passes its delta on unchanged: the hook's array may reach x.grad
+    y.register_hook(saved.append)
+    y.sum().backward()
+    (x * 3).sum().backward()
+    np.testing.assert_array_equal(np.asarray(saved[0].detach().numpy()), [1.0, 1.0])
+    np.testing.assert_array_equal(np.asarray(x.grad.detach().numpy()), [4.0, 4.0])

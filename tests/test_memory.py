@@ -154,3 +154,58 @@ def test_lenet_2000_steps_resident_memory_flat(record_property):
     assert np.isfinite(losses).all()
     assert np.mean(losses[-200:]) < np.mean(losses[:200])  # it did train
     assert growth_mb < 30, f"resident memory grew by {growth_mb:.1f} MB"
+
+
+def test_keeping_every_loss_holds_less_than_one_steps_activations(record_property):
+    """``losses.append(loss)`` over 1,000 training steps: after backward the nodes let go
+    of their inputs and arrays (as PyTorch frees saved tensors), so all the kept losses
+    together hold less than the activations of one step. What stays is the graph's
+    skeleton, a few hundred bytes a node. A wide MLP keeps the test quick: few nodes,
+    large activations."""
+    import tracemalloc
+
+    import nn
+    import optim
+
+    ac.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 2048), nn.ReLU(), nn.Linear(2048, 10))
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    rng = np.random.default_rng(0)
+    x = ac.tensor(rng.standard_normal((256, 16)).astype(np.float32))
+    y = ac.tensor(rng.integers(0, 10, 256))
+
+    def run(steps: int, keep: bool) -> int:
+        kept = []
+        gc.collect()
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(steps):
+            loss = loss_fn(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            kept.append(loss if keep else loss.item())
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - start
+        del kept
+        return held
+
+    tracemalloc.start()
+    try:
+        run(5, False)  # warm-up: optimizer state, caches
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        loss = loss_fn(model(x), y)  # one step's graph, alive
+        activations = tracemalloc.get_traced_memory()[0] - before
+        del loss
+        plain = run(1000, False)
+        keeping = run(1000, True)
+    finally:
+        tracemalloc.stop()
+    extra = keeping - plain
+    record_property("kept_losses_extra_bytes", extra)
+    record_property("one_step_activation_bytes", activations)
+    print(f"1,000 kept losses hold {extra / 2**20:.2f} MiB more than 1,000 steps that keep "
+          f"floats; one step's activations: {activations / 2**20:.2f} MiB")
+    assert activations > 2 << 20  # the comparison means something: a step makes > 2 MiB
+    assert extra < activations

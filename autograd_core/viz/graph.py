@@ -127,6 +127,7 @@ def assign_names(walk: GraphWalk, params: Any, names: Any) -> None:
                 by_id[id(t)] = name
             if t.grad_fn is not None and t.grad_fn not in by_node:
                 by_node[t.grad_fn] = name
+                walk.adopt(t)
     param_ids = {id(t) for _, t in named_tensors(params)}
     for e in walk.tensors:
         t = e.tensor

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import grad_mode
 from .. import notation as nt
-from ..function import Function
+from ..function import FreedTensor, Function
 from ..graph import AccumulateGrad, reverse_topological
 from ..tensor import Tensor
 from .graph import assign_names, render_walk
@@ -349,7 +349,20 @@ def _operands(
 
 
 def _call_backward(node: Function, g: Tensor) -> tuple:
-    """The node's own backward, in no-grad mode and without freeing anything."""
+    """The node's own backward, in no-grad mode and without freeing anything.
+
+    After a backward() without retain_graph a node has let go of its saved values and of
+    its inputs other than leaves. Where its inputs are all still there, ops that can
+    recompute what they saved from them do so (with grad mode on); otherwise the trace
+    explains what to do instead of computing with stand-ins.
+    """
+    freed = RuntimeError(
+        f"trace_backward needs the values of {node.name()} that a previous backward() "
+        "freed. Trace before calling backward(), or call backward(retain_graph=True)."
+    )
+    if node.released and any(isinstance(a, FreedTensor) and node.reads_input(i)
+                             for i, a in enumerate(node.inputs)):
+        raise freed
     prev = _STATE.enabled
     _STATE.enabled = False
     try:
@@ -358,17 +371,11 @@ def _call_backward(node: Function, g: Tensor) -> tuple:
         except RuntimeError as err:
             if not node.released:
                 raise
-            # backward() already freed this node's saved arrays: ops that can recompute
-            # them from their inputs do so when grad mode is on.
-            _STATE.enabled = True
+            _STATE.enabled = True  # recompute the freed saved values from the inputs
             try:
                 res = type(node).backward(node, g)
             except RuntimeError:
-                raise RuntimeError(
-                    f"trace_backward needs the saved values of {node.name()}, which a "
-                    "previous backward() freed. Trace before calling backward(), or call "
-                    "backward(retain_graph=True)."
-                ) from err
+                raise freed from err
     finally:
         _STATE.enabled = prev
     if not isinstance(res, tuple):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..function import Function
+from ..function import FreedTensor, Function
 from ..graph import AccumulateGrad, reverse_topological
 from ..tensor import Tensor
 
@@ -121,6 +121,10 @@ class GraphWalk:
             return e
         e = self._by_node.get(node)
         if e is None:
+            ref = node._out_ref  # the output itself, when a hook or retain_grad keeps it
+            live = ref() if ref is not None else None
+            if live is not None and live.grad_fn is node:
+                t = live
             e = TensorEntry(len(self.tensors), t, None)
             self.tensors.append(e)
             self._by_node[node] = e
@@ -138,6 +142,13 @@ class GraphWalk:
             else:
                 ins.append((pos, inp))
         return ins
+
+    def adopt(self, t: Tensor) -> None:
+        """Show ``t`` for its node's output where backward left only a stand-in (the
+        node let go of its inputs: see ``Function._release``)."""
+        e = self._by_node.get(t.grad_fn) if t.grad_fn is not None else None
+        if e is not None and isinstance(e.tensor, FreedTensor):
+            e.tensor = t
 
     def entry_of(self, t: Tensor) -> TensorEntry | None:
         """The entry drawn for ``t`` (by identity for leaves, by producer for the rest)."""
