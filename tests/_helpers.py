@@ -476,5 +476,17 @@ def _cases() -> list[OpCase]:
     return c
 
 
-OP_CASES = _cases()
+def _area_cases() -> list[OpCase]:
+    """Rows kept beside the ops of one area: every ``tests/cases_*.py`` module's
+    ``CASES`` list (one file per area, so that areas grow without touching this one)."""
+    import importlib
+    import pathlib
+
+    out: list[OpCase] = []
+    for path in sorted(pathlib.Path(__file__).parent.glob("cases_*.py")):
+        out.extend(importlib.import_module(path.stem).CASES)
+    return out
+
+
+OP_CASES = _cases() + _area_cases()
 assert len({c.name for c in OP_CASES}) == len(OP_CASES), "duplicate op case names"
