@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import anomaly as _anomaly
+from . import dtypes as _dt
 from . import grad_mode
 from . import notation as nt
 from . import version as _version
@@ -424,12 +425,14 @@ def fill_(t: Tensor, value: Any) -> Tensor:
             f"fill_(): argument 'value' must be Number or a 0-d Tensor, not "
             f"{type(value).__name__}"
         )
-    if t.data.dtype.kind in "iub" and isinstance(t, Tensor):
-        v = value.data if isinstance(value, Tensor) else value
-        if not np.isfinite(v):
+    if isinstance(value, Tensor):
+        if t.data.dtype.kind in "iub" and not np.isfinite(value.data):
             raise RuntimeError(
                 f"value cannot be converted to type {t.data.dtype} without overflow"
             )
+    else:
+        # PyTorch's checked conversion: 2.7 -> 2 in an int tensor, 300 refused in int8.
+        value = _dt.fill_scalar(value, t.data.dtype)
     return _modify(t, lambda s, v: Fill.apply(s, v), value, _never, cast_any=True)
 
 

@@ -88,7 +88,7 @@ class Tensor:
 
     __slots__ = (
         "data",
-        "grad",
+        "_grad",
         "requires_grad",
         "grad_fn",
         "_version_counter",
@@ -104,7 +104,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
         self.data = _to_array(data, dtype)
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.grad_fn = None
         self._version_counter = None  # made on first need: see version.py
         self._hooks: list | None = None
@@ -121,7 +121,7 @@ class Tensor:
         """A constant tensor around ``arr`` without copying (engine-internal)."""
         t = Tensor.__new__(Tensor)
         t.data = arr
-        t.grad = None
+        t._grad = None
         t.requires_grad = False
         t.grad_fn = None
         t._version_counter = None
@@ -160,6 +160,35 @@ class Tensor:
         if hasattr(self, "__dict__"):  # a subclass's own attributes
             out.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return out
+
+    # ----- .grad ---------------------------------------------------------------------
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward (None until one reaches this tensor)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # Checked here, as PyTorch does, so that a wrong gradient is refused when it is
+        # assigned, not broadcast later by backward's accumulation or an optimizer step.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    "assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
+            gd, d = value.data, self.data
+            if gd.dtype != d.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{gd.dtype}' to a tensor "
+                    f"with dtype '{d.dtype}'. The gradient must match the tensor's dtype")
+            if gd.shape != d.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(gd.shape)}' to a "
+                    f"tensor of size '{list(d.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
+        self._grad = value
 
     # ----- facts ----------------------------------------------------------------------
     @property
@@ -345,11 +374,7 @@ class Tensor:
         for hook in list(self._hooks or ()):
             r = hook(g)
             if r is not None:
-                if not isinstance(r, Tensor) or r.shape != g.shape:
-                    raise RuntimeError(
-                        f"hook {hook!r} returned a gradient of the wrong shape or type; "
-                        f"expected a Tensor of shape {tuple(g.shape)}"
-                    )
+                _check_hook_result(hook, g, r)
                 g = r
         return g
 
@@ -717,6 +742,22 @@ class Tensor:
         return _ops.scatter_add(self, dim, index, src)
 
     def masked_fill(self, mask: Any, value: float) -> Tensor:
+        """``value`` where the bool ``mask`` is True, else self; keeps self's dtype."""
+        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise RuntimeError(
+                f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                f"{m.dtype}")
+        if isinstance(value, Tensor):
+            if value.data.ndim != 0:
+                raise RuntimeError(
+                    f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                    f"tensor with {value.data.ndim} dimension(s).")
+        else:
+            if not isinstance(value, (bool, np.bool_)):
+                _check_number("masked_fill", "value", value)
+            # As PyTorch, the value is converted to self's dtype (2.7 -> 2 in an int tensor).
+            value = _dt.fill_scalar(value, self.data.dtype)
         return _ops.where(mask, value, self)
 
     # ----- in-place operations (the logic, version counting and views: inplace.py) ----
@@ -782,6 +823,30 @@ class _HookHandle:
             t._hooks.remove(self._hook)
 
 
+def _torch_type_name(dt: np.dtype) -> str:
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+             "bool": "Bool"}
+    return f"torch.{names.get(dt.name, dt.name)}Tensor"
+
+
+def _check_hook_result(hook: Callable, g: Tensor, r: Any) -> None:
+    """A gradient hook may replace the gradient only by a Tensor of its shape and dtype
+    (PyTorch's checks and words): anything else would reach ``.grad`` or the next node."""
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(r, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}' "
+                        f"(hook '{name}')")
+    if r.data.dtype != g.data.dtype:
+        raise RuntimeError(
+            f"hook '{name}' has changed the type of value (was "
+            f"{_torch_type_name(g.data.dtype)} got {_torch_type_name(r.data.dtype)})")
+    if r.data.shape != g.data.shape:
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value (was {list(g.data.shape)} got "
+            f"{list(r.data.shape)}; a hook must return a gradient of the tensor's shape)")
+
+
 def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:
     """Unpickling: a leaf around the unpickled array (already a private copy)."""
     t = Tensor._wrap(data)
@@ -795,5 +860,15 @@ def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:
 from . import _format  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
-# (backward runs every step: bound once here, not imported in the method)
-from .engine import run_backward as _run_backward  # noqa: E402
+
+def _run_backward(*args: Any) -> Any:
+    """``engine.run_backward``, imported on the first backward and bound in its place.
+
+    The engine builds on Tensor, so importing it here while Tensor loads would make an
+    import cycle; binding it on first use keeps each later backward a plain call.
+    """
+    global _run_backward
+    from .engine import run_backward
+
+    _run_backward = run_backward
+    return run_backward(*args)

@@ -8,6 +8,7 @@ given. The distributions and their parameters match PyTorch's; the numbers do no
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,8 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.version import mark_modified
+
+from . import _trunc_normal
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d")
@@ -89,14 +92,32 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
 
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: np.random.Generator | None = None) -> Tensor:
-    """Fill with N(mean, std^2) restricted to [a, b] (redrawing values outside)."""
-    g = _gen(generator)
-    out = g.normal(mean, std, tensor.shape)
-    bad = (out < a) | (out > b)
-    while bad.any():
-        out[bad] = g.normal(mean, std, int(bad.sum()))
-        bad = (out < a) | (out > b)
-    return _fill(tensor, out)
+    """Fill with N(mean, std^2) conditioned on [a, b].
+
+    Drawn by inverting the truncated CDF (``nn._trunc_normal``): one uniform draw per
+    value, so an interval far in a tail takes no longer than [-2, 2]. As in PyTorch,
+    a > b is refused, std = 0 divides by zero, a negative std acts as |std|, and a mean
+    more than 2 std outside [a, b] warns.
+    """
+    for name, v in (("mean", mean), ("std", std), ("a", a), ("b", b)):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise TypeError(f"trunc_normal_(): {name} must be a number, got "
+                            f"{type(v).__name__}")
+    mean, std, a, b = float(mean), float(std), float(a), float(b)
+    if not (math.isfinite(mean) and math.isfinite(std)):
+        raise ValueError(f"trunc_normal_(): mean and std must be finite, got mean={mean}, "
+                         f"std={std}")
+    if math.isnan(a) or math.isnan(b) or a > b:
+        raise RuntimeError(f"trunc_normal_(): expected a <= b (not NaN), but got a={a}, b={b}")
+    if std == 0:
+        raise ZeroDivisionError(
+            "trunc_normal_(): std must be nonzero (the bounds are measured in units of "
+            "std), got std=0.0")
+    std = abs(std)
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    return _fill(tensor, _trunc_normal.sample(tensor.shape, mean, std, a, b, _gen(generator)))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

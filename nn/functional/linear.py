@@ -114,12 +114,32 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(
             "linear(): expected m1 and m2 to have the same dtype, but got: "
             f"{input.dtype} != {weight.dtype}")
+    out_shape = input.shape[:-1] + weight.shape[:-1]
     if bias is not None:
+        check_tensor(bias, "bias", "linear")
         same_dtype("linear", ("input", input), ("bias", bias))
-    if (input.ndim == 2 and weight.ndim == 2 and (bias is None or bias.ndim == 1)
-            and input.shape[0] > 0):
+        _check_bias(bias.shape, out_shape, input.ndim)
+    if (input.ndim == 2 and weight.ndim == 2 and input.shape[0] > 0
+            and (bias is None or bias.shape == (weight.shape[0],))):
         return Linear2d.apply(input, weight, bias)
     out = input @ weight.mT if weight.ndim == 2 else input @ weight
     if bias is not None:
         out = out + bias
+        if out.shape != out_shape:  # a 1-D input with a (1, out) bias: still (out,)
+            out = out.reshape(out_shape)
     return out
+
+
+def _check_bias(bias_shape: tuple, out_shape: tuple, input_ndim: int) -> None:
+    """The bias must broadcast to the output without enlarging it (PyTorch adds it into
+    the output, as addmm does; a 1-D input counts as one row)."""
+    target = ((1,) + out_shape) if input_ndim == 1 else out_shape
+    try:
+        fits = np.broadcast_shapes(bias_shape, target) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(
+            f"linear(): a bias of shape {list(bias_shape)} cannot be broadcast to the output "
+            f"shape {list(out_shape)} (The expanded size of the tensor must match the "
+            f"existing size)")
