@@ -105,6 +105,12 @@ __version__ = "0.1.0"
 from . import datasets, utils  # noqa: E402
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
 
+# ----- area: elementwise and linear algebra (issue 15) --------------------------------
+
+# ----- area: reductions, sorting, indexing and shapes (issue 15) ----------------------
+
+# ----- area: namespace, devices, dtypes, randomness (issue 15) ------------------------
+
 # Keep freed array memory for reuse between training steps (glibc only; see allocator.py
 # for why, the cost, and AUTOGRAD_CORE_MALLOC=system to opt out).
 allocator.tune_malloc()
