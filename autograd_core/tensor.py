@@ -807,6 +807,14 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor:
         return _ops.div_(self, other)
 
+    # ----- area: elementwise and linear algebra (issue 15) ----------------------------
+
+    # ----- area: reductions, sorting, indexing and shapes (issue 15) ------------------
+
+    # ----- area: devices, dtypes and conversions (issue 15) ---------------------------
+
+    # ----- area: tensor semantics (.data, __setitem__, Size, format) (issue 15) -------
+
 
 class _HookHandle:
     """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
