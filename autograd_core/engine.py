@@ -126,60 +126,68 @@ def _execute(roots, retain_graph, create_graph, capture):
         else:
             entry[0] = entry[0] + g
 
-    # This loop runs once per node, a million times for a long chain: names are bound
-    # locally. Anomaly mode is read once: it is switched on before a pass, not during.
-    anomaly = _ANOMALY.enabled
+    # The chain rule. This loop runs once per node (a million times for a long chain),
+    # so names are bound locally; the rare cases sit behind one test per node.
+    anomaly = _ANOMALY.enabled  # switched on before a pass, not during
     rare_pass = capture is not None
     pending_get, pending_pop = pending.get, pending.pop
     for node in _graph.reverse_topological(list(pending)):
         entry = pending_pop(node, None)
         if entry is None:  # reachable, but no gradient flowed this way
             continue
-        g, owned = entry
-        if node.__class__ is _AccumulateGrad:
-            pass_.leaf(node, g)
+        delta, owned = entry  # dL/d(node's output), summed over every path
+        if node.__class__ is _AccumulateGrad:  # a leaf: its .grad
+            pass_.leaf(node, delta)
             continue
-        if rare_pass or node._out_ref is not None:
-            g, owned = pass_.rare(node, g, owned)
-        if node.released:
-            _ = node.saved_tensors  # raises the "backward a second time" error
-        _check_versions(node)
-        cls = type(node)
-        node.owns_grad = owned
-        try:
-            # The op's one formula (Tensor ops), or outside create_graph its NumPy fast
-            # path where it has one (a generic test checks that the two agree).
-            fast = cls.fast_backward
-            in_grads = (cls.backward if fast is None or create_graph else fast)(node, g)
-        except Exception as e:
-            if anomaly:
-                _anomaly.annotate(node, e)
-            raise
-        finally:
-            node.owns_grad = False
-        if in_grads.__class__ is not tuple:
-            in_grads = (in_grads,)
-        edges = node.next_functions
-        if len(in_grads) != len(edges):
-            raise RuntimeError(
-                f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {len(edges)}, got {len(in_grads)})"
-            )
-        if anomaly:
-            _anomaly.check_gradients(node, in_grads)
+        if rare_pass or node._out_ref is not None:  # hooks, retain_grad, capture
+            delta, owned = pass_.rare(node, delta, owned)
+        # The local step: dL/d(input i) for each input, from the node's own formula.
+        in_deltas = _local_step(node, delta, owned, create_graph, anomaly)
         if not retain_graph:
             node._release()
-        fresh = cls._fresh_grads and not create_graph
-        for (child, _), gi in zip(edges, in_grads):
-            if child is None or gi is None:
+        fresh = node._fresh_grads and not create_graph
+        for (child, _), d in zip(node.next_functions, in_deltas):
+            if child is None or d is None:
                 continue
             entry = pending_get(child)
             if entry is None:
-                pending[child] = [gi, fresh]
-            else:  # the chain rule's sum over paths
-                entry[0] = entry[0] + gi
+                pending[child] = [d, fresh]
+            else:  # the sum over paths
+                entry[0] = entry[0] + d
                 entry[1] = not create_graph  # the sum is a new array
     return captured if capture is not None else None
+
+
+def _local_step(node, delta: Tensor, owned: bool, create_graph: bool,
+                anomaly: bool) -> tuple:
+    """The node's backward on ``delta``: one delta per input (None where none)."""
+    if node.released:
+        _ = node.saved_tensors  # raises the "backward a second time" error
+    _check_versions(node)
+    cls = type(node)
+    # The op's one formula (Tensor ops), or outside create_graph its NumPy fast path
+    # where it has one (tests/test_op_registry.py checks that the two agree).
+    fast = cls.fast_backward
+    step = cls.backward if fast is None or create_graph else fast
+    node.owns_grad = owned
+    try:
+        in_deltas = step(node, delta)
+    except Exception as e:
+        if anomaly:
+            _anomaly.annotate(node, e)
+        raise
+    finally:
+        node.owns_grad = False
+    if in_deltas.__class__ is not tuple:
+        in_deltas = (in_deltas,)
+    if len(in_deltas) != len(node.next_functions):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {len(node.next_functions)}, got {len(in_deltas)})"
+        )
+    if anomaly:
+        _anomaly.check_gradients(node, in_deltas)
+    return in_deltas
 
 
 def _check_versions(node) -> None:
