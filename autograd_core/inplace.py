@@ -181,7 +181,12 @@ def _poison_saved(t: Tensor, written: np.ndarray) -> None:
 # ----- the in-place machinery ---------------------------------------------------------
 
 
-def _check_writable(t: Tensor) -> None:
+def check_writable(t: Tensor) -> None:
+    """Raise PyTorch's error (or ours, saying why) if ``t``'s memory cannot be written.
+
+    A read-only copy that ``view()`` had to make, an expanded tensor (several elements in
+    one memory location) and other read-only arrays are refused before any write.
+    """
     if not isinstance(t, Tensor):
         raise TypeError(f"in-place operation expects a Tensor, got {type(t).__name__}")
     arr = t.data
@@ -272,7 +277,7 @@ def _modify(
     other: the op's other operand (a Tensor, number, or tuple of them); reads_self: given
     the operand actually used, does the recorded backward read the old value of ``t``?
     """
-    _check_writable(t)
+    check_writable(t)
     others = other if isinstance(other, tuple) else (other,)
     other_rg = any(isinstance(o, Tensor) and o.requires_grad for o in others)
     if not (_STATE.enabled and (t.requires_grad or other_rg)) or (

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.version import mark_modified
 
 from . import functional as F
 from . import init
@@ -60,6 +61,8 @@ class _BatchNorm(Module):
             self.running_mean.data[...] = 0
             self.running_var.data[...] = 1
             self.num_batches_tracked.data[...] = 0
+            for t in (self.running_mean, self.running_var, self.num_batches_tracked):
+                mark_modified(t)
 
     def reset_parameters(self) -> None:
         """Running stats reset; weight = 1, bias = 0."""
@@ -85,6 +88,7 @@ class _BatchNorm(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data[...] += 1
+            mark_modified(self.num_batches_tracked)
             if self.momentum is None:
                 factor = 1.0 / float(self.num_batches_tracked.data)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)

@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core.inplace import check_writable
 from autograd_core.version import mark_modified
 
 from . import _trunc_normal
@@ -73,6 +74,7 @@ def _gen(generator: np.random.Generator | None) -> np.random.Generator:
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     # Writing into .data changes the tensor without recording a graph node, which is
     # what initialisation (under torch.no_grad in PyTorch) means.
+    check_writable(tensor)  # a read-only view or an expanded tensor: a clear error
     tensor.data[...] = values
     mark_modified(tensor)  # seen through every view and alias of its memory
     return tensor

@@ -433,6 +433,7 @@ class Module:
                 p.grad = None
             elif g.grad_fn is None and g.data.flags.writeable:
                 g.data[...] = 0
+                mark_modified(g)
             else:
                 p.grad = Tensor._wrap(np.zeros_like(g.data))
 

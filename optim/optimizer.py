@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor, enable_grad
+from autograd_core.version import mark_modified
 
 __all__ = ["Optimizer"]
 
@@ -239,6 +240,7 @@ class Optimizer:
                 else:
                     g.requires_grad = False
                     g.data.fill(0)
+                    mark_modified(g)
 
     def _grads(self, group: dict[str, Any]) -> list[tuple[Tensor, np.ndarray]]:
         """(parameter, gradient array) for each parameter of the group that has a grad."""

@@ -443,3 +443,85 @@ def test_versions_are_written_only_in_the_version_module():
                     offenders.append(f"{path.relative_to(_ROOT)}:{n}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
     assert _WRITE.search((_ROOT / "autograd_core" / "version.py").read_text())
+
+
+# ----- how much each writer counts, against torch ------------------------------------------
+
+
+def _version_deltas(L, nn_, optim_, utils) -> dict[str, list[int]]:
+    """How far each writer moves the versions of the tensors it writes, in library L."""
+    out: dict[str, list[int]] = {}
+
+    def count(name, tensors, write):
+        before = [t._version for t in tensors]
+        write()
+        out[name] = [t._version - b for t, b in zip(tensors, before)]
+
+    m = nn_.Linear(3, 2)
+    x = L.tensor(np.ones((4, 3), np.float32))
+    (m(x) ** 2).sum().backward()
+    for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad"):
+        count(name, [m.weight, m.bias], getattr(optim_, name)(m.parameters(), lr=0.1).step)
+    opt = optim_.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    count("SGD momentum", [m.weight, m.bias], opt.step)
+    count("optimizer zero_grad", [m.weight.grad], lambda: opt.zero_grad(set_to_none=False))
+    (m(x) ** 2).sum().backward()
+    count("module zero_grad", [m.weight.grad], lambda: m.zero_grad(set_to_none=False))
+    (m(x) ** 2).sum().backward()
+    count("clip_grad_norm_", [m.weight.grad], lambda: utils.clip_grad_norm_(m.parameters(), 1e-3))
+    bn = nn_.BatchNorm1d(3)
+    stats = [bn.running_mean, bn.running_var, bn.num_batches_tracked]
+    count("batchnorm forward", stats[2:], lambda: bn(x))
+    count("reset_running_stats", stats, bn.reset_running_stats)
+    count("init.normal_", [m.weight], lambda: nn_.init.normal_(m.weight))
+    count("init on a row", [m.weight], lambda: nn_.init.zeros_(m.weight[0]))
+    count("init on detach()", [m.weight], lambda: nn_.init.ones_(m.weight.detach()))
+    sd = {k: v.clone() for k, v in m.state_dict().items()}
+    count("load_state_dict", [m.weight, m.bias], lambda: m.load_state_dict(sd))
+    count("state_dict entry", [m.weight], lambda: m.state_dict()["weight"].mul_(1))
+    return out
+
+
+def test_each_writer_counts_as_torch_does():
+    # Whether a write is counted is what matters (by how much is not: torch's AdamW
+    # counts its decay and its step as two writes, one here).
+    ours = _version_deltas(ac, nn, optim, nn.utils)
+    theirs = _version_deltas(torch, torch.nn, torch.optim, torch.nn.utils)
+    assert ours.keys() == theirs.keys()
+    for name in ours:
+        assert [d > 0 for d in ours[name]] == [d > 0 for d in theirs[name]], name
+    assert all(d == [1] * len(d) for d in ours.values())
+
+
+def test_writers_torch_leaves_uncounted_are_counted_here():
+    # torch's batch-norm kernel updates the running statistics without counting, and
+    # vector_to_parameters swaps in new memory, which a node that recorded the parameter
+    # would read here (nodes keep their input tensors): both are counted, so backward
+    # raises instead of reading changed values.
+    bn = nn.BatchNorm1d(3)
+    before = bn.running_mean._version, bn.running_var._version
+    bn(ac.ones(4, 3))
+    assert (bn.running_mean._version, bn.running_var._version) == (before[0] + 1,
+                                                                   before[1] + 1)
+    w = nn.Parameter(ac.tensor(A["v"].copy()))
+    x = ac.tensor(A["b"].copy(), requires_grad=True)
+    y = (w * x).sum()
+    nn.utils.vector_to_parameters(ac.tensor(A["b"].copy()), [w])
+    with pytest.raises(RuntimeError, match=INPLACE_ERROR):
+        y.backward()
+
+
+def test_init_on_an_expanded_tensor_refuses_as_torch():
+    msg = "more than one element of the written-to tensor refers to a single memory location"
+    with pytest.raises(RuntimeError, match=msg):
+        torch.nn.init.normal_(torch.zeros(3).expand(2, 3))
+    with pytest.raises(RuntimeError, match=msg):
+        nn.init.normal_(ac.zeros(3).expand(2, 3))
+
+
+def test_init_on_a_view_that_had_to_copy_says_why():
+    # An nn.Linear weight is column-major here, so view(-1) is a read-only copy: a write
+    # through it could not reach the weight, and is refused instead of being lost.
+    w = nn.Linear(3, 4).weight
+    with pytest.raises(RuntimeError, match="read-only copy"):
+        nn.init.zeros_(w.view(-1))

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.version import mark_modified
 
 
 def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
@@ -18,6 +19,7 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
 def _scale_in_place(g: Tensor, coef: float) -> None:
     if g.data.flags.writeable:
         g.data *= np.asarray(coef, dtype=g.data.dtype)
+        mark_modified(g)
     else:
         g.data = g.data * np.asarray(coef, dtype=g.data.dtype)
 
