@@ -165,11 +165,19 @@ def main() -> None:
     print(text)
     if not args.no_write and not args.quick:
         out = HERE / "RESULTS.md"
-        if args.append and out.exists():
-            text = out.read_text() + "\n" + text
-        else:
-            text = "# Benchmark results\n\nWritten by `python benchmarks/run.py`.\n\n" + text
-        out.write_text(text)
+        # The hand-written part above "## Runs" (why it is fast, where the time goes) is
+        # kept; the runs below it are replaced, or added to with --append.
+        head, runs = "# Benchmark results\n\n", ""
+        if out.exists():
+            old = out.read_text()
+            if _RUNS in old:
+                head, runs = old.split(_RUNS, 1)
+        intro = "Written by `python benchmarks/run.py`.\n\n"
+        runs = runs.replace(intro, "", 1).strip("\n") + "\n\n" if args.append and runs else ""
+        out.write_text(head + _RUNS + intro + runs + text)
+
+
+_RUNS = "## Runs\n\n"
 
 
 if __name__ == "__main__":
