@@ -814,6 +814,21 @@ class Tensor:
     # ----- area: devices, dtypes and conversions (issue 15) ---------------------------
 
     # ----- area: tensor semantics (.data, __setitem__, Size, format) (issue 15) -------
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``self[index] = value``, recorded (differentiable) and version-counted.
+
+        index: as for ``__getitem__`` (ints, slices, None, ..., bool masks, int tensors,
+        lists, ranges); value: a number or a tensor broadcasting to ``self[index]``.
+        """
+        _ops.setitem(self, index, value)
+
+    def __format__(self, spec: str) -> str:
+        """``format(t, '.4f')`` formats a one-element tensor's number, as PyTorch does."""
+        if self.data.size == 1 and spec:
+            return format(self.data.reshape(()).item(), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
 
 class _HookHandle:

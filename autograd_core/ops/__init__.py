@@ -20,6 +20,7 @@ from .reduce import (
     sum,
     var,
 )
+from .setitem import setitem
 from .shape import cat, expand, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
 from .unary import (
     abs,
