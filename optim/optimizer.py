@@ -72,6 +72,9 @@ def _mark_step(step: Callable[..., Any]) -> Callable[..., Any]:
         if not held:
             return step(self, *args, **kwargs)
         for g, lr in held:
+            if lr.data.size != 1:  # a group added with a larger one: refused as torch does
+                raise TypeError(f"a group's lr must be a Number or a one-element Tensor, "
+                                f"not a Tensor of shape {list(lr.shape)}")
             g["lr"] = float(lr.data.reshape(()))
         try:
             return step(self, *args, **kwargs)
@@ -193,7 +196,6 @@ class Optimizer:
 
         for name, default in self.defaults.items():
             group.setdefault(name, default)
-        _check_tensor_lr(group.get("lr"))
 
         ids = [id(p) for p in tensors]
         if len(ids) != len(set(ids)):

@@ -288,11 +288,18 @@ def add(a: Any, b: Any) -> Tensor:
 
 def sub(a: Any, b: Any) -> Tensor:
     """Elementwise a - b with broadcasting."""
-    if (isinstance(a, Tensor) and a.data.dtype == np.bool_ and isinstance(b, Tensor)
-            and b.data.dtype == np.bool_):
+    # As PyTorch: no subtraction with a bool operand (a Python bool counts as one).
+    bools = [isinstance(x, bool) or (isinstance(x, Tensor) and x.data.dtype == np.bool_)
+             for x in (a, b)]
+    if all(bools):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
             "`^` or `logical_xor()` operator instead."
+        )
+    if any(bools):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
     return _binary(Sub, "sub", a, b)
 

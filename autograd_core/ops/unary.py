@@ -410,7 +410,12 @@ def relu(a: Tensor) -> Tensor:
 def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """a where a > 0, else negative_slope * a. (*) -> (*)."""
     _check_number("leaky_relu", "negative_slope", negative_slope)
-    return LeakyRelu.apply(_tensor_input("leaky_relu", a), float(negative_slope))
+    _tensor_input("leaky_relu", a)
+    if a.data.dtype.kind != "f":  # PyTorch has no integer kernel (nor a silent cast)
+        raise NotImplementedError(
+            f'"leaky_relu_cpu" not implemented for {a.data.dtype} (leaky_relu takes '
+            "floating point tensors)")
+    return LeakyRelu.apply(a, float(negative_slope))
 
 
 def to_dtype(a: Tensor, dtype: np.dtype) -> Tensor:

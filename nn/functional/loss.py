@@ -214,7 +214,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
     if input.data.dtype.kind != "f":
-        raise RuntimeError(
+        # NotImplementedError (a RuntimeError) as in PyTorch, which has no integer kernel.
+        raise NotImplementedError(
             f"cross_entropy: expected floating point logits, got input of dtype "
             f"{input.data.dtype}")
     if not 0.0 <= label_smoothing <= 1.0:
@@ -301,6 +302,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
         raise RuntimeError(
             "all elements of input should be between 0 and 1; got values in "
             f"[{x.min()}, {x.max()}]")
+    y = target.data
+    if y.size and not (np.all(y >= 0) and np.all(y <= 1)):
+        raise RuntimeError(
+            "all elements of target should be between 0 and 1; got values in "
+            f"[{y.min()}, {y.max()}]")
     if target.data.dtype != x.dtype:
         raise RuntimeError(
             f"binary_cross_entropy: Found dtype {_torch_dtype(target.data.dtype)} but "

@@ -149,7 +149,7 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
                 f"{list(input.shape)}")
         if mode == "circular" and (b > n or a > n):
             raise RuntimeError(
-                "Padding value causes wrapping around more than once: padding "
+                "Padding value causes wrapping around more than once: circular padding "
                 f"({b}, {a}) at dimension {d} of input {list(input.shape)}")
         idx = _border_index(n, b, a, mode)
         index = (slice(None),) * d + (idx,)
