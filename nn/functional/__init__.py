@@ -6,8 +6,32 @@ im2col / col2im pair in ``nn.im2col``; nothing here has a hand-written backward.
 """
 
 from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activation_more import (
+    celu,
+    elu,
+    gelu,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from .conv import conv2d, fold, unfold
+from .conv_more import conv1d, conv_transpose1d, conv_transpose2d
 from .dropout import dropout
+from .embedding_more import embedding
 from .encoding import one_hot
 from .linear import linear
 from .loss import (
@@ -19,6 +43,7 @@ from .loss import (
     nll_loss,
 )
 from .normalization import batch_norm
+from .normalization_more import group_norm, layer_norm, normalize, rms_norm
 from .padding import pad
 from .pooling import avg_pool2d, max_pool2d
 
@@ -27,4 +52,11 @@ __all__ = [
     "conv2d", "cross_entropy", "dropout", "fold", "l1_loss", "leaky_relu", "linear",
     "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad", "relu",
     "sigmoid", "softmax", "tanh", "unfold",
+]
+__all__ += [  # nn breadth (issue 15)
+    "celu", "elu", "gelu", "glu", "hardshrink", "hardsigmoid", "hardswish", "hardtanh",
+    "logsigmoid", "mish", "prelu", "relu6", "selu", "silu", "softmin", "softplus",
+    "softshrink", "softsign", "tanhshrink", "threshold",
+    "conv1d", "conv_transpose1d", "conv_transpose2d", "embedding", "group_norm",
+    "layer_norm", "normalize", "rms_norm",
 ]
