@@ -808,6 +808,126 @@ class Tensor:
         return _ops.div_(self, other)
 
     # ----- area: elementwise and linear algebra (issue 15) ----------------------------
+    # Elementwise functions (autograd_core/ops/elementwise.py); see each for dtypes.
+    def erf(self) -> Tensor:
+        return _ops.erf(self)
+
+    def erfc(self) -> Tensor:
+        return _ops.erfc(self)
+
+    def sinh(self) -> Tensor:
+        return _ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return _ops.cosh(self)
+
+    def asin(self) -> Tensor:
+        return _ops.asin(self)
+
+    def acos(self) -> Tensor:
+        return _ops.acos(self)
+
+    def atan(self) -> Tensor:
+        return _ops.atan(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def atan2(self, other: Tensor) -> Tensor:
+        return _ops.atan2(self, other)
+
+    arctan2 = atan2
+
+    def log2(self) -> Tensor:
+        return _ops.log2(self)
+
+    def log10(self) -> Tensor:
+        return _ops.log10(self)
+
+    def log1p(self) -> Tensor:
+        return _ops.log1p(self)
+
+    def expm1(self) -> Tensor:
+        return _ops.expm1(self)
+
+    def exp2(self) -> Tensor:
+        return _ops.exp2(self)
+
+    def rsqrt(self) -> Tensor:
+        return _ops.rsqrt(self)
+
+    def reciprocal(self) -> Tensor:
+        return _ops.reciprocal(self)
+
+    def square(self) -> Tensor:
+        return _ops.square(self)
+
+    def floor(self) -> Tensor:
+        return _ops.floor(self)
+
+    def ceil(self) -> Tensor:
+        return _ops.ceil(self)
+
+    def trunc(self) -> Tensor:
+        return _ops.trunc(self)
+
+    fix = trunc
+
+    def round(self, *, decimals: int = 0) -> Tensor:
+        """Round to ``decimals`` places, halves to even (gradient 0)."""
+        return _ops.round(self, decimals=decimals)
+
+    def frac(self) -> Tensor:
+        return _ops.frac(self)
+
+    def sign(self) -> Tensor:
+        return _ops.sign(self)
+
+    def sgn(self) -> Tensor:
+        return _ops.sgn(self)
+
+    def remainder(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def fmod(self, other: Any) -> Tensor:
+        return _ops.fmod(self, other)
+
+    def __mod__(self, other: Any) -> Tensor:
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return _ops.remainder(other, self)
+
+    def hypot(self, other: Tensor) -> Tensor:
+        return _ops.hypot(self, other)
+
+    def logaddexp(self, other: Tensor) -> Tensor:
+        return _ops.logaddexp(self, other)
+
+    def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        return _ops.lerp(self, end, weight)
+
+    # Products (autograd_core/ops/linalg.py).
+    def mm(self, mat2: Tensor) -> Tensor:
+        return _ops.mm(self, mat2)
+
+    def bmm(self, mat2: Tensor) -> Tensor:
+        return _ops.bmm(self, mat2)
+
+    def mv(self, vec: Tensor) -> Tensor:
+        return _ops.mv(self, vec)
+
+    def dot(self, other: Tensor) -> Tensor:
+        return _ops.dot(self, other)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        return _ops.outer(self, vec2)
+
+    ger = outer
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
+                alpha: float = 1) -> Tensor:
+        """beta * self + alpha * bmm(batch1, batch2); see ``autograd_core.baddbmm``."""
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     # ----- area: reductions, sorting, indexing and shapes (issue 15) ------------------
 
