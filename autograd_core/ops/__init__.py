@@ -39,6 +39,31 @@ from .elementwise import (  # area: elementwise and linear algebra (issue 15)
     trunc,
 )
 from .index import gather, getitem, scatter_add
+from .index_more import (  # area: reductions, sorting, indexing and shapes (issue 15)
+    broadcast_to,
+    chunk,
+    diag,
+    diagonal,
+    flip,
+    index_add,
+    index_add_,
+    index_select,
+    masked_fill,
+    masked_fill_,
+    masked_select,
+    meshgrid,
+    narrow,
+    repeat,
+    repeat_interleave,
+    roll,
+    scatter,
+    scatter_,
+    split,
+    trace,
+    tril,
+    triu,
+    unbind,
+)
 from .linalg import baddbmm, bmm, dot, einsum, ger, mm, mv, outer  # area: elementwise
 from .matmul import addmm, matmul
 from .reduce import (
@@ -56,8 +81,31 @@ from .reduce import (
     sum,
     var,
 )
+from .reduce_more import (  # area: reductions, sorting, indexing and shapes
+    all,
+    allclose,
+    any,
+    count_nonzero,
+    cumprod,
+    cumsum,
+    equal,
+    isclose,
+    norm,
+    prod,
+    vector_norm,
+)
 from .setitem import setitem
 from .shape import cat, expand, flatten, permute, reshape, squeeze, stack, transpose, unsqueeze
+from .sorting import (  # area: reductions, sorting, indexing and shapes
+    argsort,
+    bincount,
+    histc,
+    histogram,
+    nonzero,
+    sort,
+    topk,
+    unique,
+)
 from .unary import (
     abs,
     clone,

@@ -264,6 +264,8 @@ def var(
     correction: float | None = None,
 ) -> Tensor:
     """Variance over ``dim``: sum((x - mean)^2) / (N - correction); correction 1 by default."""
+    if isinstance(dim, bool):  # var(False): PyTorch's var(unbiased) overload
+        dim, unbiased = None, dim
     _float_only("var", a)
     if correction is None:
         correction = 1 if unbiased else 0
@@ -375,6 +377,8 @@ def std(
     correction: float | None = None,
 ) -> Tensor:
     """Standard deviation over ``dim``: sqrt(var); gradient 0 where it is 0."""
+    if isinstance(dim, bool):  # std(False): PyTorch's std(unbiased) overload
+        dim, unbiased = None, dim
     if isinstance(a, Tensor) and a.data.dtype.itemsize < 8 and a.data.dtype.kind == "f":
         # As var: computed in float64 (a variance that overflows float32 may have a
         # square root that does not), then cast back.
