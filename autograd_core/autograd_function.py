@@ -27,14 +27,16 @@ The engine's nodes have one output each. A forward that returns several tensors 
 one node whose output is the differentiable outputs packed into one flat vector, and one
 small ``CustomOutputBackward`` node per output that reads its piece; the engine sums the
 pieces' deltas at the packed vector, so the user's backward sees every output's delta at
-once. Not supported: ``ctx.mark_dirty`` (in-place custom ops), ``save_for_forward``/jvp,
-``once_differentiable`` and functorch transforms.
+once. Not supported: ``ctx.mark_dirty`` (in-place custom ops), ``save_for_forward``/jvp
+and functorch transforms.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -47,7 +49,8 @@ from .tensor import Tensor
 
 _STATE = grad_mode.STATE
 
-__all__ = ["Function", "FunctionCtx", "CustomFunctionBackward", "CustomOutputBackward"]
+__all__ = ["Function", "FunctionCtx", "CustomFunctionBackward", "CustomOutputBackward",
+           "once_differentiable"]
 
 
 class FunctionCtx:
@@ -236,6 +239,14 @@ class CustomFunctionBackward(_EngineFunction):
         node.reached = [False] * len(node.layout)
         res = node.fn.backward(ctx, *deltas)
         return _checked_grads(node, res)
+
+    def __getattr__(self, name: str) -> Any:
+        # In PyTorch the node is the ctx: ``y.grad_fn.k`` reads what forward set on ctx.
+        try:
+            ctx = object.__getattribute__(self, "ctx")
+        except AttributeError:
+            raise AttributeError(name) from None
+        return getattr(ctx, name)
 
     def _release(self) -> None:
         super()._release()
@@ -470,3 +481,30 @@ def _finish(node: CustomFunctionBackward, t: Tensor, call: _Call) -> Any:
         else _version.current_version(s) for s in saved)
     ctx.to_save = ()
     return tuple(results) if node.packed else results[0]
+
+
+def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a custom Function's ``backward`` that is not itself differentiable
+    (written with NumPy, say): it then runs in no-grad mode.
+
+    Under ``create_graph=True`` PyTorch lets the first derivative be computed and fails
+    only when it is differentiated again. Here the gradient it returned would carry no
+    history, and a second derivative through it would silently miss its terms, so the
+    error comes at once, with PyTorch's message.
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Any, *grad_outputs: Any) -> Any:
+        if _STATE.enabled:  # the engine records the backward pass: create_graph=True
+            raise RuntimeError(
+                "trying to differentiate twice a function that was marked with "
+                "@once_differentiable (autograd_core raises when create_graph=True "
+                "reaches it)")
+        prev = _STATE.enabled
+        _STATE.enabled = False
+        try:
+            return backward(ctx, *grad_outputs)
+        finally:
+            _STATE.enabled = prev
+
+    return wrapper
