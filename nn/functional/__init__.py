@@ -30,7 +30,9 @@ from .activation_more import (
 )
 from .conv import conv2d, fold, unfold
 from .conv_more import conv1d, conv_transpose1d, conv_transpose2d
+from .distance_more import cosine_similarity, pairwise_distance
 from .dropout import dropout
+from .dropout_more import dropout1d, dropout2d, dropout3d
 from .embedding_more import embedding
 from .encoding import one_hot
 from .linear import linear
@@ -42,10 +44,18 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
+from .loss_more import huber_loss, kl_div, smooth_l1_loss
 from .normalization import batch_norm
 from .normalization_more import group_norm, layer_norm, normalize, rms_norm
 from .padding import pad
 from .pooling import avg_pool2d, max_pool2d
+from .pooling_more import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+)
+from .upsampling_more import interpolate, upsample, upsample_bilinear, upsample_nearest
 
 __all__ = [
     "avg_pool2d", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits",
@@ -59,4 +69,8 @@ __all__ += [  # nn breadth (issue 15)
     "softshrink", "softsign", "tanhshrink", "threshold",
     "conv1d", "conv_transpose1d", "conv_transpose2d", "embedding", "group_norm",
     "layer_norm", "normalize", "rms_norm",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "cosine_similarity", "dropout1d", "dropout2d", "dropout3d",
+    "huber_loss", "interpolate", "kl_div", "pairwise_distance", "smooth_l1_loss",
+    "upsample", "upsample_bilinear", "upsample_nearest",
 ]
