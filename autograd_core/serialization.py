@@ -36,11 +36,12 @@ _MANIFEST = "__autograd_core__"
 _FORMAT = "autograd_core.save"
 _VERSION = 2  # 2: shared tensors ("__tensor_ref__", one array for aliases)
 
-# Containers nested deeper than this are refused by save and load alike (a state dict
-# is 3 or 4 levels deep; a container that holds itself never ends).
+# Containers nested deeper than this (the outermost is at depth 0) are refused by save
+# and load alike (a state dict is 3 or 4 levels deep; a container that holds itself
+# never ends).
 MAX_DEPTH = 64
 # Each level of nesting is at most 3 levels of the JSON manifest ({"__dict__": [[k, v]]}).
-_MAX_JSON_DEPTH = 3 * MAX_DEPTH + 8
+_MAX_JSON_DEPTH = 3 * (MAX_DEPTH + 1) + 8
 # Deflate expands at most ~1032:1; a member claiming more than this per stored byte lies.
 _MAX_DEFLATE_RATIO = 1100
 _NUMERIC_KINDS = "biuf"
@@ -69,7 +70,7 @@ class _Writer:
 
     def encode(self, obj: Any, depth: int = 0) -> Any:
         """A JSON-able description of ``obj``; arrays are set aside in ``self.arrays``."""
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH and isinstance(obj, (dict, list, tuple)):
             raise ValueError(
                 f"save: the object is nested more than {MAX_DEPTH} containers deep (does a "
                 "container hold itself?)")
@@ -252,8 +253,6 @@ class _Reader:
         return self.arrays[key]
 
     def decode(self, node: Any, depth: int = 0) -> Any:
-        if depth > MAX_DEPTH:
-            raise _Refused(f"the object is nested more than {MAX_DEPTH} containers deep")
         if isinstance(node, list):
             raise _Refused("a bare JSON list in the manifest")
         if not isinstance(node, dict):
@@ -267,6 +266,8 @@ class _Reader:
             return self.tensors[ref]
         if "__ndarray__" in node:
             return self.array(node["__ndarray__"])
+        if depth > MAX_DEPTH and any(k in node for k in ("__dict__", "__list__", "__tuple__")):
+            raise _Refused(f"the object is nested more than {MAX_DEPTH} containers deep")
         if "__dict__" in node:
             items = node["__dict__"]
             if not isinstance(items, list) or not all(

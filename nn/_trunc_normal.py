@@ -108,9 +108,24 @@ def _log_phi(z: float) -> float:
     return float(_log_phi_far(z)[0])
 
 
+# Values drawn per block: the inverse takes a dozen temporaries of its input's size, so
+# a large tensor is filled a block at a time, in memory its own size plus a little.
+_BLOCK = 1 << 14
+
+
 def sample(shape: tuple[int, ...], mean: float, std: float, a: float, b: float,
            gen: np.random.Generator) -> np.ndarray:
     """``shape`` float64 draws of N(mean, std^2) conditioned on [a, b] (std > 0, a <= b)."""
+    out = np.empty(shape, dtype=np.float64)
+    flat = out.reshape(-1)
+    for start in range(0, flat.size, _BLOCK):
+        stop = min(start + _BLOCK, flat.size)
+        flat[start:stop] = _sample_flat(stop - start, mean, std, a, b, gen)
+    return out
+
+
+def _sample_flat(n: int, mean: float, std: float, a: float, b: float,
+                 gen: np.random.Generator) -> np.ndarray:
     alpha, beta = (a - mean) / std, (b - mean) / std
     mirrored = alpha > 0  # the interval lies above the mean: draw its mirror image
     if mirrored:
@@ -118,9 +133,9 @@ def sample(shape: tuple[int, ...], mean: float, std: float, a: float, b: float,
     if beta < -1e8:
         # So far out that the spread (std / |beta|) is below float64's resolution of the
         # nearer bound, which every draw rounds to (and log Phi would overflow).
-        return np.full(shape, a if mirrored else b, dtype=np.float64)
+        return np.full(n, a if mirrored else b, dtype=np.float64)
     lo, hi = _log_phi(alpha), _log_phi(beta)
-    u = 1.0 - gen.random(shape)  # in (0, 1]: log of it is finite
+    u = 1.0 - gen.random(n)  # in (0, 1]: log of it is finite
     # log(Phi(alpha) + u (Phi(beta) - Phi(alpha))), factored through Phi(beta) so that
     # nothing underflows: log Phi(beta) + log(u + (1 - u) Phi(alpha) / Phi(beta)).
     ratio = math.exp(lo - hi) if lo > -math.inf else 0.0

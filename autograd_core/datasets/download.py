@@ -61,7 +61,7 @@ def fetch(url: str, timeout: float = 60.0) -> bytes:
             length = response.headers.get("Content-Length")
             expected = int(length) if length and length.isdigit() else None
             if expected is not None and expected > MAX_BYTES:
-                raise OSError(f"{url}: announces {expected} bytes, more than the "
+                raise OSError(f"the server announces {expected} bytes, more than the "
                               f"{MAX_BYTES} allowed")
             parts, total = [], 0
             while True:
@@ -70,13 +70,13 @@ def fetch(url: str, timeout: float = 60.0) -> bytes:
                     break
                 total += len(block)
                 if total > MAX_BYTES:
-                    raise OSError(f"{url}: more than {MAX_BYTES} bytes")
+                    raise OSError(f"more than the {MAX_BYTES} bytes allowed")
                 parts.append(block)
     except http.client.HTTPException as e:  # IncompleteRead, a bad status line, ...
-        raise OSError(f"{url}: transfer failed: {type(e).__name__}: {e}") from e
+        raise OSError(f"transfer failed: {type(e).__name__}: {e}") from e
     data = b"".join(parts)
     if expected is not None and len(data) != expected:
-        raise OSError(f"{url}: transfer cut short: got {len(data)} of {expected} bytes")
+        raise OSError(f"transfer cut short: got {len(data)} of {expected} bytes")
     return data
 
 

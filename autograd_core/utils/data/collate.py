@@ -91,6 +91,11 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, (str, bytes)):
         return batch  # as PyTorch: strings are passed through, not tensors
     if isinstance(elem, Mapping):
+        for i, d in enumerate(batch):
+            missing = [k for k in elem if k not in d] if isinstance(d, Mapping) else None
+            if missing:
+                raise KeyError(f"default_collate: sample {i} lacks the key {missing[0]!r} "
+                               "that the first sample has")
         collated = {key: default_collate([d[key] for d in batch]) for key in elem}
         try:
             return type(elem)(collated)
