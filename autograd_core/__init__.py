@@ -102,7 +102,7 @@ clip = clamp
 __version__ = "0.1.0"
 
 # Data loading and bundled datasets build on the tensor and ops above.
-from . import datasets, utils  # noqa: E402
+from . import datasets, linalg, utils  # noqa: E402
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
 
 # ----- area: elementwise and linear algebra (issue 15) --------------------------------
@@ -151,6 +151,50 @@ from .ops import (  # noqa: E402
 )
 
 # ----- area: reductions, sorting, indexing and shapes (issue 15) ----------------------
+from .ops.index_more import (  # noqa: E402
+    broadcast_to,
+    chunk,
+    diag,
+    diagonal,
+    flip,
+    index_add,
+    index_select,
+    masked_fill,
+    masked_select,
+    meshgrid,
+    narrow,
+    repeat_interleave,
+    roll,
+    scatter,
+    split,
+    trace,
+    tril,
+    triu,
+    unbind,
+)
+from .ops.reduce import std  # noqa: E402
+from .ops.reduce_more import (  # noqa: E402
+    all,
+    allclose,
+    any,
+    count_nonzero,
+    cumprod,
+    cumsum,
+    equal,
+    isclose,
+    norm,
+    prod,
+)
+from .ops.sorting import (  # noqa: E402
+    argsort,
+    bincount,
+    histc,
+    histogram,
+    nonzero,
+    sort,
+    topk,
+    unique,
+)
 
 # ----- area: namespace, devices, dtypes, randomness (issue 15) ------------------------
 

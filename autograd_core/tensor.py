@@ -548,12 +548,6 @@ class Tensor:
     def ge(self, other: Any) -> Tensor:
         return self >= other
 
-    def equal(self, other: Tensor) -> bool:
-        return self.shape == other.shape and bool(np.array_equal(self.data, other.data))
-
-    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-        return bool(np.allclose(self.data, other.data, rtol=rtol, atol=atol))
-
     def isnan(self) -> Tensor:
         return Tensor._wrap(np.isnan(self.data))
 
@@ -562,12 +556,6 @@ class Tensor:
 
     def isfinite(self) -> Tensor:
         return Tensor._wrap(np.isfinite(self.data))
-
-    def any(self) -> Tensor:
-        return Tensor._wrap(np.asarray(self.data.any()))
-
-    def all(self) -> Tensor:
-        return Tensor._wrap(np.asarray(self.data.all()))
 
     # ----- differentiable methods (PyTorch names) -----------------------------------
     def add(self, other: Any, alpha: float = 1) -> Tensor:
@@ -741,24 +729,9 @@ class Tensor:
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         return _ops.scatter_add(self, dim, index, src)
 
-    def masked_fill(self, mask: Any, value: float) -> Tensor:
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """``value`` where the bool ``mask`` is True, else self; keeps self's dtype."""
-        m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-        if m.dtype != np.bool_:
-            raise RuntimeError(
-                f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                f"{m.dtype}")
-        if isinstance(value, Tensor):
-            if value.data.ndim != 0:
-                raise RuntimeError(
-                    f"masked_fill_ only supports a 0-dimensional value tensor, but got "
-                    f"tensor with {value.data.ndim} dimension(s).")
-        else:
-            if not isinstance(value, (bool, np.bool_)):
-                _check_number("masked_fill", "value", value)
-            # As PyTorch, the value is converted to self's dtype (2.7 -> 2 in an int tensor).
-            value = _dt.fill_scalar(value, self.data.dtype)
-        return _ops.where(mask, value, self)
+        return _ops.masked_fill(self, mask, value)
 
     # ----- in-place operations (the logic, version counting and views: inplace.py) ----
     def add_(self, other: Any, alpha: float = 1) -> Tensor:
@@ -930,6 +903,138 @@ class Tensor:
         return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     # ----- area: reductions, sorting, indexing and shapes (issue 15) ------------------
+    # Pieces and views (autograd_core/ops/index_more.py).
+    def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return _ops.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return _ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return _ops.unbind(self, dim)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return _ops.narrow(self, dim, start, length)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return _ops.diag(self, diagonal)
+
+    def trace(self) -> Tensor:
+        return _ops.trace(self)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return _ops.triu(self, diagonal)
+
+    def flip(self, *dims: Any) -> Tensor:
+        return _ops.flip(self, *dims)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return _ops.roll(self, shifts, dims)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return _ops.repeat(self, *sizes)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
+                          output_size: int | None = None) -> Tensor:
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def broadcast_to(self, *shape: Any) -> Tensor:
+        return _ops.broadcast_to(self, *shape)
+
+    # Selecting and placing by index or mask.
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        return _ops.index_select(self, dim, index)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return _ops.masked_select(self, mask)
+
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """Set the elements where ``mask`` is True to ``value``, in place; returns self."""
+        return _ops.masked_fill_(self, mask, value)
+
+    def index_add(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+        """``index_add`` in place; returns self."""
+        return _ops.index_add_(self, dim, index, source, alpha=alpha)
+
+    def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+                reduce: str | None = None) -> Tensor:
+        return _ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
+                 reduce: str | None = None) -> Tensor:
+        """``scatter`` in place; returns self."""
+        return _ops.scatter_(self, dim, index, src, value=value, reduce=reduce)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return _ops.nonzero(self, as_tuple=as_tuple)
+
+    # Scans and reductions (autograd_core/ops/reduce_more.py).
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _ops.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        return _ops.cumprod(self, dim, dtype=dtype)
+
+    def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return _ops.prod(self, dim, keepdim, dtype=dtype)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+             dtype: Any = None) -> Tensor:
+        return _ops.norm(self, p, dim, keepdim, dtype)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.all(self, dim, keepdim)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return _ops.any(self, dim, keepdim)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return _ops.count_nonzero(self, dim)
+
+    def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+                equal_nan: bool = False) -> Tensor:
+        return _ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        return _ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other: Tensor) -> bool:
+        return _ops.equal(self, other)
+
+    # Sorting and counting (autograd_core/ops/sorting.py).
+    def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        return _ops.sort(self, dim, descending, stable=stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, *,
+                stable: bool = False) -> Tensor:
+        return _ops.argsort(self, dim, descending, stable=stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+        return _ops.bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        return _ops.histc(self, bins, min, max)
+
+    def histogram(self, bins: Any, *, range: Any = None, weight: Tensor | None = None,  # noqa: A002
+                  density: bool = False) -> Any:
+        return _ops.histogram(self, bins, range=range, weight=weight, density=density)
 
     # ----- area: devices, dtypes and conversions (issue 15) ---------------------------
 

@@ -51,7 +51,7 @@ def _sorted_along(a: Tensor, d: int, idx: np.ndarray) -> tuple[Tensor, Tensor]:
     return values, Tensor._wrap(idx.astype(np.int64, copy=False))
 
 
-def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+def sort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
     """``a`` sorted along ``dim``: a namedtuple (values, indices) with
     ``values == a.gather(dim, indices)``. Always stable (ties keep their order), which
     PyTorch also gives on the CPU; ``stable`` is accepted for the signature."""
@@ -66,7 +66,8 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = Fals
     return SortResult(*_sorted_along(a, d, idx))
 
 
-def argsort(a: Tensor, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+def argsort(a: Tensor, dim: int = -1, descending: bool = False, *,
+            stable: bool = False) -> Tensor:
     """The int64 indices that sort ``a`` along ``dim`` (ties in their original order)."""
     _tensor_input("argsort", a)
     nd = a.data.ndim
