@@ -125,7 +125,6 @@ from .ops import (  # noqa: E402
     erfc,
     exp2,
     expm1,
-    fix,
     floor,
     fmod,
     frac,
@@ -149,6 +148,8 @@ from .ops import (  # noqa: E402
     square,
     trunc,
 )
+
+fix = trunc  # PyTorch's alias
 
 # ----- area: reductions, sorting, indexing and shapes (issue 15) ----------------------
 from .ops.index_more import (  # noqa: E402

@@ -808,7 +808,8 @@ class Tensor:
     def atan2(self, other: Tensor) -> Tensor:
         return _ops.atan2(self, other)
 
-    arctan2 = atan2
+    def arctan2(self, other: Tensor) -> Tensor:
+        return _ops.arctan2(self, other)
 
     def log2(self) -> Tensor:
         return _ops.log2(self)

@@ -12,6 +12,7 @@ PyTorch, and keep an integer input's dtype.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -50,6 +51,18 @@ def _floating(name: str, a: Any) -> Tensor:
     return a
 
 
+def _quiet(f):
+    """f run with NumPy's floating-point warnings off: values outside a domain give NaN
+    or inf (a gradient at asin(1) is inf) silently, as in PyTorch."""
+
+    @functools.wraps(f)
+    def quiet(*args: Any, **kwargs: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return f(*args, **kwargs)
+
+    return quiet
+
+
 def _zeros_like(grad: Tensor) -> Tensor:
     return Tensor._wrap(np.zeros(grad.data.shape, grad.data.dtype))
 
@@ -86,6 +99,7 @@ class Erf(_Unary):
         return _special(_ERF, a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad * ((x * x).neg().exp() * _TWO_OVER_SQRT_PI)
@@ -105,6 +119,7 @@ class Erfc(_Unary):
         return _special(_ERFC, a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad * ((x * x).neg().exp() * -_TWO_OVER_SQRT_PI)
@@ -128,6 +143,7 @@ class Sinh(_Unary):
             return np.sinh(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return grad * Cosh.apply(ctx.inputs[0])
 
@@ -146,6 +162,7 @@ class Cosh(_Unary):
             return np.cosh(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return grad * Sinh.apply(ctx.inputs[0])
 
@@ -164,6 +181,7 @@ class Asin(_Unary):
             return np.arcsin(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad / (1.0 - x * x).sqrt()
@@ -183,6 +201,7 @@ class Acos(_Unary):
             return np.arccos(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return -grad / (1.0 - x * x).sqrt()
@@ -202,6 +221,7 @@ class Atan(_Unary):
         return np.arctan(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad / (x * x + 1.0)
@@ -224,6 +244,7 @@ class Log2(_Unary):
             return np.log2(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return grad / (ctx.inputs[0] * _LN2)
 
@@ -242,6 +263,7 @@ class Log10(_Unary):
             return np.log10(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return grad / (ctx.inputs[0] * _LN10)
 
@@ -260,6 +282,7 @@ class Log1p(_Unary):
             return np.log1p(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return grad / (ctx.inputs[0] + 1.0)
 
@@ -280,10 +303,12 @@ class Expm1(_Unary):
         return out
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return grad * (recomputed(ctx, Expm1.apply) + 1.0)
 
     @staticmethod
+    @_quiet
     def fast_backward(ctx, grad):
         return Tensor._wrap(grad.data * (ctx.saved_tensors[0] + 1.0))
 
@@ -304,10 +329,12 @@ class Exp2(_Unary):
         return out
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return grad * (recomputed(ctx, Exp2.apply) * _LN2)
 
     @staticmethod
+    @_quiet
     def fast_backward(ctx, grad):
         return Tensor._wrap(grad.data * (ctx.saved_tensors[0] * _LN2))
 
@@ -328,11 +355,13 @@ class Rsqrt(_Unary):
         return out
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         r = recomputed(ctx, Rsqrt.apply)
         return grad * (r * r * r * -0.5)
 
     @staticmethod
+    @_quiet
     def fast_backward(ctx, grad):
         r = ctx.saved_tensors[0]
         return Tensor._wrap(grad.data * (r * r * r * -0.5))
@@ -354,11 +383,13 @@ class Reciprocal(_Unary):
         return out
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         r = recomputed(ctx, Reciprocal.apply)
         return -grad * (r * r)
 
     @staticmethod
+    @_quiet
     def fast_backward(ctx, grad):
         r = ctx.saved_tensors[0]
         return Tensor._wrap(-grad.data * (r * r))
@@ -382,6 +413,7 @@ class Frac(_Unary):
             return a - np.trunc(a)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return grad
 
@@ -397,6 +429,7 @@ class _Flat(_Unary):
     _reads_inputs = False
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return _zeros_like(grad)
 
@@ -445,6 +478,7 @@ class Round(_Flat):
         return _round_array(a, decimals)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         return _zeros_like(grad), None
 
@@ -522,10 +556,12 @@ class Atan2(_Binary):
     __slots__ = ()
 
     @staticmethod
+    @_quiet
     def forward(ctx, y, x):
         return np.arctan2(y, x)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         y, x = ctx.inputs
         r = 1.0 / (y * y + x * x)
@@ -553,6 +589,7 @@ class Remainder(_Binary):
             return np.remainder(a, b)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         a, b = ctx.inputs
         ga = unbroadcast(grad, a.data.shape) if _needs(a) else None
@@ -584,6 +621,7 @@ class Fmod(_Binary):
             return np.fmod(a, b)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         a, b = ctx.inputs
         ga = unbroadcast(grad, a.data.shape) if _needs(a) else None
@@ -605,12 +643,14 @@ class Hypot(_Binary):
     __slots__ = ()
 
     @staticmethod
+    @_quiet
     def forward(ctx, a, b):
         out = np.hypot(a, b)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         a, b = ctx.inputs
         ctx.saved_tensors  # noqa: B018 - raises if the output was overwritten or freed
@@ -631,10 +671,12 @@ class LogAddExp(_Binary):
     label_name = "logaddexp"
 
     @staticmethod
+    @_quiet
     def forward(ctx, a, b):
         return np.logaddexp(a, b)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         # e^a / (e^a + e^b) = 1 / (1 + e^(b-a)): the sigmoid, which never overflows.
         a, b = ctx.inputs
@@ -661,6 +703,7 @@ class Lerp(Function):
         return _needs(self.inputs[2])
 
     @staticmethod
+    @_quiet
     def forward(ctx, s, e, w):
         # PyTorch's two-sided form: exact at both ends (weight 0 gives start, 1 gives end).
         if isinstance(w, np.ndarray):
@@ -670,6 +713,7 @@ class Lerp(Function):
         return e - (e - s) * (1 - w)
 
     @staticmethod
+    @_quiet
     def backward(ctx, grad):
         s, e, w = ctx.inputs
         gs = unbroadcast(grad * (1.0 - w), s.data.shape) if _needs(s) else None
@@ -869,6 +913,12 @@ def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     return _apply2("atan2", Atan2, a, b)
 
 
+def arctan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """``atan2`` (NumPy's name, which PyTorch has too)."""
+    a, b = _tensors("arctan2", input, other)
+    return _apply2("arctan2", Atan2, a, b)
+
+
 def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
     """sqrt(input^2 + other^2) without overflow. (*a), (*b) -> (*broadcast)."""
     for pos, arg, x in ((1, "input", input), (2, "other", other)):
@@ -931,8 +981,8 @@ def fmod(input: Tensor, other: Any) -> Tensor:  # noqa: A002
     if not isinstance(input, Tensor):
         raise TypeError(
             f"fmod() received an invalid combination of arguments - got "
-            f"({type(input).__name__}, {type(other).__name__}), but expected one of: "
-            "(Tensor input, Tensor other) or (Tensor input, Number other)")
+            f"({type(input).__name__}, {type(other).__name__}), but expected one of:\n"
+            " * (Tensor input, Tensor other)\n * (Tensor input, Number other)")
     return _modulo("fmod", Fmod, input, other)
 
 
@@ -956,8 +1006,8 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
         raise TypeError(
             f"lerp() received an invalid combination of arguments - got "
             f"({type(input).__name__}, {type(end).__name__}, {type(weight).__name__}), but "
-            "expected one of: (Tensor input, Tensor end, Tensor weight) or "
-            "(Tensor input, Tensor end, Number weight)")
+            "expected one of:\n * (Tensor input, Tensor end, Tensor weight)\n"
+            " * (Tensor input, Tensor end, Number weight)")
     dt = input.data.dtype
     w_tensor = isinstance(weight, Tensor)
     if not w_tensor and (not isinstance(weight, (int, float, np.number))
@@ -991,4 +1041,3 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
 arcsin = asin
 arccos = acos
 arctan = atan
-arctan2 = atan2

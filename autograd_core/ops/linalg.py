@@ -146,8 +146,8 @@ def _from_sublists(args: tuple) -> tuple[str, list]:
             elif isinstance(s, (int, np.integer)) and 0 <= s < 52:
                 parts.append(_LETTERS[int(s)])
             else:
-                raise ValueError("einsum(): expected subscript to be within the range "
-                                 f"[0, 52), but got {s}")
+                raise ValueError("einsum(): subscript in subscript list is not within the "
+                                 "valid range [0, 52)")
         return "".join(parts)
 
     eq = ",".join(text(t) for t in terms)
@@ -251,7 +251,7 @@ def _normalise(equation: str, ops: list[Tensor]) -> tuple[str, list[tuple[int, .
         for c, n in zip(sub, t.data.shape):
             if c in mine and mine[c] != n:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but "
-                                   f"the sizes don't match, {mine[c]} != {n}")
+                                   f"the sizes don't match, {n} != {mine[c]}")
             mine[c] = n
             prev = size.get(c)
             if prev is None or prev == 1:
@@ -293,8 +293,8 @@ def einsum(*args: Any) -> Tensor:
                          "operand, or at least one operand and its subscripts list")
     for k, t in enumerate(ops):
         if not isinstance(t, Tensor):
-            raise TypeError(f"einsum(): argument 'operands' must be tuple of Tensors, but "
-                            f"found element of type {type(t).__name__} at pos {k}")
+            raise TypeError(f"expected Tensor as element {k} in argument 1, but got "
+                            f"{type(t).__name__}")
     dt = ops[0].data.dtype
     for t in ops[1:]:
         if t.data.dtype != dt:
@@ -304,7 +304,13 @@ def einsum(*args: Any) -> Tensor:
         raise NotImplementedError("\"einsum\" not implemented for 'Bool'")
     eq, shapes = _normalise(equation, ops)
     ops = [t if t.data.shape == s else t.expand(s) for t, s in zip(ops, shapes)]
-    return Einsum.apply(eq, *ops)
+    out = Einsum.apply(eq, *ops)
+    if len(ops) == 1 and dt.kind in "iu":
+        lhs, res = eq.split("->")
+        if set(lhs) - set(res):
+            # PyTorch sums a lone integer operand with sum(), which widens to int64.
+            out = Tensor._wrap(out.data.astype(np.int64))
+    return out
 
 
 # ----- matrix products with PyTorch's checks ------------------------------------------
