@@ -134,7 +134,7 @@ def test_larger_tensors_hide_values_and_constants_are_drawn_dashed(rng):
     labels = by_label(parsed)
     assert "sum(dim=(1,))" in labels
     a_texts = parsed["nodes"][labels["a"]]["text"]
-    assert a_texts == ["a", "(3, 4) float32"]  # 12 elements: no values
+    assert a_texts == ["a", "(3, 4) float32", "data: 12 values hidden"]  # no values, a hint
     constant = [n for n in parsed["nodes"].values() if "constant" in n["class"]]
     assert len(constant) == 1 and constant[0]["text"][0] == "(4) float32"
     assert len(constant[0]["text"]) == 2  # 4 elements: its values are shown

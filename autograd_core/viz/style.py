@@ -1,12 +1,20 @@
-"""Colours, shapes and text formatting shared by graph pictures and backward traces.
+"""Colours, shapes, fonts and text formatting shared by graph pictures and backward traces.
 
 Kept apart from the drawing code so that a notebook can restyle pictures in one place:
 ``STYLE.tensor_fill["param"] = "#ffd966"`` changes every later picture.
+
+Fonts: unless a style names one, pictures use a font family that has Hangul glyphs when
+fontconfig knows one (``fc-list ':charset=ac00'``), so Korean names and captions are drawn
+as letters, not empty boxes; the monospace font of values is NanumGothicCoding when it is
+installed. Without such a font the pictures keep Helvetica and Courier.
 """
 
 from __future__ import annotations
 
+import functools
 import html
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,8 +31,8 @@ class Style:
     ``"output"`` (one of the tensors drawn from).
     """
 
-    font: str = "Helvetica"
-    mono_font: str = "Courier"
+    font: str | None = None  # None: a Hangul font if one is installed (hangul_font())
+    mono_font: str | None = None  # None: NanumGothicCoding if installed, else Courier
     font_size: float = 11.0
     tensor_fill: dict = field(
         default_factory=lambda: {
@@ -59,9 +67,59 @@ class Style:
     muted_color: str = "#777777"
     max_elements: int = 6
     precision: int = 4
+    # Gradient flow: a sequential scale from small (dark) to large (light) gradients.
+    flow_colors: tuple = (
+        "#440154", "#46327e", "#365c8d", "#277f8e", "#1fa187", "#4ac16d", "#a0da39", "#fde725"
+    )
+    no_grad_fill: str = "#e0e0e0"
+
+    def text_font(self) -> str:
+        """The font family of labels: ``font``, else a Hangul font, else Helvetica."""
+        return self.font or hangul_font() or "Helvetica"
+
+    def code_font(self) -> str:
+        """The monospace family of values and captions: ``mono_font``, else
+        NanumGothicCoding when installed, else Courier."""
+        if self.mono_font:
+            return self.mono_font
+        return "NanumGothicCoding" if "NanumGothicCoding" in hangul_families() else "Courier"
 
 
 STYLE = Style()
+
+# Preferred Korean families, best first; any other family with Hangul comes after them.
+PREFERRED_HANGUL = (
+    "NanumGothic", "NanumBarunGothic", "Noto Sans CJK KR", "Noto Sans KR", "UnDotum",
+    "Baekmuk Gulim",
+)
+
+
+@functools.lru_cache(maxsize=1)
+def hangul_families() -> tuple[str, ...]:
+    """Font families that fontconfig says cover 가 (U+AC00), first name of each, sorted;
+    empty without fontconfig or such a font. Asked once per process."""
+    if shutil.which("fc-list") is None:
+        return ()
+    try:
+        out = subprocess.run(
+            ["fc-list", ":charset=ac00", "family"], capture_output=True, text=True,
+            timeout=20, check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    names = {line.split(",")[0].strip() for line in out.splitlines()}
+    names.discard("")
+    return tuple(sorted(names))
+
+
+def hangul_font() -> str | None:
+    """The family pictures use for Korean text: a preferred one if installed, else the
+    first installed family with Hangul, else None."""
+    families = hangul_families()
+    for name in PREFERRED_HANGUL:
+        if name in families:
+            return name
+    return families[0] if families else None
 
 
 def format_values(arr: np.ndarray, precision: int = 4, one_line: bool = False) -> str:
@@ -88,11 +146,17 @@ def format_shape(shape: tuple[int, ...]) -> str:
 
 
 def summarize(arr: np.ndarray, max_elements: int, precision: int = 4) -> str:
-    """Values on one line when the array is small, else its shape (chain-rule lines)."""
+    """Values on one line when the array is small, else its shape and how many values
+    are not printed (chain-rule lines): ``<(2, 10): 20 values hidden>``."""
     arr = np.asarray(arr)
     if arr.size <= max_elements:
         return format_values(arr, precision, one_line=True)
-    return f"<{format_shape(arr.shape)} values>"
+    return f"<{format_shape(arr.shape)}: {hidden_text(arr.size)}>"
+
+
+def hidden_text(n: int) -> str:
+    """``20 values hidden`` (what a picture or a trace line says instead of the values)."""
+    return f"{n} value{'s' if n != 1 else ''} hidden"
 
 
 def esc(text: str) -> str:

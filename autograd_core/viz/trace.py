@@ -29,7 +29,8 @@ from .. import notation as nt
 from ..function import FreedTensor, Function
 from ..graph import AccumulateGrad, reverse_topological
 from ..tensor import Tensor
-from .graph import assign_names, render_walk
+from .fold import FoldGroup
+from .graph import assign_names, prepare_walk, render_walk
 from .style import STYLE, format_values, summarize
 from .walk import GraphWalk, TensorEntry
 
@@ -66,13 +67,14 @@ class InputGrad:
 class BackwardStep:
     """One node of the backward pass: its upstream gradient and what its inputs receive.
 
-    index: position in the trace (0-based). node: the ``Function``. op: its label.
+    index: position in the trace (0-based). node: the ``Function`` (for a folded call,
+    the ``FoldGroup`` of its nodes). op: its label.
     output / output_name: the tensor the node produced. upstream: delta = dL/d(output).
     inputs: one ``InputGrad`` per input that receives a gradient.
     """
 
     index: int
-    node: Function
+    node: Function | FoldGroup
     op: str
     output: Tensor
     output_name: str
@@ -118,6 +120,7 @@ class BackwardTrace(list):
         self._exprs: dict[int, str | None] = info["exprs"]
         self._params = info["params"]
         self._max_el: int = info["max_elements"]
+        self._fold: bool = info.get("fold_layout", True)
 
     # ----- results ------------------------------------------------------------------
     def grad(self, t: Tensor) -> np.ndarray | None:
@@ -223,6 +226,8 @@ class BackwardTrace(list):
             "max_elements": self._max_el,
             "title": title,
             "highlight": highlight,
+            "show_intermediates": True,
+            "fold_layout": self._fold,
         }
         opts.update(kwargs)
         return render_walk(
@@ -244,12 +249,15 @@ def trace_backward(
     names: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None,
     params: Any = None,
     max_elements: int | None = None,
+    fold_layout: bool = True,
 ) -> BackwardTrace:
     """Replay ``loss.backward()`` step by step, without changing any ``.grad``.
 
     loss: the tensor to differentiate (a scalar, or give ``gradient``, shaped like it).
     names / params: tensor names for the formulas, as in ``draw_graph`` (``names=locals()``
-    works); unnamed tensors are called L (the loss), t1, t2, ... Returns a
+    works); unnamed tensors are called L (the loss), t1, t2, ... fold_layout: one step per
+    convolution or pooling call (its im2col, permutes and reshapes folded in, as
+    ``draw_graph`` draws it); False: one step per recorded node. Returns a
     ``BackwardTrace``: a list of ``BackwardStep`` in the engine's order, each printing as
     chain-rule lines such as ``dz/dx = dz/dw * dw/dx = 2(x+y) * 1 = 6.0``.
     """
@@ -259,29 +267,74 @@ def trace_backward(
         raise RuntimeError(
             "element 0 of tensors does not require grad and does not have a grad_fn"
         )
+    seed = _seed(loss, gradient)
+    max_el = STYLE.max_elements if max_elements is None else int(max_elements)
+    walk = GraphWalk([loss])
+    groups = prepare_walk(walk, params, names) if fold_layout else []
+    if not fold_layout:
+        assign_names(walk, params, names)
+    hidden: set[int] = set()
+    for g in groups:
+        hidden |= g.internal
+    name_of = _auto_names(walk, groups, hidden)
+    L = name_of[walk.entry_of(loss).index]
+    fexpr = _forward_exprs(walk, name_of, groups)
+    replay = _Replay(walk, groups, name_of, fexpr, L, max_el)
+    steps = replay.run(loss, seed, implicit=gradient is None)
+    trace = BackwardTrace(
+        steps,
+        root=loss,
+        root_name=L,
+        walk=walk,
+        names=name_of,
+        seed=seed,
+        totals=replay.totals,
+        exprs=replay.exprs,
+        params=params,
+        max_elements=max_el,
+        fold_layout=fold_layout,
+    )
+    for s in steps:
+        s._trace = trace
+    return trace
+
+
+def _seed(loss: Tensor, gradient: Any) -> np.ndarray:
+    """dL/dL: ones for a scalar, else the given gradient (checked against loss's shape)."""
     if gradient is None:
         if loss.data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        seed = np.ones_like(loss.data)
-    else:
-        seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
-                          dtype=loss.data.dtype)
-        if seed.shape != loss.shape:
-            raise RuntimeError(
-                f"Mismatch in shape: grad_output[0] has a shape of {tuple(seed.shape)} and "
-                f"output[0] has a shape of {tuple(loss.shape)}."
-            )
-    max_el = STYLE.max_elements if max_elements is None else int(max_elements)
-    walk = GraphWalk([loss])
-    assign_names(walk, params, names)
-    name_of = _auto_names(walk)
-    L = name_of[walk.entry_of(loss).index]
-    fexpr = _forward_exprs(walk, name_of)
-    return _replay(walk, loss, seed, gradient is None, name_of, fexpr, L, max_el, params)
+        return np.ones_like(loss.data)
+    seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
+                      dtype=loss.data.dtype)
+    if seed.shape != loss.shape:
+        raise RuntimeError(
+            f"Mismatch in shape: grad_output[0] has a shape of {tuple(seed.shape)} and "
+            f"output[0] has a shape of {tuple(loss.shape)}."
+        )
+    return seed
 
 
-def _auto_names(walk: GraphWalk) -> dict[int, str]:
-    """Names for every tensor: the given ones, L for an unnamed loss, t1, t2, ... else."""
+def _forward_order(walk: GraphWalk, groups: list[FoldGroup]) -> list[TensorEntry]:
+    """The tensors as the picture shows them, in forward order: each op's (or folded
+    call's) inputs, then its output."""
+    first = {g.members[0]: g for g in groups}
+    member = {i for g in groups for i in g.members}
+    order: list[TensorEntry] = []
+    for i in range(len(walk.ops)):
+        if i in first:
+            g = first[i]
+            order.extend(e for _, e in g.inputs)
+            order.extend(g.outputs)
+        elif i not in member:
+            order.extend(inp for _, inp in walk.op_inputs[i] if isinstance(inp, TensorEntry))
+            order.append(walk.output_entry(i))
+    return order
+
+
+def _auto_names(walk: GraphWalk, groups: list[FoldGroup], hidden: set[int]) -> dict[int, str]:
+    """Names for every tensor: the given ones, L for an unnamed loss, t1, t2, ... for the
+    rest in forward order, tensors hidden inside folded calls last."""
     names = {e.index: e.name for e in walk.tensors if e.name}
     used = set(names.values())
     counter = 0
@@ -301,19 +354,19 @@ def _auto_names(walk: GraphWalk) -> dict[int, str]:
     root = walk.entry_of(walk.outputs[0])
     if root.index not in names:
         names[root.index] = fresh("L")
-    order: list[TensorEntry] = []
-    for i in range(len(walk.ops)):
-        for _, inp in walk.op_inputs[i]:
-            if isinstance(inp, TensorEntry):
-                order.append(inp)
+    order = _forward_order(walk, groups)
+    for i in range(len(walk.ops)):  # then everything, hidden tensors included
+        order.extend(inp for _, inp in walk.op_inputs[i] if isinstance(inp, TensorEntry))
         order.append(walk.output_entry(i))
+    order.extend(walk.tensors)
     for e in order:
         if e.index not in names:
             names[e.index] = fresh(None)
     return names
 
 
-def _forward_exprs(walk: GraphWalk, names: dict[int, str]) -> dict[int, nt.Expr]:
+def _forward_exprs(walk: GraphWalk, names: dict[int, str],
+                   groups: list[FoldGroup]) -> dict[int, nt.Expr]:
     out: dict[int, nt.Expr] = {}
     for e in walk.tensors:
         if e.producer is None:
@@ -322,11 +375,19 @@ def _forward_exprs(walk: GraphWalk, names: dict[int, str]) -> dict[int, nt.Expr]
                 out[e.index] = nt.number(t.data.reshape(()).item())
             else:
                 out[e.index] = nt.Expr(names[e.index])
+    last = {g.members[-1]: g for g in groups}
     for i, node in enumerate(walk.ops):
         operands, _ = _operands(walk.op_inputs[i], out)
         ex = node.formula(operands)
         oe = walk.output_entry(i)
         out[oe.index] = ex if len(ex.text) <= _MAX_FORWARD else nt.Expr(names[oe.index])
+        g = last.get(i)
+        if g is not None:  # a folded call: its output is the call, conv2d(x, w)
+            args = {name or f"arg{k}": out[e.index] for k, (name, e) in enumerate(g.inputs)}
+            ex = g.formula(args)
+            for oe in g.outputs:
+                out[oe.index] = ex if len(ex.text) <= _MAX_FORWARD else nt.Expr(
+                    names[oe.index])
     return out
 
 
@@ -398,22 +459,62 @@ def _run_output_hooks(node: Function, g: np.ndarray) -> np.ndarray:
     return out_t._run_hooks(Tensor._wrap(g)).data
 
 
-def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> BackwardTrace:
-    index_of = walk.op_index
-    root_node = loss.grad_fn
-    root_entry = walk.entry_of(loss)
-    totals: dict[int, np.ndarray] = {root_entry.index: seed}
-    contrib: dict[int, list] = {root_entry.index: [nt.ONE if implicit else nt.Expr("g")]}
-    exprs: dict[int, str | None] = {}
-    parts: dict[int, list[InputGrad]] = {}  # entry index -> every gradient sent to it
-    grads: dict = {}  # node -> the summed delta that reached it so far
-    steps: list[BackwardStep] = []
-    if root_node is not None:
-        grads[root_node] = seed
+class _Pending:
+    """A folded call being replayed: its nodes' steps so far, summed per input."""
 
-    def grad_formula(idx: int) -> nt.Expr:
-        parts = contrib.get(idx) or []
-        symbol = nt.Expr(f"d{L}/d{names[idx]}")
+    def __init__(self, group: FoldGroup, first: BackwardStep, U: nt.Expr) -> None:
+        self.group = group
+        self.first = first
+        self.U = U
+        self.sent: dict[int, np.ndarray] = {}  # entry index -> gradient sent out so far
+
+
+class _Replay:
+    """The backward pass replayed in the engine's walk and order (autograd_core.graph),
+    over the edges each node recorded; each node's own backward computes the numbers.
+
+    totals: entry index -> gradient so far; exprs: entry index -> its gradient formula.
+    With folded calls, the steps of one call's nodes become one step (``_Pending``).
+    """
+
+    def __init__(self, walk: GraphWalk, groups: list[FoldGroup], names: dict[int, str],
+                 fexpr: dict[int, nt.Expr], L: str, max_el: int) -> None:
+        self.walk = walk
+        self.names = names
+        self.fexpr = fexpr
+        self.L = L
+        self.max_el = max_el
+        self.group_of = {i: g for g in groups for i in g.members}
+        self.totals: dict[int, np.ndarray] = {}
+        self.exprs: dict[int, str | None] = {}
+        self.contrib: dict[int, list] = {}  # entry index -> formulas of its parts
+        self.parts: dict[int, list[InputGrad]] = {}  # entry index -> every part sent
+        self.grads: dict = {}  # node -> the summed delta that reached it so far
+        self.steps: list[BackwardStep] = []
+        self.pending: _Pending | None = None
+
+    def run(self, loss: Tensor, seed: np.ndarray, implicit: bool) -> list[BackwardStep]:
+        root_node = loss.grad_fn
+        self.root_index = self.walk.entry_of(loss).index
+        self.totals[self.root_index] = seed
+        self.contrib[self.root_index] = [nt.ONE if implicit else nt.Expr("g")]
+        roots = [root_node] if root_node is not None else []
+        if root_node is not None:
+            self.grads[root_node] = seed
+        for node in reverse_topological(roots):
+            g = self.grads.pop(node, None)
+            if g is None or isinstance(node, AccumulateGrad):
+                continue
+            self._visit(node, g, node is root_node and implicit)
+        self._flush()
+        self._finish()
+        return self.steps
+
+    def grad_formula(self, idx: int) -> nt.Expr:
+        """The formula of the gradient reaching entry ``idx``: the sum of its parts, or
+        its symbol dL/dname when a part has none or the sum is too long."""
+        parts = self.contrib.get(idx) or []
+        symbol = nt.Expr(f"d{self.L}/d{self.names[idx]}")
         if not parts or any(p is None for p in parts):
             return symbol
         total = parts[0]
@@ -421,69 +522,127 @@ def _replay(walk, loss, seed, implicit, names, fexpr, L, max_el, params) -> Back
             total = nt.add(total, p)
         return total if len(total.text) <= _MAX_EXPR else symbol
 
-    # The engine's walk and order (autograd_core.graph), over the edges each node recorded.
-    for node in reverse_topological([root_node] if root_node is not None else []):
-        g = grads.pop(node, None)
-        if g is None or isinstance(node, AccumulateGrad):
-            continue
-        i = index_of[node]
+    def _visit(self, node: Function, g: np.ndarray, is_root: bool) -> None:
+        walk = self.walk
+        i = walk.op_index[node]
         out_e = walk.output_entry(i)
         g = _run_output_hooks(node, g)
-        if out_e.index in totals and out_e.index != root_entry.index:
-            totals[out_e.index] = g
-        U = grad_formula(out_e.index)
-        exprs[out_e.index] = U.text
+        if out_e.index in self.totals and out_e.index != self.root_index:
+            self.totals[out_e.index] = g
+        U = self.grad_formula(out_e.index)
+        self.exprs[out_e.index] = U.text
         in_grads = _call_backward(node, Tensor._wrap(g))
-        step = _make_step(
-            len(steps), walk, i, g, U, in_grads, names, fexpr, L, max_el,
-            node is root_node and implicit,
-        )
-        steps.append(step)
+        step = _make_step(len(self.steps), walk, i, g, U, in_grads, self.names, self.fexpr,
+                          self.L, self.max_el, is_root)
+        group = self.group_of.get(i)
+        if self.pending is not None and self.pending.group is not group:
+            self._flush()
+        if group is not None and self.pending is None:
+            self.pending = _Pending(group, step, U)
+        if group is None:
+            self.steps.append(step)
+        self._send(node, i, step, in_grads, group)
+
+    def _send(self, node: Function, i: int, step: BackwardStep, in_grads: tuple,
+              group: FoldGroup | None) -> None:
+        """Add each gradient the node returned to its input's total and node's delta."""
+        walk = self.walk
         for (pos, e), (child, _), gi in zip(walk.op_inputs[i], node.next_functions, in_grads):
             if child is None or gi is None or not isinstance(e, TensorEntry):
                 continue
             if isinstance(child, AccumulateGrad) and gi.dtype != e.tensor.data.dtype:
                 gi = gi.astype(e.tensor.data.dtype)
-            prev = totals.get(e.index)
-            totals[e.index] = gi if prev is None else prev + gi
-            got = next(s for s in step.inputs if s.position == pos)
-            contrib.setdefault(e.index, []).append(got._formula)
-            parts.setdefault(e.index, []).append(got)
+            prev = self.totals.get(e.index)
+            self.totals[e.index] = gi if prev is None else prev + gi
+            if group is not None and e.index not in group.internal:
+                sent = self.pending.sent  # type: ignore[union-attr]
+                sent[e.index] = gi if e.index not in sent else sent[e.index] + gi
+            else:
+                got = next(s for s in step.inputs if s.position == pos)
+                self.contrib.setdefault(e.index, []).append(got._formula)
+                self.parts.setdefault(e.index, []).append(got)
             if not isinstance(child, AccumulateGrad):
-                prev_g = grads.get(child)
-                grads[child] = gi if prev_g is None else prev_g + gi
-    # Leaf hooks run once on a leaf's total, as the engine runs them.
-    for e in walk.tensors:
-        t = e.tensor
-        if e.producer is None and t._hooks and e.index in totals:
-            totals[e.index] = t._run_hooks(Tensor._wrap(totals[e.index])).data
-    # A tensor reached along several paths: number its parts, now that all are known.
-    for received in parts.values():
-        if len(received) > 1:
-            for k, got in enumerate(received, 1):
-                lhs = f"d{L}/d{got.name}"
-                got.line = got.line.replace(
-                    lhs, f"{lhs} (part {k} of {len(received)})", 1)
-    for e in walk.tensors:
-        if e.producer is None and e.index in totals and e.index != root_entry.index:
-            exprs[e.index] = grad_formula(e.index).text
-    if root_entry.index not in exprs:
-        exprs[root_entry.index] = contrib[root_entry.index][0].text
-    trace = BackwardTrace(
-        steps,
-        root=loss,
-        root_name=L,
-        walk=walk,
-        names=names,
-        seed=seed,
-        totals=totals,
-        exprs=exprs,
-        params=params,
-        max_elements=max_el,
+                prev_g = self.grads.get(child)
+                self.grads[child] = gi if prev_g is None else prev_g + gi
+
+    def _flush(self) -> None:
+        """Close the folded call being replayed: one step for all its nodes."""
+        p = self.pending
+        if p is None:
+            return
+        self.pending = None
+        step = _folded_step(len(self.steps), p, self)
+        self.steps.append(step)
+        for got in step.inputs:
+            idx = self.walk.entry_of(got.tensor).index if self.walk.entry_of(
+                got.tensor) is not None else None
+            if idx is None:
+                continue
+            self.contrib.setdefault(idx, []).append(got._formula)
+            self.parts.setdefault(idx, []).append(got)
+
+    def _finish(self) -> None:
+        walk, totals = self.walk, self.totals
+        # Leaf hooks run once on a leaf's total, as the engine runs them.
+        for e in walk.tensors:
+            t = e.tensor
+            if e.producer is None and t._hooks and e.index in totals:
+                totals[e.index] = t._run_hooks(Tensor._wrap(totals[e.index])).data
+        # A tensor reached along several paths: number its parts, now that all are known.
+        for received in self.parts.values():
+            if len(received) > 1:
+                for k, got in enumerate(received, 1):
+                    lhs = f"d{self.L}/d{got.name}"
+                    got.line = got.line.replace(
+                        lhs, f"{lhs} (part {k} of {len(received)})", 1)
+        for e in walk.tensors:
+            if e.producer is None and e.index in totals and e.index != self.root_index:
+                self.exprs[e.index] = self.grad_formula(e.index).text
+        if self.root_index not in self.exprs:
+            self.exprs[self.root_index] = self.contrib[self.root_index][0].text
+
+
+class _Missing(dict):
+    """format_map helper: an unknown name in a template stays as written."""
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def _folded_step(index: int, p: _Pending, replay: _Replay) -> BackwardStep:
+    """One step for a folded call: the delta at its output, and what leaves it for each
+    input, with the call's own gradient formula (e.g. ``im2col(x) @ dL/dz``)."""
+    g, first, names, L = p.group, p.first, replay.names, replay.L
+    o = first.output_name
+    is_root = first.output is replay.walk.outputs[0] and first.index == 0
+    delta = p.U.text if is_root else f"d{L}/d{o}"
+    arg_names = _Missing({name: names[e.index] for name, e in g.inputs if name})
+    arg_names["delta"] = delta
+    received: list[InputGrad] = []
+    for pos, (arg, e) in enumerate(g.inputs):
+        gi = p.sent.get(e.index)
+        if gi is None:
+            continue
+        name_i = names[e.index]
+        chain = f"d{o}/d{name_i}" if is_root else f"d{L}/d{o} * d{o}/d{name_i}"
+        template = g.grad_template(arg)
+        text = template.format_map(arg_names) if template else chain
+        lhs = f"d{L}/d{name_i}"
+        parts = [lhs, chain] + ([text] if text != chain else [])
+        parts.append(summarize(gi, replay.max_el))
+        received.append(InputGrad(
+            position=pos, name=name_i, tensor=e.tensor, grad=gi, local=None,
+            local_expr=None, expr=text, line=" = ".join(parts),
+            _formula=nt.Expr(text, nt.prec_of(text)),
+        ))
+    in_names = ", ".join(names[e.index] for _, e in g.inputs)
+    header = (f"{g.label()}: {in_names} -> {o}   upstream d{L}/d{o} = "
+              f"{summarize(first.upstream, replay.max_el)}")
+    return BackwardStep(
+        index=index, node=g, op=g.label(), output=first.output, output_name=o,
+        upstream=first.upstream, upstream_expr=first.upstream_expr, inputs=received,
+        header=header,
     )
-    for s in steps:
-        s._trace = trace
-    return trace
 
 
 def _is_plain_number(text: str) -> bool:

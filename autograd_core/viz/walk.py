@@ -150,6 +150,17 @@ class GraphWalk:
         if e is not None and isinstance(e.tensor, FreedTensor):
             e.tensor = t
 
+    def add_constant(self, t: Tensor) -> TensorEntry:
+        """An entry for a tensor no node recorded (a composite call's input that needs no
+        gradient), drawn as a constant; the same entry for the same tensor."""
+        e = self._by_leaf.get(id(t))
+        if e is None:
+            e = TensorEntry(len(self.tensors), t, None)
+            e.kind = "constant"
+            self.tensors.append(e)
+            self._by_leaf[id(t)] = e
+        return e
+
     def entry_of(self, t: Tensor) -> TensorEntry | None:
         """The entry drawn for ``t`` (by identity for leaves, by producer for the rest)."""
         if t.grad_fn is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd_core import Tensor, addmm
+from autograd_core.composite import composite
 
 from ..im2col import Window, col2im, im2col, make_window
 from ._utils import check_tensor, pair, same_dtype
@@ -56,6 +57,10 @@ def _conv_window(op: str, x_shape: tuple, kernel: tuple[int, int], stride: Any,
     return make_window((h, w), kernel, dilation_t, pads, stride_t)
 
 
+# Pictures fold the call into one "conv2d" box and one backward step (the J of the notes
+# is im2col(input)).
+@composite("conv2d", grads={"input": "col2im({weight}^T @ {delta})",
+                           "weight": "im2col({input}) @ {delta}", "bias": "sum({delta})"})
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
            padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation, as ``torch.nn.functional.conv2d``.

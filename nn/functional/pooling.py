@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from autograd_core import Tensor
+from autograd_core.composite import composite
 
 from ..im2col import Window, im2col, make_window
 from ._utils import check_tensor, pair
@@ -71,6 +72,7 @@ def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any
     return win
 
 
+@composite("max_pool2d", grads={"input": "col2im({delta} to each window's max)"})
 def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Any:
@@ -116,6 +118,7 @@ def _divisor_1d(size: int, k: int, p: int, s: int, n_out: int,
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
+@composite("avg_pool2d", grads={"input": "col2im({delta} / window size)"})
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
