@@ -177,7 +177,94 @@ def _shared_no_grad_object(L):
     return seen
 
 
+def _decorated_no_grad_elsewhere(L):
+    """Thread A runs a function decorated with no_grad that waits inside."""
+    inside, release = threading.Event(), threading.Event()
+    seen = {}
+
+    @L.t.no_grad()
+    def hold():
+        seen["a_inside"] = L.t.is_grad_enabled()
+        inside.set()
+        assert release.wait(WAIT)
+
+    t, errs = _thread(hold)
+    assert inside.wait(WAIT)
+    seen["main_records"] = (L.t.ones(1, requires_grad=True) * 2).grad_fn is not None
+    release.set()
+    _join(t, errs)
+    return seen
+
+
+def _enable_grad_inside_no_grad_in_a_thread(L):
+    """enable_grad() nested in no_grad() in a thread, while the main thread is in
+    no_grad(): each thread sees only its own nesting."""
+    ready, release = threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        with L.t.no_grad():
+            with L.t.enable_grad():
+                assert ready.wait(WAIT)
+                seen["a_records"] = (L.t.ones(1, requires_grad=True) * 2).grad_fn is not None
+            seen["a_no_grad_again"] = L.t.is_grad_enabled()
+        release.set()
+
+    t, errs = _thread(a)
+    with L.t.no_grad():
+        ready.set()
+        assert release.wait(WAIT)
+        seen["main_in_no_grad"] = L.t.is_grad_enabled()
+    _join(t, errs)
+    return seen
+
+
+def _second_order_in_a_thread(L):
+    """A Hessian-vector product (create_graph) in a thread while the main thread holds
+    no_grad() for the whole time."""
+    inside, done = threading.Event(), threading.Event()
+    seen = {}
+
+    def a():
+        assert inside.wait(WAIT)
+        x = L.t.tensor([0.5, 2.0, -1.0], dtype=L.dt("float64"), requires_grad=True)
+        (g,) = L.grad((x ** 3).sum(), x, create_graph=True)
+        (h,) = L.grad((g * L.t.tensor([1.0, 2.0, 3.0], dtype=L.dt("float64"))).sum(), x)
+        seen["g"], seen["h"] = g.detach(), h
+        done.set()
+
+    t, errs = _thread(a)
+    with L.t.no_grad():
+        inside.set()
+        assert done.wait(WAIT)
+    _join(t, errs)
+    return seen
+
+
+def _switched_off_in_an_ended_thread(L):
+    """A thread switches recording off as a plain call and ends without switching back:
+    nothing else is affected, and the next thread starts enabled again."""
+    seen = {}
+
+    def a():
+        L.t.set_grad_enabled(False)
+        seen["a"] = L.t.is_grad_enabled()
+
+    def b():
+        seen["b"] = L.t.is_grad_enabled()
+
+    for fn in (a, b):
+        t, errs = _thread(fn)
+        _join(t, errs)
+    seen["main"] = L.t.is_grad_enabled()
+    return seen
+
+
 SCENARIOS = {
+    "decorated no_grad in another thread": _decorated_no_grad_elsewhere,
+    "enable_grad inside no_grad in a thread": _enable_grad_inside_no_grad_in_a_thread,
+    "second order in a thread under main no_grad": _second_order_in_a_thread,
+    "switched off in an ended thread": _switched_off_in_an_ended_thread,
     "no_grad in another thread": _no_grad_elsewhere,
     "backward in another thread": _backward_elsewhere,
     "two overlapping backward passes": _two_held_backwards,
@@ -194,7 +281,7 @@ def test_grad_mode_is_per_thread_as_in_torch(name):
     assert ac.is_grad_enabled() and torch.is_grad_enabled()
 
 
-def _train(L, seed, steps=30):
+def _train(L, seed, steps=10):
     """A small MLP trained by hand-written SGD; returns the final weights."""
     rng = np.random.default_rng(seed)
     w1 = L.t.tensor(rng.standard_normal((8, 16)), requires_grad=True)
@@ -213,20 +300,20 @@ def _train(L, seed, steps=30):
 
 @pytest.mark.parametrize("lib", LIBS, ids=lambda L: L.name)
 def test_concurrent_training_threads_match_serial_runs(lib):
-    """Six threads record, backpropagate and switch no_grad() at once: each ends with
+    """Four threads record, backpropagate and switch no_grad() at once: each ends with
     the weights a serial run of its own gets (float64, so exactly)."""
-    serial = [_train(lib, s) for s in range(6)]
+    serial = [_train(lib, s) for s in range(4)]
     results: dict[int, list] = {}
-    start = threading.Barrier(6)
+    start = threading.Barrier(4)
 
     def worker(s):
         start.wait(WAIT)
         results[s] = _train(lib, s)
 
-    threads = [_thread(worker, s) for s in range(6)]
+    threads = [_thread(worker, s) for s in range(4)]
     for t in threads:
         _join(*t)
-    for s in range(6):
+    for s in range(4):
         for a, b in zip(results[s], serial[s]):
             np.testing.assert_array_equal(np.asarray(a.detach().numpy() if lib is THEIRS
                                                      else a.data),
