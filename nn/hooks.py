@@ -128,8 +128,13 @@ def _join_grads(grads: tuple, like: list[Tensor], dtype: np.dtype) -> Tensor:
             g = Tensor._wrap(np.asarray(g, dtype=dtype))
         if g.data.shape != t.data.shape:
             raise RuntimeError(
-                f"backward hook returned a gradient of shape {list(g.data.shape)} for an "
-                f"input of shape {list(t.shape)}"
+                f"hook has changed the size of value: backward hook returned a gradient of "
+                f"shape {list(g.data.shape)} for an input of shape {list(t.shape)}"
+            )
+        if g.data.dtype != t.data.dtype:  # PyTorch refuses it too (no silent cast)
+            raise RuntimeError(
+                f"hook has changed the type of value: backward hook returned a gradient of "
+                f"dtype {g.data.dtype} for an input of dtype {t.data.dtype}"
             )
         if g.data.dtype != dtype:
             g = g.to(dtype)

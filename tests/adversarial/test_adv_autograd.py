@@ -215,3 +215,35 @@ def _nan_grad(L):
 @pytest.mark.parametrize("name", SEMANTICS)
 def test_autograd_semantics(name):
     same(SEMANTICS[name], name)
+
+
+MODULE_HOOKS = {
+    "grad_input wrong shape": ("full", lambda L, gi: (L.t.ones(5, 3),)),
+    "grad_input float64": ("full", lambda L, gi: (gi[0].double(),)),
+    "grad_input two for one": ("full", lambda L, gi: (gi[0], gi[0])),
+    "grad_input None": ("full", lambda L, gi: None),
+    "grad_input scaled": ("full", lambda L, gi: (gi[0] * 3,)),
+    "grad_output wrong shape": ("pre", lambda L, go: (L.t.ones(4, 5),)),
+    "grad_output float64": ("pre", lambda L, go: (go[0].double(),)),
+    "grad_output scaled": ("pre", lambda L, go: (go[0] * -1,)),
+}
+
+
+@pytest.mark.parametrize("name", MODULE_HOOKS)
+def test_module_backward_hook_results(name):
+    kind, result = MODULE_HOOKS[name]
+
+    def fn(L):
+        L.t.manual_seed(0)
+        m = L.nn.Linear(3, 2)
+        with L.t.no_grad():
+            m.weight.copy_(L.t.arange(6.0).reshape(2, 3))
+        if kind == "full":
+            m.register_full_backward_hook(lambda mod, gi, go: result(L, gi))
+        else:
+            m.register_full_backward_pre_hook(lambda mod, go: result(L, go))
+        x = L.t.ones(4, 3, requires_grad=True)
+        (m(x) * L.t.tensor([1.0, 2.0])).sum().backward()
+        return x.grad
+
+    same(fn, f"module hook: {name}")
