@@ -1,4 +1,5 @@
-"""``DataLoader``: iterate over a dataset in (optionally shuffled) mini-batches."""
+"""``DataLoader``: iterate over a dataset in (optionally shuffled) mini-batches, in the
+calling process or in worker processes (``num_workers > 0``; see ``_workers.py``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from .collate import default_collate, default_convert
-from .dataset import _fetcher_of
+from ...creation import default_generator
+from ._workers import Fetch, MultiProcessIter, WorkerPool, base_seed_from
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, resolve_generator
 
 
@@ -22,14 +23,30 @@ class DataLoader:
         sampler: an iterable of indices (mutually exclusive with ``shuffle``).
         batch_sampler: an iterable of index lists (excludes batch_size, shuffle, sampler,
             drop_last).
-        num_workers: must be 0; batches are loaded in the calling process.
+        num_workers: 0 loads batches in the calling process; N > 0 starts N worker
+            processes (fork where available) that load batches ahead, each seeded per
+            worker as in PyTorch; the batches and their order are the same either way.
         collate_fn: list of B samples -> batch; default ``default_collate``.
-        pin_memory: accepted for compatibility; there is only the CPU.
+        pin_memory: accepted for compatibility (a no-op: there is only the CPU).
         drop_last: drop the last batch when it holds fewer than B samples.
-        generator: ``np.random.Generator`` or int seed for the shuffle order. An int makes
-            a private generator once, here, so epochs differ yet the run repeats; None
-            draws from ``autograd_core.default_generator()`` at the start of each epoch
-            (so ``autograd_core.manual_seed`` makes shuffling repeatable).
+        timeout: seconds to wait for a batch from the workers (0: no limit); past it a
+            RuntimeError is raised.
+        worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker, after
+            seeding, before loading; ``get_worker_info()`` works there.
+        multiprocessing_context: a start method name ("fork", "spawn", "forkserver") or
+            a ``multiprocessing`` context; None: fork where the platform has it.
+        generator: ``autograd_core.Generator`` (``torch.Generator``), ``np.random.Generator``
+            or int seed for the shuffle order. An int makes a private generator once,
+            here, so epochs differ yet the run repeats; None draws from the global
+            ``autograd_core.default_generator`` at the start of each epoch (so
+            ``autograd_core.manual_seed`` makes shuffling repeatable). The workers' base
+            seed follows it too, drawn without advancing it.
+        prefetch_factor: batches loaded ahead per worker (default 2 with workers; must
+            stay None without them).
+        persistent_workers: keep the worker processes between epochs.
+        pin_memory_device: accepted for compatibility (a no-op).
+        in_order: with workers, hand out batches in sampler order (True) or as they
+            arrive (False).
 
     A ``TensorDataset`` (or a ``Subset`` of one) with the default collate is indexed one
     whole batch at a time, giving the same batches as stacking sample by sample.
@@ -48,19 +65,23 @@ class DataLoader:
         collate_fn: Callable[[list[Any]], Any] | None = None,
         pin_memory: bool = False,
         drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        generator: Any = None,
         *,
-        generator: np.random.Generator | int | None = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ) -> None:
         if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
             raise TypeError(
                 "DataLoader needs a map-style dataset (with __getitem__ and __len__), "
                 f"got {type(dataset).__name__}"
             )
-        if num_workers != 0:
-            raise ValueError(
-                f"num_workers={num_workers!r} is not supported: autograd_core loads batches in "
-                "the main process (use num_workers=0)"
-            )
+        _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers,
+                              multiprocessing_context)
         shuffle = bool(shuffle) if shuffle is not None else False
         if not isinstance(drop_last, bool):
             raise ValueError(
@@ -92,24 +113,40 @@ class DataLoader:
         self.batch_sampler = batch_sampler
         self.batch_size = batch_size
         self.drop_last = drop_last
-        self.num_workers = 0
+        self.num_workers = int(num_workers)
         self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
         self.collate_fn = collate_fn
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.prefetch_factor = (2 if prefetch_factor is None else int(prefetch_factor)
+                                ) if self.num_workers > 0 else None
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        self._pool: WorkerPool | None = None  # the persistent workers, once started
 
     def __iter__(self) -> Iterator[Any]:
-        if self.batch_sampler is None:
-            convert = self.collate_fn or default_convert
-            for idx in self.sampler:
-                yield convert(self.dataset[idx])
-            return
-        fetch = _fetcher_of(self.dataset) if self.collate_fn is None else None
-        if fetch is not None:
-            for indices in self.batch_sampler:
-                yield fetch(np.asarray(indices, dtype=np.int64))
-            return
-        collate = self.collate_fn or default_collate
-        for indices in self.batch_sampler:
-            yield collate([self.dataset[i] for i in indices])
+        fetch = Fetch(self.dataset, self.batch_sampler is not None, self.collate_fn)
+        tasks = self.sampler if self.batch_sampler is None else self.batch_sampler
+        if self.num_workers == 0:
+            return map(fetch, tasks)
+        pool = self._pool
+        if pool is None or pool.closed:
+            seed = base_seed_from(self._numpy_generator())
+            pool = WorkerPool(fetch, self.num_workers, seed, self.worker_init_fn,
+                              self.multiprocessing_context)
+            if self.persistent_workers:
+                self._pool = pool
+        return MultiProcessIter(pool, iter(tasks), self.prefetch_factor, self.timeout,
+                                self.in_order, self.persistent_workers)
+
+    def _numpy_generator(self) -> np.random.Generator:
+        """The NumPy generator the shuffle draws from (the loader's, or the global one)."""
+        if self.generator is not None:
+            return self.generator
+        g = default_generator()
+        return g if isinstance(g, np.random.Generator) else resolve_generator(g)
 
     def __len__(self) -> int:
         if self.batch_sampler is not None:
@@ -119,3 +156,29 @@ class DataLoader:
     def __repr__(self) -> str:
         return (f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
                 f"batch_size={self.batch_size}, drop_last={self.drop_last})")
+
+
+def _check_worker_options(num_workers: Any, timeout: Any, prefetch_factor: Any,
+                          persistent_workers: Any, context: Any) -> None:
+    """PyTorch's checks (and messages) for the worker arguments."""
+    if (not isinstance(num_workers, (int, np.integer)) or isinstance(num_workers, bool)
+            or num_workers < 0):
+        raise ValueError(
+            "num_workers option should be non-negative; use num_workers=0 to disable "
+            "multiprocessing.")
+    if not isinstance(timeout, (int, float)) or timeout < 0:
+        raise ValueError("timeout option should be non-negative")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError(
+            "prefetch_factor option could only be specified in multiprocessing."
+            "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor "
+            "to None.")
+    if prefetch_factor is not None and (not isinstance(prefetch_factor, (int, np.integer))
+                                        or prefetch_factor < 0):
+        raise ValueError("prefetch_factor option should be non-negative")
+    if persistent_workers and num_workers == 0:
+        raise ValueError("persistent_workers option needs num_workers > 0")
+    if context is not None and num_workers == 0:
+        raise ValueError(
+            "multiprocessing_context can only be used with multi-process loading "
+            f"(num_workers > 0), but got num_workers={num_workers}")

@@ -59,7 +59,12 @@ class RandomSampler(Sampler):
     """A random permutation of the indices (or ``num_samples`` draws with replacement).
 
     Without replacement and ``num_samples`` > len(data_source), whole permutations are
-    chained (as PyTorch does). The order is drawn when iteration starts.
+    chained (as PyTorch does). Indices are drawn as iteration goes, one permutation or
+    one chunk of ``_CHUNK`` draws at a time, so ``num_samples`` may be huge
+    (``RandomSampler(ds, replacement=True, num_samples=10**12)`` allocates nothing of
+    that size). Without a generator one seed is drawn from the global generator when
+    iteration starts and the epoch uses a private stream from it (as PyTorch), so a
+    long epoch's draws do not interleave with the program's other random numbers.
     """
 
     def __init__(self, data_source: Sized, replacement: bool = False,
@@ -85,19 +90,38 @@ class RandomSampler(Sampler):
 
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
-        gen = self.generator if self.generator is not None else default_generator()
+        gen = self.generator
+        if gen is None:
+            gen = np.random.default_rng(int(default_generator().integers(0, 1 << 63)))
         k = self.num_samples
-        if n == 0:
-            order = np.empty(0, np.int64)
-        elif self.replacement:
-            order = gen.integers(0, n, size=k)
-        else:
-            order = np.concatenate([gen.permutation(n) for _ in range(-(-k // n))])[:k]
-        # Drawn eagerly: the epoch's order is fixed the moment iter() is called.
-        return iter(order.tolist())
+        if n == 0 or k == 0:
+            return iter(())
+        if self.replacement:
+            return _draws_with_replacement(gen, n, k)
+        # The first permutation is drawn now (the epoch's order is fixed when iter() is
+        # called, for the usual num_samples <= n); further ones as they are reached.
+        first = gen.permutation(n)[:k].tolist()
+        return _chained_permutations(gen, n, k, first)
 
     def __len__(self) -> int:
         return self.num_samples
+
+
+_CHUNK = 4096  # indices drawn at once with replacement: bounded memory, few NumPy calls
+
+
+def _draws_with_replacement(gen: Any, n: int, k: int) -> Iterator[int]:
+    for start in range(0, k, _CHUNK):
+        yield from gen.integers(0, n, size=min(_CHUNK, k - start)).tolist()
+
+
+def _chained_permutations(gen: Any, n: int, k: int, first: list[int]) -> Iterator[int]:
+    yield from first
+    left = k - len(first)
+    while left > 0:
+        perm = gen.permutation(n)
+        yield from perm[:left].tolist()
+        left -= n
 
 
 class SubsetRandomSampler(Sampler):
