@@ -81,7 +81,8 @@ class GroupNorm(Module):
                  bias: bool = True) -> None:
         super().__init__()
         if num_channels % num_groups != 0:
-            raise ValueError("num_channels must be divisible by num_groups")
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by "
+                             f"num_groups ({num_groups})")
         dt = param_dtype(dtype, device)
         self.num_groups = num_groups
         self.num_channels = num_channels

@@ -119,8 +119,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """
     _float_input(input, "gelu")
     if approximate not in _GELU_APPROXIMATIONS:
-        raise RuntimeError(f"approximate argument must be either none or tanh. (got "
-                           f"approximate={approximate!r})")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     x = input
     if approximate == "tanh":
         inner = (x + x * x * x * 0.044715) * _SQRT_2_OVER_PI
@@ -239,8 +238,11 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd if x > lambd, x + lambd if x < -lambd, else 0. (*) -> (*)."""
     x = _float_input(input, "softshrink")
     if lambd < 0:
-        raise RuntimeError(
-            f"lambda must be greater or equal to 0, but found to be {lambd}.")
+        top = float(np.finfo(x.dtype).max)
+        kind = {"float64": "Double", "float32": "Float", "float16": "Half"}.get(
+            x.dtype.name, x.dtype.name)
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {kind}, "
+                           f"but found {lambd:g}")
     zero = _const(x, np.zeros(()))
     return ag.where(x > lambd, x - lambd, ag.where(x < -lambd, x + lambd, zero))
 
