@@ -231,6 +231,15 @@ def test_modulo_promotion_and_operators_as_torch():
         assert_close(ours, theirs)
 
 
+def test_modulo_wraps_python_ints_into_the_dtype_as_torch():
+    for dtype, other in (("int8", 300), ("int8", -200), ("uint8", -3), ("int16", 70000)):
+        for name in ("remainder", "fmod"):
+            ours, theirs = _both(lambda L, x, name=name, o=other: getattr(L, name)(x, o),
+                                 np.array([5, -7, 100, 0]).astype(dtype))
+            assert_close(ours, theirs)
+    assert_same_error(lambda L: L.tensor([5], dtype=L.uint8) % 256)
+
+
 def test_modulo_errors_as_torch():
     ints = lambda L: L.tensor([1, -2, 3])  # noqa: E731
     assert_same_error(lambda L: L.remainder(ints(L), 0))

@@ -22,7 +22,7 @@ from .. import dtypes as _dt
 from .. import notation as nt
 from ..function import Function
 from ..tensor import Tensor, _tensor_input
-from ._binary import broadcast_error, promote_pair, shape_of
+from ._binary import broadcast_error, fit_int_scalars, promote_pair, shape_of
 from ._broadcast import unbroadcast
 from .unary import _Unary, recomputed
 
@@ -945,6 +945,9 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 def _modulo(name: str, cls: type[Function], a: Any, b: Any) -> Tensor:
     a, b = promote_pair(a, b)
+    # A Python int is first wrapped into an integer tensor's dtype, as PyTorch converts
+    # it (int8 % 300 is int8 % 44; uint8 % 256 divides by zero).
+    a, b = fit_int_scalars(name, a, b)
     t = a if isinstance(a, Tensor) else b
     dt = t.data.dtype
     if dt.kind == "b":
