@@ -93,6 +93,7 @@ from .ops import (
     var,
     where,
 )
+from .safetensors_io import load_safetensors, save_safetensors
 from .serialization import load, save
 from .tensor import Tensor
 from .viz import BackwardTrace, draw_graph, save_backward_frames, trace_backward
