@@ -339,3 +339,52 @@ def test_autograd_core_imports_without_graphviz_or_pillow():
         "    raise AssertionError('draw_graph worked without graphviz')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# ----- fonts and code shape ---------------------------------------------------------------
+def test_korean_names_render_with_a_font_that_has_their_glyphs(rng, tmp_path):
+    """Every Hangul character drawn goes to a font family that fontconfig says covers it:
+    no empty boxes in the SVG (family named in the file) or the PNG (drawn by dot)."""
+    import shutil
+
+    from autograd_core.viz.style import STYLE, hangul_font
+
+    assert shutil.which("fc-list"), "fontconfig's fc-list is missing: dot cannot find fonts"
+    assert hangul_font() is not None, (
+        "no font with Hangul is installed: `apt-get install -y fonts-nanum`")
+    x = ac.tensor(rng.normal(size=(2,)), requires_grad=True)
+    loss = (x * x).sum()
+    g = draw_graph(loss, names={"입력 x": x, "손실": loss}, title="연쇄 법칙: 기울기",
+                   show_data=True)
+    svg = g.pipe(format="svg").decode()
+    hangul = re.compile(r"[\uac00-\ud7a3]")
+    drawn = re.findall(r'<text[^>]*font-family="([^"]+)"[^>]*>([^<]*)</text>', svg)
+    korean = [(family, text) for family, text in drawn if hangul.search(text)]
+    assert {t for _, t in korean} >= {"입력 x", "손실"}
+    assert any("연쇄" in t for _, t in korean)
+    for family, text in korean:
+        first = family.split(",")[0].strip()
+        assert first in (STYLE.text_font(), STYLE.code_font())
+        for ch in set(hangul.findall(text)):
+            out = subprocess.run(["fc-list", f":charset={ord(ch):x}", "family"],
+                                 capture_output=True, text=True, check=True).stdout
+            families = {n.strip() for line in out.splitlines() for n in line.split(",")}
+            assert first in families, f"{first!r} has no glyph for {ch!r}"
+    png = g.render(tmp_path / "ko", format="png", cleanup=True)
+    with open(png, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_viz_functions_stay_under_ruffs_complexity_limit():
+    """The project's mccabe limit (15): the drawing and the replay are small functions."""
+    pytest.importorskip("ruff")
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    res = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "C901",
+         "--config", "lint.mccabe.max-complexity=15", "autograd_core/viz",
+         "autograd_core/composite.py"],
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr

@@ -283,3 +283,58 @@ def test_next_functions_in_pytorchs_shape():
         assert len(mul.next_functions) == 2 and mul.next_functions[1] == (None, 0)
         leaf = mul.next_functions[0][0].next_functions[0][0]
         assert type(leaf).__name__ == "AccumulateGrad" and leaf.variable is x
+
+
+def _tiny_mlp():
+    """x (1, 2) -> Linear(2, 2) -> sigmoid -> Linear(2, 1) -> squared error."""
+    x = ac.tensor([[0.5, 1.0]])
+    W1 = ac.tensor([[0.4, -0.2], [0.3, 0.1]], requires_grad=True)
+    b1 = ac.tensor([0.0, 0.1], requires_grad=True)
+    W2 = ac.tensor([[0.7], [-0.5]], requires_grad=True)
+    h = (x @ W1 + b1).sigmoid()
+    o = h @ W2
+    E = 0.5 * ((o - 1.0) ** 2).sum()
+    return dict(x=x, W1=W1, b1=b1, W2=W2, h=h, o=o, E=E)
+
+
+def test_mlp_backward_frames_one_per_step(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    t = _tiny_mlp()
+    tr = trace_backward(t["E"], names=t)
+    ops = [s.op for s in tr]
+    assert len(tr) == 8 and ops[1:] == ["sum", "pow(exponent=2)", "sub(other=1.0)", "matmul",
+                                        "sigmoid", "add", "matmul"]
+    paths = tr.save_frames(tmp_path, rankdir="LR")
+    assert len(paths) == len(tr) + 2 and paths[-1].suffix == ".gif"
+    with Image.open(paths[-1]) as im:
+        assert im.n_frames == len(tr) + 1
+    # Step 5 (matmul h @ W2) gives W2 its gradient h^T delta, drawn as "new".
+    svg = tr.draw(4).pipe(format="svg").decode()
+    texts = [(s or "").replace("\xa0", " ") for s in re.findall(r">([^<]*)</text>", svg)]
+    assert any(line.startswith("dE/dW2 = h^T @ dE/do = ") for line in texts)
+    h, o = t["h"].data, t["o"].data
+    delta = o - 1.0
+    np.testing.assert_allclose(tr.grad(t["W2"]), h.T @ delta, rtol=1e-6)
+    t["E"].backward()
+    for k in ("W1", "b1", "W2"):
+        np.testing.assert_allclose(tr.grad(t[k]), t[k].grad.data, rtol=1e-6)
+
+
+def test_cnn_backward_frames_for_the_lecture_example(tmp_path):
+    import nn.functional as F
+
+    x = ac.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    w = ac.tensor(np.ones((1, 1, 3, 3)) / 9, requires_grad=True)
+    z = F.conv2d(x, w)
+    c = z.mean()
+    tr = trace_backward(c, names={"x": x, "w": w, "z": z, "c": c}, max_elements=16)
+    paths = save_backward_frames(tr, tmp_path, gif=False)
+    assert [p.name for p in paths] == ["step_000.png", "step_001.png", "step_002.png"]
+    svg = tr.draw(1).pipe(format="svg").decode()
+    texts = [(s or "").replace("\xa0", " ") for s in re.findall(r">([^<]*)</text>", svg)]
+    # The input x needs no gradient, yet is drawn with its values; w gets its gradient.
+    assert "x" in texts and "(1, 1, 4, 4) float64" in texts
+    assert any(line.startswith("dc/dw = dc/dz * dz/dw = im2col(x) @ dc/dz = ")
+               for line in texts)
+    c.backward()
+    np.testing.assert_allclose(tr.grad(w), w.grad.data, rtol=1e-12)

@@ -17,6 +17,8 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor
+from .style import Style, esc
+from .walk import GraphWalk
 
 
 @dataclass
@@ -78,3 +80,78 @@ def gradient_flow(loss: Tensor, gradient: Any = None) -> GradientFlow:
             local = np.asarray(got.local if got.local is not None else got.grad)
             dead[step.node] = float(np.mean(local == 0)) if local.size else 0.0
     return GradientFlow(norms, dead, trace)
+
+
+class FlowColors:
+    """Colours a vertex by the norm of the gradient reaching its output (log scale)."""
+
+    def __init__(self, flow: Any, st: Style) -> None:
+        self.flow = flow
+        self.st = st
+        norms = [n for n in flow.node_norm.values() if n > 0 and np.isfinite(n)]
+        if norms:
+            lo = float(np.floor(np.log10(min(norms))))
+            hi = float(np.ceil(np.log10(max(norms))))
+        else:
+            lo, hi = -1.0, 0.0
+        self.lo, self.hi = lo, max(hi, lo + 1.0)
+
+    def norm(self, exits: list[int], walk: GraphWalk) -> float | None:
+        vals = [self.flow.node_norm.get(walk.ops[i]) for i in exits]
+        vals = [v for v in vals if v is not None]
+        if not vals:
+            return None
+        return float(np.sqrt(np.sum(np.square(vals))))
+
+    def color(self, norm: float | None) -> tuple[str, str]:
+        """(fill, font colour) for a norm; grey where no gradient arrived."""
+        if norm is None or norm <= 0 or not np.isfinite(norm):
+            return self.st.no_grad_fill, "#000000"
+        colors = self.st.flow_colors
+        x = (np.log10(norm) - self.lo) / (self.hi - self.lo)
+        k = int(np.clip(np.floor(x * len(colors)), 0, len(colors) - 1))
+        return colors[k], ("#ffffff" if k < len(colors) // 2 else "#000000")
+
+    def row(self, vid: str, name: str, exits: list[int], ops: list[int],
+            walk: GraphWalk) -> Any:
+        norm = self.norm(exits, walk)
+        dead = [self.flow.node_dead[walk.ops[i]] for i in ops
+                if walk.ops[i] in self.flow.node_dead]
+        fill, font = self.color(norm)
+        return FlowRow(vertex=vid, name=name, norm=norm,
+                       no_grad_fraction=float(np.mean(dead)) if dead else None,
+                       fill=fill, font_color=font)
+
+    def legend_html(self) -> str:
+        st = self.st
+        cells = []
+        n = len(st.flow_colors)
+        for k, c in enumerate(st.flow_colors):
+            value = 10 ** (self.lo + (self.hi - self.lo) * k / n)
+            font = "#ffffff" if k < n // 2 else "#000000"
+            cells.append(f'<TD BGCOLOR="{c}"><FONT COLOR="{font}" POINT-SIZE="8">'
+                         f"{value:.0e}</FONT></TD>")
+        cells.append(f'<TD BGCOLOR="{st.no_grad_fill}"><FONT POINT-SIZE="8">0</FONT></TD>')
+        head = (f'<TR><TD COLSPAN="{n + 1}"><FONT POINT-SIZE="9">gradient norm '
+                "||dL/d(output)|| (log scale)</FONT></TD></TR>")
+        return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+                f"{head}<TR>{''.join(cells)}</TR></TABLE>>")
+
+
+def paint(attr: dict, row: Any) -> None:
+    """Fill a vertex with its gradient-flow colour (kept as is without grad_flow)."""
+    if row is not None:
+        attr["fillcolor"] = row.fill
+        attr["fontcolor"] = row.font_color
+
+
+def flow_lines(row: Any, st: Style) -> list[str]:
+    font = row.font_color
+    size = st.font_size - 2
+    lines = []
+    norm = "no gradient" if row.norm is None else f"||grad|| = {row.norm:.2e}"
+    lines.append(f'<FONT POINT-SIZE="{size}" COLOR="{font}">{esc(norm)}</FONT>')
+    if row.no_grad_fraction is not None:
+        lines.append(f'<FONT POINT-SIZE="{size}" COLOR="{font}">'
+                     f"{row.no_grad_fraction:.0%} of units passed no gradient</FONT>")
+    return lines

@@ -22,6 +22,7 @@ from ..composite import Composite
 from ..function import FreedTensor, Function
 from ..tensor import Tensor
 from .dot import digraph_class
+from .flow import FlowColors, flow_lines, paint
 from .fold import FoldGroup, groups_of
 from .style import (
     STYLE,
@@ -365,7 +366,7 @@ class _Picture:
                 self.box_ops.setdefault(box, []).append(i)
         self.root = _Cluster((), None)
         self.clusters: dict[tuple, _Cluster] = {(): self.root}
-        self.colors = _FlowColors(opts.flow, self.st) if opts.flow is not None else None
+        self.colors = FlowColors(opts.flow, self.st) if opts.flow is not None else None
         self.flow_rows: list = []
         self.g: Any = None
 
@@ -447,7 +448,7 @@ class _Picture:
             "height": "0.3",
             "class": classes,
         }
-        _paint(attr, row)
+        paint(attr, row)
         return attr
 
     def _flow(self, vid: str, name: str, exits: list[int],
@@ -458,7 +459,7 @@ class _Picture:
             return [], None
         row = self.colors.row(vid, name, exits, ops, self.walk)
         self.flow_rows.append(row)
-        return _flow_lines(row, self.st), row
+        return flow_lines(row, self.st), row
 
     def _op_vertices(self) -> None:
         for i, node in enumerate(self.walk.ops):
@@ -490,10 +491,14 @@ class _Picture:
 
     def _box_vertices(self) -> None:
         st = self.st
-        small = f'<FONT POINT-SIZE="{st.font_size - 2}" COLOR="{st.muted_color}">'
         for box, vid in self.box_ids.items():
             m = self.lay.box_modules[box]
             ops = self.box_ops[box]
+            owners = {self.lay.owner(i) for i in ops}
+            exits = [i for i in ops if self._leaves_owner(i, owners)]
+            extra, row = self._flow(vid, m.name or m.label, exits, ops)
+            color = row.font_color if row is not None else st.muted_color
+            small = f'<FONT POINT-SIZE="{st.font_size - 2}" COLOR="{color}">'
             rows = [f"<B>{esc(m.name if m.name else m.label)}</B>"]
             if m.name:
                 rows.append(esc(type(m.obj).__name__))
@@ -501,9 +506,6 @@ class _Picture:
                 short = p.name.rsplit(".", 1)[-1] if p.name else "param"
                 rows.append(f"{small}{esc(short)} {esc(format_shape(p.tensor.shape))}</FONT>")
             rows.append(f"{small}{esc(self._op_count(ops))}</FONT>")
-            owners = {self.lay.owner(i) for i in ops}
-            exits = [i for i in ops if self._leaves_owner(i, owners)]
-            extra, row = self._flow(vid, m.name or m.label, exits, ops)
             rows.extend(extra)
             hl = any(self.walk.ops[i] in self.hl_nodes for i in ops)
             attr = {
@@ -513,7 +515,7 @@ class _Picture:
                 "color": st.highlight_border if hl else st.module_border,
                 "class": "module",
             }
-            _paint(attr, row)
+            paint(attr, row)
             label = "<" + "<BR/>".join(rows) + ">"
             self.cluster_for(self.lay.drawn_cluster(box[:-1])).vertices.append(
                 (vid, label, attr))
@@ -817,81 +819,3 @@ def _value_blocks(t: Tensor, st: Style, opts: _Options,
 def _values_text(head: str, arr: np.ndarray, precision: int) -> str:
     text = format_values(arr, precision)
     return f"{head}\n{text}" if "\n" in text else f"{head} {text}"
-
-
-# ----- gradient flow colours -----------------------------------------------------------
-class _FlowColors:
-    """Colours a vertex by the norm of the gradient reaching its output (log scale)."""
-
-    def __init__(self, flow: Any, st: Style) -> None:
-        self.flow = flow
-        self.st = st
-        norms = [n for n in flow.node_norm.values() if n > 0 and np.isfinite(n)]
-        if norms:
-            lo = float(np.floor(np.log10(min(norms))))
-            hi = float(np.ceil(np.log10(max(norms))))
-        else:
-            lo, hi = -1.0, 0.0
-        self.lo, self.hi = lo, max(hi, lo + 1.0)
-
-    def norm(self, exits: list[int], walk: GraphWalk) -> float | None:
-        vals = [self.flow.node_norm.get(walk.ops[i]) for i in exits]
-        vals = [v for v in vals if v is not None]
-        if not vals:
-            return None
-        return float(np.sqrt(np.sum(np.square(vals))))
-
-    def color(self, norm: float | None) -> tuple[str, str]:
-        """(fill, font colour) for a norm; grey where no gradient arrived."""
-        if norm is None or norm <= 0 or not np.isfinite(norm):
-            return self.st.no_grad_fill, "#000000"
-        colors = self.st.flow_colors
-        x = (np.log10(norm) - self.lo) / (self.hi - self.lo)
-        k = int(np.clip(np.floor(x * len(colors)), 0, len(colors) - 1))
-        return colors[k], ("#ffffff" if k < len(colors) // 2 else "#000000")
-
-    def row(self, vid: str, name: str, exits: list[int], ops: list[int],
-            walk: GraphWalk) -> Any:
-        from .flow import FlowRow
-
-        norm = self.norm(exits, walk)
-        dead = [self.flow.node_dead[walk.ops[i]] for i in ops
-                if walk.ops[i] in self.flow.node_dead]
-        fill, font = self.color(norm)
-        return FlowRow(vertex=vid, name=name, norm=norm,
-                       no_grad_fraction=float(np.mean(dead)) if dead else None,
-                       fill=fill, font_color=font)
-
-    def legend_html(self) -> str:
-        st = self.st
-        cells = []
-        n = len(st.flow_colors)
-        for k, c in enumerate(st.flow_colors):
-            value = 10 ** (self.lo + (self.hi - self.lo) * k / n)
-            font = "#ffffff" if k < n // 2 else "#000000"
-            cells.append(f'<TD BGCOLOR="{c}"><FONT COLOR="{font}" POINT-SIZE="8">'
-                         f"{value:.0e}</FONT></TD>")
-        cells.append(f'<TD BGCOLOR="{st.no_grad_fill}"><FONT POINT-SIZE="8">0</FONT></TD>')
-        head = (f'<TR><TD COLSPAN="{n + 1}"><FONT POINT-SIZE="9">gradient norm '
-                "||dL/d(output)|| (log scale)</FONT></TD></TR>")
-        return (f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
-                f"{head}<TR>{''.join(cells)}</TR></TABLE>>")
-
-
-def _paint(attr: dict, row: Any) -> None:
-    """Fill a vertex with its gradient-flow colour (kept as is without grad_flow)."""
-    if row is not None:
-        attr["fillcolor"] = row.fill
-        attr["fontcolor"] = row.font_color
-
-
-def _flow_lines(row: Any, st: Style) -> list[str]:
-    font = row.font_color
-    size = st.font_size - 2
-    lines = []
-    norm = "no gradient" if row.norm is None else f"||grad|| = {row.norm:.2e}"
-    lines.append(f'<FONT POINT-SIZE="{size}" COLOR="{font}">{esc(norm)}</FONT>')
-    if row.no_grad_fraction is not None:
-        lines.append(f'<FONT POINT-SIZE="{size}" COLOR="{font}">'
-                     f"{row.no_grad_fraction:.0%} of units passed no gradient</FONT>")
-    return lines
