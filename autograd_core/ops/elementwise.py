@@ -42,11 +42,21 @@ def _not_implemented(kernel: str, dtype: np.dtype) -> NotImplementedError:
         f"\"{kernel}\" not implemented for '{_TORCH_NAMES.get(dtype.name, dtype.name)}'")
 
 
+def _is_float(dt: np.dtype) -> bool:
+    """float16/32/64, and bfloat16 (a NumPy extension dtype, of kind "V")."""
+    if dt.kind == "f":
+        return True
+    try:
+        return _dt.category(dt) == 2
+    except TypeError:
+        return False
+
+
 def _floating(name: str, a: Any) -> Tensor:
     """``a`` checked to be a Tensor; integer and bool tensors become the default float
     dtype (they never require grad, so no node is recorded for the cast)."""
     _tensor_input(name, a)
-    if a.data.dtype.kind != "f":
+    if not _is_float(a.data.dtype):
         return Tensor._wrap(a.data.astype(_dt.DEFAULT_FLOAT))
     return a
 
@@ -494,10 +504,10 @@ class Round(_Flat):
 
 def _round_array(a: np.ndarray, decimals: int) -> np.ndarray:
     """PyTorch's rounding: rint(x * 10^d) / 10^d, or rint(x / 10^-d) * 10^-d for d < 0,
-    in the input's float dtype (float32 for float16, as PyTorch computes half in float)."""
+    in the input's float dtype (float32 for the 16-bit ones, as PyTorch computes them)."""
     if decimals == 0:
         return np.rint(a)
-    work = a.astype(np.float32) if a.dtype == np.float16 else a
+    work = a if a.dtype.itemsize > 2 else a.astype(np.float32)
     with np.errstate(over="ignore", invalid="ignore"):
         ten = work.dtype.type(10.0 ** abs(decimals))
         out = np.rint(work * ten) / ten if decimals > 0 else np.rint(work / ten) * ten
@@ -805,7 +815,7 @@ def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
 def frac(input: Tensor) -> Tensor:  # noqa: A002
     """The fractional part x - trunc(x) (floating tensors only). (*) -> (*)."""
     _tensor_input("frac", input)
-    if input.data.dtype.kind != "f":
+    if not _is_float(input.data.dtype):
         raise _not_implemented("frac_cpu", input.data.dtype)
     return Frac.apply(input)
 
@@ -815,7 +825,7 @@ def _rounding(name: str, cls: type[Function], a: Any) -> Tensor:
     kind = a.data.dtype.kind
     if kind == "b":
         raise _not_implemented(f"{name}_vml_cpu", a.data.dtype)
-    if kind != "f":
+    if not _is_float(a.data.dtype):
         return Tensor._wrap(a.data.copy())  # integers are already whole: a copy, as torch
     return cls.apply(a)
 
@@ -851,7 +861,7 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
     dt = input.data.dtype
     if dt.kind == "b":
         raise _not_implemented("round_vml_cpu" if decimals == 0 else "round_cpu", dt)
-    if dt.kind != "f":
+    if not _is_float(dt):
         if decimals != 0:
             raise _not_implemented("round_cpu", dt)
         return Tensor._wrap(input.data.copy())
@@ -862,7 +872,7 @@ def sign(input: Tensor) -> Tensor:  # noqa: A002
     """-1, 0 or 1 by sign (0 for NaN), in the input's dtype (bool stays bool). Gradient 0.
     (*) -> (*)."""
     _tensor_input("sign", input)
-    if input.data.dtype.kind != "f":
+    if not _is_float(input.data.dtype):
         return Tensor._wrap(_sign_array(input.data))
     return Sign.apply(input)
 
@@ -870,7 +880,7 @@ def sign(input: Tensor) -> Tensor:  # noqa: A002
 def sgn(input: Tensor) -> Tensor:  # noqa: A002
     """sign for real tensors (PyTorch's sgn differs only for complex ones). (*) -> (*)."""
     _tensor_input("sgn", input)
-    if input.data.dtype.kind != "f":
+    if not _is_float(input.data.dtype):
         return Tensor._wrap(_sign_array(input.data))
     return Sgn.apply(input)
 
@@ -891,7 +901,7 @@ def _tensors(name: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
             raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, "
                             f"not {type(x).__name__}")
     a, b = promote_pair(a, b)
-    if a.data.dtype.kind != "f":
+    if not _is_float(a.data.dtype):
         a = Tensor._wrap(a.data.astype(_dt.DEFAULT_FLOAT))
         b = Tensor._wrap(b.data.astype(_dt.DEFAULT_FLOAT))
     return a, b
@@ -926,7 +936,7 @@ def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
             raise TypeError(f"hypot(): argument '{arg}' (position {pos}) must be Tensor, "
                             f"not {type(x).__name__}")
     a, b = promote_pair(input, other)
-    if a.data.dtype.kind != "f":
+    if not _is_float(a.data.dtype):
         raise _not_implemented("hypot_cpu", a.data.dtype)
     return _apply2("hypot", Hypot, a, b)
 
@@ -938,7 +948,7 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
             raise TypeError(f"logaddexp(): argument '{arg}' (position {pos}) must be "
                             f"Tensor, not {type(x).__name__}")
     a, b = promote_pair(input, other)
-    if a.data.dtype.kind != "f":
+    if not _is_float(a.data.dtype):
         raise _not_implemented("logaddexp_cpu", a.data.dtype)
     return _apply2("logaddexp", LogAddExp, a, b)
 
@@ -1017,7 +1027,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
                          or isinstance(weight, bool)):
         raise TypeError(f"lerp(): argument 'weight' must be Number or Tensor, not "
                         f"{type(weight).__name__}")
-    if dt.kind != "f":
+    if not _is_float(dt):
         raise _not_implemented("lerp_kernel_tensor" if w_tensor else "lerp_kernel_scalar",
                                dt)
     if end.data.dtype != dt:
