@@ -19,8 +19,8 @@ from autograd_core.utils.data import (
     Dataset,
     RandomSampler,
     TensorDataset,
+    get_worker_info,
 )
-from autograd_core.utils.data import get_worker_info
 
 
 class Squares(Dataset):
