@@ -199,6 +199,69 @@ from .ops.sorting import (  # noqa: E402
 )
 
 # ----- area: namespace, devices, dtypes, randomness (issue 15) ------------------------
+# isort: split
+# From here on ``float``, ``int`` and ``bool`` in this module are PyTorch's dtype names (as
+# in ``torch``), no longer the builtins: code below must not call them.
+from . import accelerator, amp, backends, cuda, random  # noqa: E402
+from .amp import autocast  # noqa: E402
+from .creation import (  # noqa: E402
+    bernoulli,
+    empty_like,
+    logspace,
+    multinomial,
+    normal,
+    rand_like,
+    randint_like,
+    randn_like,
+)
+from .device import device, get_default_device, set_default_device  # noqa: E402
+from .dtypes import (  # noqa: E402
+    bfloat16,
+    dtype,
+    finfo,
+    float,
+    get_default_dtype,
+    iinfo,
+    int,
+    promote_types,
+    set_default_dtype,
+    short,
+    uint16,
+    uint32,
+    uint64,
+)
+from .dtypes import bool_ as bool  # noqa: E402
+from .inference_mode import inference_mode, is_inference_mode_enabled  # noqa: E402
+from .predicates import is_complex, is_floating_point, is_tensor, result_type  # noqa: E402
+from .random import (  # noqa: E402
+    Generator,
+    get_rng_state,
+    initial_seed,
+    seed,
+    set_rng_state,
+)
+
+# ``torch.nn``, ``torch.optim`` and ``torch.autograd`` as attributes, imported on first
+# use: the engine itself never imports nn or optim while it loads (DESIGN.md, layers).
+_LAZY_MODULES = {
+    "nn": ("nn", ("nn.functional", "nn.init")),
+    "optim": ("optim", ("optim.lr_scheduler",)),
+    "autograd": ("autograd_core.autograd", ()),
+}
+
+
+def __getattr__(name: str) -> object:
+    """PEP 562: ``autograd_core.nn`` (etc.) imports the package on first access."""
+    if name in _LAZY_MODULES:
+        import importlib
+
+        target, also = _LAZY_MODULES[name]
+        module = importlib.import_module(target)
+        for sub in also:  # so that torch.nn.functional / torch.optim.lr_scheduler resolve
+            importlib.import_module(sub)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'autograd_core' has no attribute '{name}'")
 
 # Keep freed array memory for reuse between training steps (glibc only; see allocator.py
 # for why, the cost, and AUTOGRAD_CORE_MALLOC=system to opt out).

@@ -9,7 +9,10 @@ import numpy as np
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-_DEFAULT_DTYPES = ("float32", "int64", "bool")
+from . import dtypes as _dt
+
+# Dtypes PyTorch leaves out of a tensor's repr (besides the default float dtype).
+_UNNAMED_DTYPES = ("int64", "bool")
 
 
 def _float_formatter(arr: np.ndarray):
@@ -42,8 +45,10 @@ def _float_formatter(arr: np.ndarray):
 
 def tensor_repr(t: Tensor) -> str:
     arr = t.data
-    if arr.dtype.kind == "f":
+    if _dt.is_float(arr.dtype):
         fmt = {"float_kind": _float_formatter(arr)}
+        if arr.dtype.kind != "f":  # bfloat16: NumPy does not see it as a float
+            arr = arr.astype(np.float32)
     else:
         fmt = None
     body = np.array2string(
@@ -55,8 +60,9 @@ def tensor_repr(t: Tensor) -> str:
     # PyTorch writes an elided run inside a row as " ..." (NumPy: "...").
     body = body.replace(", ...,", ",  ...,")
     extras = []
-    if arr.dtype.name not in _DEFAULT_DTYPES:
-        extras.append(f"dtype={arr.dtype.name}")
+    dt = t.data.dtype
+    if dt.name not in _UNNAMED_DTYPES and dt != _dt.DEFAULT_FLOAT:
+        extras.append(f"dtype={_dt.wrap(dt)}")
     if arr.size == 0 and arr.ndim != 1:
         extras.insert(0, f"size={tuple(arr.shape)}")
     if t.grad_fn is not None:

@@ -15,13 +15,24 @@ from typing import Any
 
 import numpy as np
 
+from . import device as _device
 from . import dtypes as _dt
+from . import grad_mode as _grad_mode
 from . import version as _version
 
 _FLOAT_KINDS = "f"
 
 
+# bfloat16 (from ml_dtypes) stores and converts, and NumPy computes on it, but the ops'
+# gradients are written for float16/32/64: refuse it in a graph rather than cut the graph.
+_BF16_NO_GRAD = (
+    "bfloat16 tensors cannot take part in autograd in autograd_core (bfloat16 is for "
+    "storage and conversion here): compute and differentiate in float32, e.g. x.float()")
+
+
 def _check_can_require_grad(dtype: np.dtype) -> None:
+    if dtype.kind not in _FLOAT_KINDS and _dt.is_float(dtype):
+        raise RuntimeError(_BF16_NO_GRAD)
     if dtype.kind not in _FLOAT_KINDS:
         raise RuntimeError(
             f"Only Tensors of floating point dtype can require gradients (got {dtype})"
@@ -68,7 +79,7 @@ def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
             raise TypeError(f"cannot make a tensor from {type(data).__name__}: {data!r}")
     if dtype is not None:
         arr = arr.astype(_dt.to_dtype(dtype), copy=False)
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "biuf" and not _dt.is_float(arr.dtype):
         raise TypeError(f"unsupported dtype {arr.dtype} for a tensor")
     return arr
 
@@ -200,8 +211,10 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        return self.data.dtype
+    def dtype(self) -> _dt.dtype:
+        """The element type, printed as PyTorch's (``torch.float32``); it equals the
+        NumPy dtype of the array (``t.dtype == np.float32``)."""
+        return _dt.wrap(self.data.dtype)
 
     @property
     def is_leaf(self) -> bool:
@@ -219,8 +232,9 @@ class Tensor:
         return self.transpose(-2, -1)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device.device:
+        """Where the tensor lives: always ``device(type='cpu')`` here."""
+        return _device.CPU
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """Shape as a tuple, or one dimension's length when ``dim`` is given."""
@@ -401,45 +415,7 @@ class Tensor:
     def __repr__(self) -> str:
         return _format.tensor_repr(self)
 
-    # ----- conversions --------------------------------------------------------------
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``; device arguments ("cpu") are accepted and ignored."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, str) and a.startswith("cpu"):
-                continue
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            else:
-                dtype = a
-        if dtype is None:
-            return self
-        return _ops.to_dtype(self, _dt.to_dtype(dtype))
-
-    def type(self, dtype: Any) -> Tensor:
-        return self.to(dtype)
-
-    def float(self) -> Tensor:
-        return self.to(_dt.float32)
-
-    def double(self) -> Tensor:
-        return self.to(_dt.float64)
-
-    def half(self) -> Tensor:
-        return self.to(_dt.float16)
-
-    def long(self) -> Tensor:
-        return self.to(_dt.int64)
-
-    def int(self) -> Tensor:
-        return self.to(_dt.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(_dt.bool_)
-
-    def cpu(self) -> Tensor:
-        return self
-
+    # ----- conversions (to, cpu, float, ...: see the devices/dtypes area below) ------
     def contiguous(self) -> Tensor:
         """Self when the data is C-contiguous, else a C-ordered copy that stays in the graph."""
         if self.data.flags.c_contiguous:
@@ -447,7 +423,8 @@ class Tensor:
         return _ops.clone(self)
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        """True for float16, bfloat16, float32 and float64 tensors."""
+        return _dt.is_float(self.data.dtype)
 
     # ----- arithmetic operators -------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -1038,6 +1015,230 @@ class Tensor:
         return _ops.histogram(self, bins, range=range, weight=weight, density=density)
 
     # ----- area: devices, dtypes and conversions (issue 15) ---------------------------
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """This tensor with another dtype (and on a device: only the CPU exists here), as
+        ``torch.Tensor.to``: ``to(dtype)``, ``to(device, dtype=None)``, ``to(other)``
+        (other's dtype), and the keywords ``dtype``, ``device``, ``non_blocking`` (no
+        effect), ``copy`` (a new tensor even when nothing changes), ``memory_format``.
+
+        Returns self when nothing changes and ``copy`` is False. A cast between float
+        dtypes stays in the graph (the gradient is cast back); a non-CUDA device other
+        than the CPU, or CUDA, raises.
+        """
+        dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        rest = list(args)
+        if rest:
+            first = rest.pop(0)
+            if isinstance(first, Tensor):
+                dtype = first.data.dtype
+            elif _is_dtype_like(first):
+                dtype = first
+            else:
+                dev = first
+                if rest and _is_dtype_like(rest[0]):
+                    dtype = rest.pop(0)
+            if len(rest) > 2 or not all(isinstance(r, bool) for r in rest):
+                raise TypeError(
+                    "to() received an invalid combination of arguments: expected to(dtype, "
+                    "non_blocking=False, copy=False), to(device, dtype=None, ...) or "
+                    f"to(tensor, ...), got {tuple(type(a).__name__ for a in args)}")
+            if len(rest) == 2:
+                copy = rest[1]
+        _device.check(dev, "to")
+        if dtype is not None:
+            dtype = _dt.to_dtype(dtype)
+            if (self.requires_grad and dtype.kind != "f" and _dt.is_float(dtype)
+                    and _grad_mode.is_grad_enabled()):
+                raise RuntimeError(_BF16_NO_GRAD)
+        out = self if dtype is None else _ops.to_dtype(self, dtype)
+        if copy and out is self:
+            out = _ops.clone(self)
+        return out
+
+    def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
+        """Without ``dtype``: the type name, as PyTorch ("torch.FloatTensor"). With one
+        (a dtype or a name such as "torch.DoubleTensor"): ``to(dtype)``."""
+        if dtype is None:
+            return _torch_type_name(self.data.dtype)
+        if isinstance(dtype, str) and dtype in _TYPE_NAMES:
+            dtype = _TYPE_NAMES[dtype]
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        """As float32."""
+        return self.to(_dt.float32)
+
+    def double(self) -> Tensor:
+        """As float64."""
+        return self.to(_dt.float64)
+
+    def half(self) -> Tensor:
+        """As float16."""
+        return self.to(_dt.float16)
+
+    def bfloat16(self) -> Tensor:
+        """As bfloat16 (needs the ml_dtypes package)."""
+        return self.to(_dt.bfloat16)
+
+    def long(self) -> Tensor:
+        """As int64."""
+        return self.to(_dt.int64)
+
+    def int(self) -> Tensor:
+        """As int32."""
+        return self.to(_dt.int32)
+
+    def short(self) -> Tensor:
+        """As int16."""
+        return self.to(_dt.int16)
+
+    def char(self) -> Tensor:
+        """As int8."""
+        return self.to(_dt.int8)
+
+    def byte(self) -> Tensor:
+        """As uint8."""
+        return self.to(_dt.uint8)
+
+    def bool(self) -> Tensor:
+        """As bool."""
+        return self.to(_dt.bool_)
+
+    def cpu(self, memory_format: Any = None) -> Tensor:
+        """Self: the tensor is on the CPU already."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False, **kwargs: Any) -> Tensor:
+        """Always raises: this engine runs on the CPU only."""
+        dev = (_device.device("cuda", device) if isinstance(device, int)
+               else _device.as_device("cuda" if device is None else device))
+        raise _device.cpu_only_error(dev, "cuda")
+
+    @property
+    def is_cuda(self) -> bool:
+        """False: tensors live on the CPU."""
+        return False
+
+    @property
+    def is_cpu(self) -> bool:
+        """True: tensors live on the CPU."""
+        return True
+
+    def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor."""
+        return -1
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """Self: pinned (page-locked) memory matters only for copies to a GPU."""
+        return self
+
+    def is_pinned(self, device: Any = None) -> bool:
+        """False: nothing is pinned here."""
+        return False
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return int(self.data.dtype.itemsize)
+
+    def is_complex(self) -> bool:
+        """False: there are no complex dtypes here."""
+        return False
+
+    def is_signed(self) -> bool:
+        """True unless the dtype is unsigned (uint8, ...) or bool."""
+        return _dt.wrap(self.data.dtype).is_signed
+
+    # Random samples (autograd_core/creation.py): generator= as in PyTorch.
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator: Any = None) -> Tensor:
+        """Category indices drawn from this tensor's rows of weights; see
+        ``autograd_core.multinomial``."""
+        from .creation import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Tensor:
+        """1 with probability self (elementwise), else 0; see ``autograd_core.bernoulli``."""
+        from .creation import bernoulli
+        return bernoulli(self, p, generator=generator)
+
+    def _fill_random(self, sample: np.ndarray) -> Tensor:
+        # Through copy_: the version counter, views and the graph (the old values get
+        # no gradient) are handled as for any in-place write.
+        return _ops.copy_(self, Tensor._wrap(sample.astype(self.data.dtype, copy=False)))
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
+                 **kw: Any) -> Tensor:
+        """Fill in place with uniform samples in [from, to); returns self."""
+        from .random import numpy_rng
+        lo = float(kw.pop("from", from_))
+        if kw:
+            raise TypeError(f"uniform_() got an unexpected keyword argument '{next(iter(kw))}'")
+        if not _dt.is_float(self.data.dtype):
+            raise NotImplementedError(f'"check_uniform_bounds" not implemented for '
+                                      f"'{_dt._torch_name(self.data.dtype)}'")
+        if lo > float(to):
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                               f"from={lo} > to={to}")
+        u = numpy_rng(generator, "uniform_").random(self.data.shape)
+        return self._fill_random(lo + (float(to) - lo) * u)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *,
+                generator: Any = None) -> Tensor:
+        """Fill in place with normal samples N(mean, std**2); returns self."""
+        from .random import numpy_rng
+        if not _dt.is_float(self.data.dtype):
+            raise NotImplementedError(f'"normal_kernel_cpu" not implemented for '
+                                      f"'{_dt._torch_name(self.data.dtype)}'")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        z = numpy_rng(generator, "normal_").standard_normal(self.data.shape)
+        return self._fill_random(float(mean) + float(std) * z)
+
+    def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+        """Fill in place with 1 (probability ``p``, a number or a tensor) or 0."""
+        from .creation import bernoulli
+        if isinstance(p, Tensor):
+            draws = bernoulli(p.expand(self.shape), generator=generator)
+        else:
+            draws = bernoulli(Tensor._wrap(np.empty(self.data.shape)), p, generator=generator)
+        return self._fill_random(draws.numpy())
+
+    def random_(self, from_: int = 0, to: int | None = None, *,
+                generator: Any = None, **kw: Any) -> Tensor:
+        """Fill in place with integers uniform in [from, to - 1] (``random_(to)`` means
+        [0, to - 1]; without ``to``, up to the largest integer the dtype holds exactly)."""
+        from .random import numpy_rng
+        from_kw = kw.pop("from", None)
+        if kw:
+            raise TypeError(f"random_() got an unexpected keyword argument '{next(iter(kw))}'")
+        lo = int(from_ if from_kw is None else from_kw)
+        if to is None and from_kw is None and from_ != 0:
+            lo, hi = 0, int(from_)  # random_(to)
+        elif to is None:
+            dt = self.data.dtype
+            hi = (2 ** (np.finfo(dt).nmant + 1) + 1 if dt.kind == "f" else
+                  2 if dt.kind == "b" else int(np.iinfo(dt).max) + 1)
+        else:
+            hi = int(to)
+        if lo >= hi:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                               f"from={lo} >= to={hi}")
+        draws = numpy_rng(generator, "random_").integers(lo, hi, size=self.data.shape)
+        return self._fill_random(draws)
+
+    def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place with exponential samples of rate ``lambd``; returns self."""
+        from .random import numpy_rng
+        if lambd <= 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+        e = numpy_rng(generator, "exponential_").standard_exponential(self.data.shape)
+        return self._fill_random(e / float(lambd))
+
 
     # ----- area: tensor semantics (.data, __setitem__, Size, format) (issue 15) -------
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -1072,11 +1273,21 @@ class _HookHandle:
             t._hooks.remove(self._hook)
 
 
+def _is_dtype_like(x: Any) -> bool:
+    """Whether a positional argument of ``to`` names a dtype (not a device)."""
+    return (isinstance(x, (_dt.dtype, np.dtype)) or x in (float, int, bool)
+            or (isinstance(x, type) and issubclass(x, np.generic)))
+
+
+# Tensor.type("torch.DoubleTensor") names, as PyTorch spells them.
+_TYPE_NAMES = {f"torch.{n}Tensor": d for n, d in (
+    ("Float", _dt.float32), ("Double", _dt.float64), ("Half", _dt.float16),
+    ("BFloat16", _dt.bfloat16), ("Long", _dt.int64), ("Int", _dt.int32),
+    ("Short", _dt.int16), ("Char", _dt.int8), ("Byte", _dt.uint8), ("Bool", _dt.bool_))}
+
+
 def _torch_type_name(dt: np.dtype) -> str:
-    names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-             "bool": "Bool"}
-    return f"torch.{names.get(dt.name, dt.name)}Tensor"
+    return f"torch.{_dt._torch_name(np.dtype(dt))}Tensor"
 
 
 def _check_hook_result(hook: Callable, g: Tensor, r: Any) -> None:

@@ -159,8 +159,8 @@ def test_factories_can_require_grad():
 
 
 def _torch_repr(t: torch.Tensor) -> str:
-    """torch's repr in our spelling: node names without the version digit, NumPy dtypes."""
-    r = repr(t).replace("torch.", "")
+    """torch's repr in our spelling: node names without the version digit."""
+    r = repr(t)
     for digit in "0123456789":
         r = r.replace(f"Backward{digit}>", "Backward>")
     return r

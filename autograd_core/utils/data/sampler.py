@@ -1,9 +1,10 @@
 """Samplers: the order in which a ``DataLoader`` visits a dataset's indices.
 
-``generator`` arguments take an ``np.random.Generator`` (used and advanced in place), an
-int seed (turned into a private ``np.random.default_rng(seed)`` once, at construction, so
-successive epochs differ but the whole run repeats), or None (draw from
-``autograd_core.default_generator()`` each epoch, so ``manual_seed`` governs it).
+``generator`` arguments take an ``autograd_core.Generator`` (``torch.Generator``) or an
+``np.random.Generator`` (used and advanced in place), an int seed (turned into a private
+``np.random.default_rng(seed)`` once, at construction, so successive epochs differ but
+the whole run repeats), or None (draw from the global ``autograd_core.default_generator``
+each epoch, so ``manual_seed`` governs it).
 """
 
 from __future__ import annotations
@@ -15,17 +16,22 @@ from typing import Any
 import numpy as np
 
 from ...creation import default_generator
+from ...random import Generator, numpy_rng
 
 
 def resolve_generator(generator: Any) -> np.random.Generator | None:
-    """An ``np.random.Generator`` from a Generator, an int seed or None (None stays None)."""
-    if generator is None or isinstance(generator, np.random.Generator):
-        return generator
+    """An ``np.random.Generator`` from a Generator (``autograd_core.Generator``: its own
+    NumPy generator, which ``manual_seed`` on it reseeds in place), an
+    ``np.random.Generator``, an int seed or None (None stays None)."""
+    if generator is None:
+        return None
+    if isinstance(generator, (Generator, np.random.Generator)):
+        return numpy_rng(generator)
     if isinstance(generator, numbers.Integral) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
     raise TypeError(
-        "generator must be a numpy.random.Generator, an int seed or None, "
-        f"but got {type(generator).__name__}"
+        "generator must be a numpy.random.Generator, an autograd_core.Generator (torch."
+        f"Generator), an int seed or None, but got {type(generator).__name__}"
     )
 
 
