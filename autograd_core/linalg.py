@@ -35,7 +35,8 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
             "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     if len(dims) != 2:
-        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {len(dims)}")
+        raise RuntimeError(
+            f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}")
     nd = A.data.ndim
     d0, d1 = (_norm_dim(d, nd) for d in dims)
     if d0 == d1:

@@ -30,13 +30,14 @@ _STATE = grad_mode.STATE
 
 
 def _int_arg(name: str, arg: str, value: Any, pos: int) -> int:
-    """``value`` as an int, or PyTorch's TypeError naming the argument."""
+    """``value`` as an int, or PyTorch's TypeError naming the argument (without its
+    position ``pos``, which PyTorch counts differently for ``torch.f(x, ...)`` and
+    ``x.f(...)``)."""
     if isinstance(value, Tensor) and value.data.ndim == 0 and value.data.dtype.kind in "iu":
         return int(value.data)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(
-            f"{name}(): argument '{arg}' (position {pos}) must be int, not "
-            f"{type(value).__name__}")
+            f"{name}(): argument '{arg}' must be int, not {type(value).__name__}")
     return int(value)
 
 
@@ -46,7 +47,7 @@ def _int_tuple(name: str, arg: str, value: Any, pos: int) -> tuple[int, ...]:
     for v in items:
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
             raise TypeError(
-                f"{name}(): argument '{arg}' (position {pos}) must be tuple of ints, not "
+                f"{name}(): argument '{arg}' must be tuple of ints, not "
                 f"{type(value).__name__}")
     return tuple(int(v) for v in items)
 
@@ -211,12 +212,9 @@ def masked_select(a: Tensor, mask: Any) -> Tensor:
     m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    try:
-        shape = np.broadcast_shapes(a.data.shape, m.shape)
-    except ValueError:
-        from ._binary import broadcast_error
+    from .reduce_more import broadcast_shape_or_raise
 
-        raise broadcast_error("masked_select", a, Tensor._wrap(m)) from None
+    shape = broadcast_shape_or_raise(m.shape, a.data.shape)  # torch names the mask "a"
     if a.data.shape != shape:
         a = Expand.apply(a, shape)
     if m.shape != shape:
@@ -524,6 +522,8 @@ def trace(a: Tensor) -> Tensor:
     _tensor_input("trace", a)
     if a.data.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.data.ndim}")
+    if a.data.dtype == np.bool_:
+        raise NotImplementedError('"trace" not implemented for \'Bool\'')
     from .reduce import sum as _sum
 
     return _sum(Diagonal.apply(a, 0, 0, 1))
@@ -752,10 +752,12 @@ def repeat_interleave(a: Any, repeats: Any = None, dim: int | None = None, *,
 
         pos = np.repeat(np.arange(n, dtype=np.intp), counts)
         return GetItem.apply(a, _along(d, pos), False)
-    r = int(repeats.data.reshape(())) if isinstance(repeats, Tensor) else _int_arg(
-        "repeat_interleave", "repeats", repeats, 2)
-    if r < 0:
-        raise RuntimeError("repeats can not be negative")
+    if isinstance(repeats, Tensor):
+        r = int(_repeat_counts(repeats, None)[0])
+    else:
+        r = _int_arg("repeat_interleave", "repeats", repeats, 2)
+        if r < 0:
+            raise RuntimeError("Repeats must be non-negative")
     shape = a.data.shape
     # (.., n, ..) -> (.., n, 1, ..) -> expand (.., n, r, ..) -> (.., n r, ..)
     inter = shape[:d + 1] + (1,) + shape[d + 1:]
@@ -778,8 +780,7 @@ def _repeat_counts(repeats: Any, n: int | None) -> np.ndarray:
             f"repeats must have the same size as input along dim, but got repeats.size(0) = "
             f"{c.size} and input.size(0) = {n}")
     if c.size and c.min() < 0:
-        raise RuntimeError("repeats can not be negative" if n is not None
-                           else "Repeats must be non-negative")
+        raise RuntimeError("repeats can not be negative")
     return c.astype(np.intp)
 
 

@@ -33,7 +33,8 @@ def norm_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
         return None
     out = tuple(sorted(_norm_dim(d, ndim) for d in dims))
     if len(set(out)) != len(out):
-        raise RuntimeError(f"dim {list(dims)} appears multiple times in the list of dims")
+        twice = next(d for i, d in enumerate(out) if d in out[:i])
+        raise RuntimeError(f"dim {twice} appears multiple times in the list of dims")
     if ndim == 0:
         return None
     return out
@@ -247,7 +248,7 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) ->
     if dtype is not None:
         a = a.to(dtype)
     axes = norm_dims(dim, a.data.ndim)
-    if a.data.dtype.kind in "bi" and a.data.dtype != np.int64:
+    if a.data.dtype.kind in "biu" and a.data.dtype != np.int64:  # uint8 too, as torch
         a = Tensor._wrap(a.data.astype(np.int64))
     return Sum.apply(a, axes, bool(keepdim))
 
@@ -266,7 +267,8 @@ def var(
     """Variance over ``dim``: sum((x - mean)^2) / (N - correction); correction 1 by default."""
     if isinstance(dim, bool):  # var(False): PyTorch's var(unbiased) overload
         dim, unbiased = None, dim
-    _float_only("var", a)
+    if a.data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased else 0
     if a.data.dtype.itemsize < 8:

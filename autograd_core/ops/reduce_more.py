@@ -365,7 +365,8 @@ def vector_norm(a: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     _tensor_input("linalg.vector_norm", a)
     if isinstance(ord, (str, bool)) or not isinstance(ord, (int, float, np.number)):
         raise TypeError(
-            f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
+            f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
+            f"{type(ord).__name__}")
     if dtype is not None:
         a = a.to(dtype)
     _check_float("linalg.vector_norm", a)
@@ -439,6 +440,22 @@ def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
     return Tensor._wrap(np.asarray(np.count_nonzero(a.data, axis=axes), dtype=np.int64))
 
 
+def broadcast_shape_or_raise(sa: tuple, sb: tuple) -> tuple:
+    """The broadcast shape of tensors a and b, or PyTorch's message naming the first
+    dimension (from the right) where they disagree."""
+    try:
+        return np.broadcast_shapes(sa, sb)
+    except ValueError:
+        n = builtins.max(len(sa), len(sb))
+        pa, pb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+        for i in range(n - 1, -1, -1):
+            if pa[i] != pb[i] and pa[i] != 1 and pb[i] != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({pa[i]}) must match the size of tensor b "
+                    f"({pb[i]}) at non-singleton dimension {i}") from None
+        raise
+
+
 def _other_tensor(name: str, other: Any) -> Tensor:
     if not isinstance(other, Tensor):
         raise TypeError(
@@ -462,27 +479,22 @@ def isclose(a: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:
         raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
-    try:
-        shape = np.broadcast_shapes(x.shape, y.shape)
-    except ValueError:
-        from ._binary import broadcast_error
-
-        raise broadcast_error("isclose", a, other) from None
+    shape = broadcast_shape_or_raise(x.shape, y.shape)
     close = np.broadcast_to(x == y, shape).copy()
     if equal_nan and x.dtype.kind == "f":
         close |= np.isnan(x) & np.isnan(y)
     if rtol == 0 and atol == 0:
         return Tensor._wrap(close)
-    if x.dtype.kind == "f":
-        t = x.dtype.type
-        allowed = t(atol) + np.abs(t(rtol) * y)
-        actual = np.abs(x - y)
-    else:
-        # Integers and bools: the tolerance in the default float dtype, as PyTorch.
-        f = _dt.DEFAULT_FLOAT.type
-        allowed = f(atol) + np.abs(f(rtol) * y.astype(_dt.DEFAULT_FLOAT))
-        actual = np.abs(x.astype(_dt.DEFAULT_FLOAT) - y.astype(_dt.DEFAULT_FLOAT))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: not close, no warning
+        if x.dtype.kind == "f":
+            t = x.dtype.type
+            allowed = t(atol) + np.abs(t(rtol) * y)
+            actual = np.abs(x - y)
+        else:
+            # Integers and bools: the tolerance in the default float dtype, as PyTorch.
+            f = _dt.DEFAULT_FLOAT.type
+            allowed = f(atol) + np.abs(f(rtol) * y.astype(_dt.DEFAULT_FLOAT))
+            actual = np.abs(x.astype(_dt.DEFAULT_FLOAT) - y.astype(_dt.DEFAULT_FLOAT))
         close |= np.isfinite(actual) & (actual <= allowed)
     return Tensor._wrap(close)
 

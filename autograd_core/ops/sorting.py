@@ -30,6 +30,12 @@ def _tname(dt: np.dtype) -> str:
     return _TORCH_NAMES.get(np.dtype(dt).name, str(dt))
 
 
+def _cname(dt: np.dtype) -> str:
+    """The C++ name PyTorch's histogram messages use (float, double, c10::Half)."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(
+        np.dtype(dt).name, str(dt))
+
+
 def stable_argsort(x: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     """Indices that sort ``x`` along ``axis``; equal elements keep their order, and NaN
     sorts above every number (last ascending, first descending)."""
@@ -90,7 +96,7 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     if k < 0 or k > n:
         raise RuntimeError("selected index k out of range")
     if a.data.dtype == np.bool_:
-        raise NotImplementedError('"topk_cpu" not implemented for \'Bool\'')
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     if nd == 0:
         return TopkResult(*sort(a))
     idx = stable_argsort(a.data, d, bool(largest))
@@ -115,6 +121,10 @@ def unique(a: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa
         d = _norm_dim(dim, x.ndim)
         if x.ndim == 0:
             values, inverse, counts = x.reshape(1), np.zeros((), np.int64), np.ones(1)
+        elif x.size == 0 and x.shape[d] != 0:
+            raise RuntimeError(
+                "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+                "applied")
         elif x.shape[d] == 0:
             values = x
             inverse = np.zeros(0, np.int64)
@@ -157,7 +167,7 @@ def nonzero(a: Tensor, *, as_tuple: bool = False) -> Any:
         if x.ndim == 0:
             return (Tensor._wrap(np.zeros(1 if x else 0, dtype=np.int64)),)
         return tuple(Tensor._wrap(i.astype(np.int64)) for i in np.nonzero(x))
-    return Tensor._wrap(np.argwhere(x).astype(np.int64).reshape(-1, x.ndim))
+    return Tensor._wrap(np.argwhere(x).astype(np.int64))
 
 
 def bincount(a: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
@@ -208,6 +218,8 @@ def histc(a: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     x = _float_input("histc", "histogram_cpu", a).reshape(-1)
     bins = _bins_arg("histc", bins)
     lo, hi = float(min), float(max)
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{_num(lo)}, {_num(hi)}] is not finite")
     if lo > hi:
         raise RuntimeError("torch.histc: max must be larger than min")
     if lo == hi and x.size:
@@ -255,18 +267,22 @@ def histogram(a: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
     each side when they are equal) or a 1-D tensor of increasing edges. Each bin holds
     [left, right), the last [left, right]. ``weight`` sums weights instead of counting;
     ``density`` divides by the total and the bin widths."""
-    x = _float_input("histogram", "histogram_cpu", a).reshape(-1)
+    x = _float_input("histogram", "histogramdd", a).reshape(-1)
     dt = x.dtype.type
     if isinstance(bins, Tensor):
         edges = bins.data
-        if edges.ndim != 1 or edges.size < 1:
+        if edges.ndim != 1:
             raise RuntimeError(
-                "torch.histogram(): bins tensor should have one dimension and at least 1 "
-                f"element, but got {edges.ndim} dimensions and {edges.size} elements")
+                "torch.histogramdd: bins tensor should have one dimension, but got "
+                f"{edges.ndim} dimensions in the bins tensor for dimension 0")
+        if edges.size < 2:
+            raise RuntimeError(
+                f"torch.histogram(): bins must be > 0, but got {edges.size - 1} for dimension 0")
         if edges.dtype != x.dtype:
             raise RuntimeError(
-                f"torch.histogram: input tensor and bins tensors should have the same "
-                f"dtype, but got input {_tname(x.dtype)} and bins {_tname(edges.dtype)}")
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, "
+                f"but got input with dtype {_cname(x.dtype)} and bins for dimension 0 with "
+                f"dtype {_cname(edges.dtype)}")
         if edges.size > 1 and np.any(np.diff(edges) < 0):
             raise RuntimeError(
                 "torch.histogram(): bins must increase monotonically (PyTorch gives an "
@@ -283,10 +299,11 @@ def histogram(a: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
         elif x.size:
             lo, hi = float(np.min(x)), float(np.max(x))
         else:
-            lo, hi = 0.0, 0.0
+            lo, hi = 0.0, 1.0  # no data: [0, 1], as PyTorch
         if not (np.isfinite(lo) and np.isfinite(hi)):
             raise RuntimeError(
-                f"torch.histogramdd: dimension 0's range [{lo}, {hi}] is not finite")
+                f"torch.histogramdd: dimension 0's range [{_num(lo)}, {_num(hi)}] is not "
+                "finite")
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         edges = _edges(lo, hi, n + 1, dt)
@@ -297,13 +314,12 @@ def histogram(a: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
             raise RuntimeError(
                 "torch.histogramdd: if weight tensor is provided it should have the same "
                 f"shape as the input tensor excluding its innermost dimension, but got "
-                f"input with shape {list(a.data.shape)} and weight with shape "
-                f"{list(w.shape)}")
+                f"input with shape {[x.size, 1]} and weight with shape {list(w.shape)}")
         if w.dtype != x.dtype:
             raise RuntimeError(
                 "torch.histogramdd: if weight tensor is provided, input tensor and weight "
-                f"tensor should have the same dtype, but got input({_tname(x.dtype)}), and "
-                f"weight({_tname(w.dtype)})")
+                f"tensor should have the same dtype, but got input({_cname(x.dtype)}), and "
+                f"weight({_cname(w.dtype)})")
         w = w.reshape(-1)
     nb = edges.size - 1
     if nb < 1:
