@@ -33,6 +33,7 @@ engine its order, so nodes are never copied.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,17 +55,15 @@ _edge_of = _graph.edge_of
 _NO_EDGE = (None, 0)
 
 
-class _Scope:
+class _Scope(threading.local):
     """The modules being called (outermost first) when a node is made, for drawing.
 
     ``nn.Module.__call__`` pushes itself onto ``path``; graph pictures turn the module
-    objects into names ("features.0") through the model's ``named_modules()``.
+    objects into names ("features.0") through the model's ``named_modules()``. Per
+    thread, like grad mode: two threads calling modules do not mix their paths.
     """
 
-    __slots__ = ("path",)
-
-    def __init__(self) -> None:
-        self.path: tuple | None = None
+    path: tuple | None = None  # the class-level default each thread starts from
 
 
 SCOPE = _Scope()
