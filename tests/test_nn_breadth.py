@@ -861,6 +861,9 @@ def test_shape_and_argument_errors_as_torch():
         (lambda L, f: f.softshrink(L.zeros(3), -1.0)),
         (lambda L, f: f.hardtanh(L.zeros(3), 2.0, 1.0)),
         (lambda L, f: f.normalize(L.zeros(3, 4), dim=2)),
+        (lambda L, f: f.layer_norm(L.zeros(2, 3), (3,), L.ones(3, dtype=L.float64))),
+        (lambda L, f: f.group_norm(L.zeros(2, 4), 2, L.ones(4, dtype=L.float64))),
+        (lambda L, f: f.prelu(L.zeros(2, 3), L.ones(1, dtype=L.float64))),
     ]
     for case in pairs:
         with warnings.catch_warnings():

@@ -38,21 +38,46 @@ class EmbeddingLookup(Function):
         return np.take(weight, indices, axis=0)
 
     @staticmethod
-    def backward(ctx, grad):
-        weight, _, padding_idx, scale = ctx.inputs
+    def _row_factor(ctx, dtype) -> np.ndarray | None:
+        """Per looked-up position: 0 at padding_idx, 1/count with scale_grad_by_freq."""
+        _, _, padding_idx, scale = ctx.inputs
+        if padding_idx is None and not scale:
+            return None
         idx = ctx.indices.reshape(-1)
-        d = grad.shape[-1]
-        g = grad.reshape(idx.size, d)
-        if padding_idx is not None or scale:
-            factor = np.ones(idx.size, dtype=grad.dtype)
-            if scale:
-                uniq, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
-                del uniq
-                factor /= counts[inverse].astype(grad.dtype)
-            if padding_idx is not None:
-                factor[idx == padding_idx] = 0
-            g = g * Tensor._wrap(factor[:, None])
-        return IndexAdd.apply(g, (idx,), False, weight.shape), None, None, None
+        factor = np.ones(idx.size, dtype=dtype)
+        if scale:
+            _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+            factor /= counts[inverse].astype(dtype)
+        if padding_idx is not None:
+            factor[idx == padding_idx] = 0
+        return factor[:, None]
+
+    @staticmethod
+    def backward(ctx, grad):
+        idx = ctx.indices.reshape(-1)
+        g = grad.reshape(idx.size, grad.shape[-1])
+        factor = EmbeddingLookup._row_factor(ctx, grad.dtype)
+        if factor is not None:
+            g = g * Tensor._wrap(factor)
+        return IndexAdd.apply(g, (idx,), False, ctx.inputs[0].shape), None, None, None
+
+    @staticmethod
+    def fast_backward(ctx, grad):
+        # Rows summed per index by sorting the positions (stable: each row's terms add
+        # in the order np.add.at would use) and one reduceat, instead of np.add.at's
+        # slow element-by-element scatter.
+        idx = ctx.indices.reshape(-1)
+        g = grad.data.reshape(idx.size, grad.shape[-1])
+        factor = EmbeddingLookup._row_factor(ctx, grad.dtype)
+        if factor is not None:
+            g = g * factor
+        out = np.zeros(ctx.inputs[0].shape, dtype=grad.dtype)
+        if idx.size:
+            order = np.argsort(idx, kind="stable")
+            rows = idx[order]
+            starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            out[rows[starts]] = np.add.reduceat(g[order], starts, axis=0)
+        return Tensor._wrap(out), None, None, None
 
     def label(self) -> str:
         extra = []
