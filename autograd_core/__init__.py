@@ -149,6 +149,7 @@ from .ops import (  # noqa: E402
     square,
     trunc,
 )
+from .tensor_new import numel  # noqa: E402
 
 fix = trunc  # PyTorch's alias
 

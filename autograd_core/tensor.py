@@ -880,6 +880,41 @@ class Tensor:
         """beta * self + alpha * bmm(batch1, batch2); see ``autograd_core.baddbmm``."""
         return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
+    # New tensors like this one (autograd_core/tensor_new.py).
+    def new_zeros(self, *size: Any, **kw: Any) -> Tensor:
+        """Zeros of ``size`` in this tensor's dtype (``dtype=``, ``requires_grad=``)."""
+        from .tensor_new import new_zeros
+        return new_zeros(self, *size, **kw)
+
+    def new_ones(self, *size: Any, **kw: Any) -> Tensor:
+        """Ones of ``size`` in this tensor's dtype (``dtype=``, ``requires_grad=``)."""
+        from .tensor_new import new_ones
+        return new_ones(self, *size, **kw)
+
+    def new_empty(self, *size: Any, **kw: Any) -> Tensor:
+        """A tensor of ``size`` in this tensor's dtype (zeros here)."""
+        from .tensor_new import new_empty
+        return new_empty(self, *size, **kw)
+
+    def new_full(self, size: Any, fill_value: Any, **kw: Any) -> Tensor:
+        """``fill_value`` everywhere, ``size`` a tuple, in this tensor's dtype."""
+        from .tensor_new import new_full
+        return new_full(self, size, fill_value, **kw)
+
+    def new_tensor(self, data: Any, **kw: Any) -> Tensor:
+        """A new leaf copy of ``data`` in this tensor's dtype unless ``dtype=``."""
+        from .tensor_new import new_tensor
+        return new_tensor(self, data, **kw)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor in other's dtype (differentiable)."""
+        from .tensor_new import type_as
+        return type_as(self, other)
+
+    def nelement(self) -> int:
+        """The number of elements (``numel``)."""
+        return int(self.data.size)
+
     # ----- area: reductions, sorting, indexing and shapes (issue 15) ------------------
     # Pieces and views (autograd_core/ops/index_more.py).
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:

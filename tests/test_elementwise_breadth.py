@@ -88,6 +88,17 @@ def test_half_precision_keeps_its_dtype(name):
                  tol={"rtol": 2e-3, "atol": 1e-3})
 
 
+@pytest.mark.parametrize("name", FLOAT_UNARY + ["floor", "round", "sign", "frac", "square"])
+def test_bfloat16_keeps_its_dtype(name):
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    x = np.array([0.25, 0.5, 0.75, 1.5], dtype=np.float32)
+    ours = getattr(ac, name)(ac.tensor(x.astype(ml_dtypes.bfloat16)))
+    theirs = getattr(torch, name)(torch.tensor(x).to(torch.bfloat16))
+    assert ours.dtype == ac.bfloat16
+    np.testing.assert_allclose(ours.numpy().astype(np.float32), theirs.float().numpy(),
+                               rtol=1e-2, atol=1e-2)
+
+
 @pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
 @pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc", "fix", "sign", "sgn",
                                   "square"])
@@ -442,3 +453,72 @@ def test_baddbmm_with_beta_zero_ignores_nan_and_gives_a_zero_gradient():
     ours.sum().backward()
     theirs.sum().backward()
     assert_close(ours_c.grad, theirs_c.grad)
+
+
+# ----- new tensors like this one, numel ----------------------------------------------
+
+
+def _same_new(fn):
+    x = np.array([[1.0, 2.0]], dtype=np.float64)
+    i = np.array([3, 4])
+    ours, theirs = fn(ac, ac.tensor(x), ac.tensor(i)), fn(torch, torch.tensor(x),
+                                                         torch.tensor(i))
+    assert_close(ours, theirs)
+    assert ours.requires_grad == theirs.requires_grad
+    assert ours.is_leaf
+
+
+@pytest.mark.parametrize("fn", [
+    lambda L, x, i: x.new_zeros(2),
+    lambda L, x, i: x.new_zeros((2, 1)),
+    lambda L, x, i: x.new_zeros(2, 3, dtype=L.int32),
+    lambda L, x, i: x.new_zeros(2, requires_grad=True),
+    lambda L, x, i: i.new_ones(3),
+    lambda L, x, i: x.new_ones((1, 2), dtype=L.float32),
+    lambda L, x, i: i.new_full((2,), 2.7),
+    lambda L, x, i: x.new_full([2, 2], 3),
+    lambda L, x, i: x.new_full((2,), True, dtype=L.bool),
+    lambda L, x, i: x.new_empty(2, 3).zero_(),
+    lambda L, x, i: x.new_tensor([1, 2]),
+    lambda L, x, i: i.new_tensor([1.5, 2.0, -2.5]),
+    lambda L, x, i: x.new_tensor([1.0, 2.0], requires_grad=True),
+    lambda L, x, i: x.new_tensor([1.7, 2.0], dtype=L.int64),
+    lambda L, x, i: i.type_as(x),
+    lambda L, x, i: x.type_as(i),
+    lambda L, x, i: x.type_as(x),
+], ids=lambda f: f.__code__.co_firstlineno)
+def test_new_factories_as_torch(fn):
+    _same_new(fn)
+
+
+def test_new_tensor_copies_and_detaches():
+    x = ac.tensor([1.0, 2.0], requires_grad=True)
+    src = ac.tensor([5.0, 6.0])
+    y = x.new_tensor(src)
+    y.data[0] = -1.0
+    assert src.data[0] == 5.0 and not y.requires_grad and y.dtype == x.dtype
+
+
+def test_type_as_is_differentiable():
+    x = ac.tensor([1.0, 2.0], requires_grad=True)
+    y = x.type_as(ac.tensor([0.0], dtype=ac.float64))
+    assert y.dtype == ac.float64
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [2.0, 4.0])
+    assert x.grad.dtype == ac.float32
+
+
+def test_new_factory_errors():
+    assert_same_error(lambda L: L.ones(2).new_full(2, 3.0))
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point"):
+        ac.ones(2).new_zeros(2, requires_grad=True, dtype=ac.int64)
+    with pytest.raises(RuntimeError, match="CPU"):
+        ac.ones(2).new_zeros(2, device="cuda")
+
+
+def test_numel_and_nelement():
+    x = ac.ones(2, 3, 4)
+    assert ac.numel(x) == x.numel() == x.nelement() == 24
+    assert ac.numel(ac.tensor(3.0)) == 1 == torch.numel(torch.tensor(3.0))
+    assert ac.numel(ac.ones(0, 5)) == 0
+    assert_same_error(lambda L: L.numel([1, 2]))
