@@ -927,3 +927,18 @@ def test_reprs_of_parameter_free_layers_match_torch():
     ]
     for name, kw in pairs:
         assert repr(getattr(nn, name)(**kw)) == repr(getattr(torch.nn, name)(**kw)), name
+
+
+def test_exact_gelu_without_scipy_uses_the_engines_erf(monkeypatch, rng):
+    # The erf behind gelu comes from SciPy when it is installed; without it, from the
+    # engine. Both give PyTorch's values and gradients.
+    from nn.functional import activation_more
+    monkeypatch.setattr(activation_more, "_SCIPY_ERF", [None])
+    for dtype in DTYPES:
+        a = (rng.standard_normal((3, 5)) * 3).astype(dtype)
+        x, t = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        out, tout = F.gelu(x), TF.gelu(t)
+        assert_close(out, tout, dtype, "gelu")
+        out.backward(ag.ones(3, 5, dtype=dtype))
+        tout.backward(torch.ones(3, 5, dtype=TORCH_DT[dtype]))
+        assert_close(x.grad, t.grad, dtype, "gelu gradient")
