@@ -171,6 +171,7 @@ rows = {
     "topk-dim1-smallest": (lambda L, a: L.topk(a, 3, dim=1, largest=False), S345),
     "topk-dim0-all": (lambda L, a: a.topk(3, 0), S345),
     "topk-ties-values": (lambda L, a: L.cat([a, a], -1).topk(3).values, S34),
+    "topk-partial_selection": (lambda L, a: a.topk(3, largest=False), ((3, 20),)),
 }
 
 for name, (fn, shapes) in rows.items():

@@ -96,13 +96,26 @@ def test_sort_topk_of_a_scalar_and_of_integers():
     _assert_same(*_both(lambda L, a: L.argsort(a), np.array(3.0)))
 
 
-def test_topk_with_ties_picks_tied_elements(rng):
-    # Which of several tied elements torch picks is unspecified; ours takes the first.
-    x = np.array([1.0, 3.0, 3.0, 2.0, 3.0])
-    ours, theirs = _both(lambda L, a: a.topk(2), x)
-    assert_close(ours.values, theirs.values)
-    assert ours.indices.tolist() == [1, 2]
-    np.testing.assert_array_equal(x[ours.indices.data], ours.values.data)
+@pytest.mark.parametrize("n", [5, 64])  # a full sort, and a partial selection (k << n)
+@pytest.mark.parametrize("largest", [True, False])
+def test_topk_with_ties_picks_tied_elements(n, largest, rng):
+    # Which of several elements tied at the k-th place torch picks is unspecified: the
+    # values must agree, and the indices must be distinct and point at those values.
+    x = rng.integers(0, 4, n).astype(np.float64)
+    x[[1, 3]] = np.nan if n > 5 else x[[1, 3]]
+    for k in (1, 2, 3):
+        ours, theirs = _both(lambda L, a, k=k: a.topk(k, largest=largest), x)
+        assert_close(ours.values, theirs.values)
+        idx = ours.indices.data
+        assert len(set(idx.tolist())) == k
+        np.testing.assert_array_equal(x[idx], ours.values.data)
+
+
+def test_topk_partial_selection_matches_a_full_sort(rng):
+    x = rng.standard_normal((6, 200))
+    for largest in (True, False):
+        for dim, k in ((1, 7), (0, 1), (-1, 49)):
+            _assert_same(*_both(lambda L, a, k=k, d=dim, lg=largest: tuple(a.topk(k, d, lg)), x))
 
 
 def test_sort_gradient_goes_where_each_value_came_from(rng):

@@ -85,8 +85,9 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, *,
 
 def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
     """The ``k`` largest (or smallest) elements along ``dim``: a namedtuple (values,
-    indices), largest first (smallest first when ``largest=False``). Among tied
-    elements the earlier ones are taken; PyTorch leaves that choice unspecified."""
+    indices), largest first (smallest first when ``largest=False``), tied values in
+    index order. Which of several elements tied at the k-th place are taken is left
+    unspecified, as in PyTorch. NaN counts as the largest value."""
     _tensor_input("topk", a)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"topk(): argument 'k' (position 1) must be int, not {type(k).__name__}")
@@ -99,9 +100,24 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
         raise RuntimeError("topk does not support bool dtypes on CPU")
     if nd == 0:
         return TopkResult(*sort(a))
-    idx = stable_argsort(a.data, d, bool(largest))
-    idx = idx[(slice(None),) * d + (slice(0, int(k)),)]
-    return TopkResult(*_sorted_along(a, d, idx))
+    return TopkResult(*_sorted_along(a, d, _topk_indices(a.data, int(k), d, bool(largest))))
+
+
+def _topk_indices(x: np.ndarray, k: int, d: int, largest: bool) -> np.ndarray:
+    """Indices of the k largest (smallest) elements along d, best first, ties in index
+    order. For small k a partial selection (O(n)) finds the candidates, which are then
+    sorted; a full sort would cost O(n log n) for every row of, say, a vocabulary."""
+    n = x.shape[d]
+    along = (slice(None),) * d
+    if k == 0 or 4 * k >= n:
+        return stable_argsort(x, d, largest)[along + (slice(0, k),)]
+    if largest:  # NaN partitions to the end, as the largest value (PyTorch's order)
+        cand = np.argpartition(x, n - k, axis=d)[along + (slice(n - k, n),)]
+    else:
+        cand = np.argpartition(x, k - 1, axis=d)[along + (slice(0, k),)]
+    cand = np.sort(cand, axis=d)  # index order, which the stable sort keeps among ties
+    order = stable_argsort(np.take_along_axis(x, cand, axis=d), d, largest)
+    return np.take_along_axis(cand, order, axis=d)
 
 
 def unique(a: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
