@@ -44,7 +44,7 @@ def _float_formatter(arr: np.ndarray):
 
 
 def tensor_repr(t: Tensor) -> str:
-    arr = t.data
+    arr = t._data
     if _dt.is_float(arr.dtype):
         fmt = {"float_kind": _float_formatter(arr)}
         if arr.dtype.kind != "f":  # bfloat16: NumPy does not see it as a float
@@ -60,7 +60,7 @@ def tensor_repr(t: Tensor) -> str:
     # PyTorch writes an elided run inside a row as " ..." (NumPy: "...").
     body = body.replace(", ...,", ",  ...,")
     extras = []
-    dt = t.data.dtype
+    dt = t._data.dtype
     if dt.name not in _UNNAMED_DTYPES and dt != _dt.DEFAULT_FLOAT:
         extras.append(f"dtype={_dt.wrap(dt)}")
     if arr.size == 0 and arr.ndim != 1:

@@ -78,7 +78,7 @@ def check_gradients(node: Any, grads: Sequence[Any]) -> None:
     for i, g in enumerate(grads):
         if g is None:
             continue
-        d = g.data
+        d = g._data
         if d.dtype.kind not in "fc" or np.isfinite(d).all():
             continue
         kind = "nan" if np.isnan(d).any() else "inf"

@@ -140,7 +140,7 @@ class _Call:
 
 
 def _is_differentiable(o: Any, marked: tuple) -> bool:
-    return (isinstance(o, Tensor) and o.data.dtype.kind == "f"
+    return (isinstance(o, Tensor) and o._data.dtype.kind == "f"
             and not any(o is m for m in marked))
 
 
@@ -201,7 +201,7 @@ class CustomFunctionBackward(_EngineFunction):
         offset = 0
         for o in outs:
             if _is_differentiable(o, marked):
-                d = o.data
+                d = o._data
                 layout.append((offset, d.size, d.shape, d.dtype))
                 offset += d.size
             else:
@@ -212,8 +212,8 @@ class CustomFunctionBackward(_EngineFunction):
         if not call.record:
             return np.zeros(())  # apply returns the user's outputs as they are
         if not node.packed:
-            return out.data if layout[0] is not None else np.zeros(())
-        live = [o.data for o, lay in zip(outs, layout) if lay is not None]
+            return out._data if layout[0] is not None else np.zeros(())
+        live = [o._data for o, lay in zip(outs, layout) if lay is not None]
         if not live:
             return np.zeros(())
         dtype = np.result_type(*[a.dtype for a in live])
@@ -305,16 +305,16 @@ def _checked_grads(node: CustomFunctionBackward, res: Any) -> tuple:
         if not inp.requires_grad:
             out.append(None)  # PyTorch drops it too
             continue
-        shape = inp.data.shape
-        if g.data.shape != shape:
-            if not _expandable(shape, g.data.shape):
+        shape = inp._data.shape
+        if g._data.shape != shape:
+            if not _expandable(shape, g._data.shape):
                 raise RuntimeError(
                     f"Function {name} returned an invalid gradient at index {i} - got "
-                    f"{list(g.data.shape)} but expected shape compatible with "
+                    f"{list(g._data.shape)} but expected shape compatible with "
                     f"{list(shape)}")
             g = _sum_to(g, shape)
-        if g.data.dtype != inp.data.dtype:
-            g = g.to(inp.data.dtype)
+        if g._data.dtype != inp._data.dtype:
+            g = g.to(inp._data.dtype)
         out.append(g)
     return tuple(out)
 
@@ -344,7 +344,7 @@ class CustomOutputBackward(_EngineFunction):
         owner, k = ctx.owner, ctx.k
         owner.reached[k] = True
         off, n, _, _ = owner.layout[k]
-        flat = ctx.inputs[0].data
+        flat = ctx.inputs[0]._data
         g = grad.reshape(-1)
         if g.dtype != flat.dtype:
             g = g.to(flat.dtype)
@@ -361,9 +361,9 @@ class CustomOutputBackward(_EngineFunction):
         owner, k = ctx.owner, ctx.k
         owner.reached[k] = True
         off, n, _, _ = owner.layout[k]
-        flat = ctx.inputs[0].data
+        flat = ctx.inputs[0]._data
         out = np.zeros(flat.size, flat.dtype)
-        out[off:off + n] = grad.data.reshape(-1)
+        out[off:off + n] = grad._data.reshape(-1)
         return Tensor._wrap(out)
 
     def name(self) -> str:
@@ -448,7 +448,7 @@ def _finish(node: CustomFunctionBackward, t: Tensor, call: _Call) -> Any:
     out = call.out
     outs = out if node.packed else (out,)
     ctx._outputs_meta = tuple(
-        (o.data.shape, o.data.dtype) if isinstance(o, Tensor) else None for o in outs)
+        (o._data.shape, o._data.dtype) if isinstance(o, Tensor) else None for o in outs)
     results: list = []
     for k, (o, lay) in enumerate(zip(outs, node.layout)):
         if lay is None:
@@ -457,7 +457,7 @@ def _finish(node: CustomFunctionBackward, t: Tensor, call: _Call) -> Any:
         elif not node.packed:
             results.append(t)
         else:
-            results.append(CustomOutputBackward.apply(t, k=k, owner=node, arr=o.data))
+            results.append(CustomOutputBackward.apply(t, k=k, owner=node, arr=o._data))
     # Saved outputs come back as the returned tensors (with this node as their history,
     # as in PyTorch); saved inputs as the caller's tensors.
     saved = []

@@ -36,8 +36,8 @@ class TensorArg:
 
     def __init__(self, t: Tensor) -> None:
         self.ref = weakref.ref(t)
-        self.shape = t.data.shape
-        self.dtype = t.data.dtype
+        self.shape = t._data.shape
+        self.dtype = t._data.dtype
         self.requires_grad = t.requires_grad
 
     def tensor(self) -> Tensor | None:

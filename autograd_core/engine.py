@@ -31,7 +31,7 @@ def _as_grad_tensor(g: object, like: Tensor) -> Tensor:
     if isinstance(g, Tensor):
         t = g
     else:
-        t = Tensor(np.asarray(g, dtype=like.data.dtype))
+        t = Tensor(np.asarray(g, dtype=like._data.dtype))
     if t.shape != like.shape:
         raise RuntimeError(
             f"Mismatch in shape: grad_output[0] has a shape of {tuple(t.shape)} and "
@@ -41,7 +41,7 @@ def _as_grad_tensor(g: object, like: Tensor) -> Tensor:
 
 
 def _implicit_root_grad(t: Tensor) -> Tensor:
-    d = t.data
+    d = t._data
     if d.size != 1:
         raise RuntimeError("grad can be implicitly created only for scalar outputs")
     # np.array(1, dtype), not ones_like (a Python-level function): this runs every step.
@@ -77,7 +77,7 @@ def run_backward(
             if not create_graph:
                 # A read-only view of the caller's array: a leaf it reaches (directly or
                 # through views) then copies it rather than accumulating into it later.
-                view = gt.data.view()
+                view = gt._data.view()
                 view.flags.writeable = False
                 gt = Tensor._wrap(view)
         roots.append((out, gt))
@@ -248,13 +248,13 @@ class _Pass:
         _accumulate_leaf(leaf, g, self.create_graph, self.seen)
 
     def _saw(self, g: Tensor) -> None:
-        d = g.data
+        d = g._data
         self.seen.add(id(d if d.base is None else d.base))
 
 
 def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> None:
     """Add ``g`` into ``leaf.grad`` (PyTorch accumulates across backward calls)."""
-    gd, ld = g.data, leaf.data
+    gd, ld = g._data, leaf._data
     if gd.shape != ld.shape:
         raise RuntimeError(
             f"internal error: gradient of shape {gd.shape} for a leaf of shape {ld.shape}"
@@ -287,22 +287,22 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> 
         else:
             seen.add(key)
         leaf.grad = Tensor._wrap(gd)
-    elif (old.requires_grad or old.data.shape != gd.shape or not old.data.flags.writeable
-          or id(old.data if old.data.base is None else old.data.base) in seen):
+    elif (old.requires_grad or old._data.shape != gd.shape or not old._data.flags.writeable
+          or id(old._data if old._data.base is None else old._data.base) in seen):
         # Out of place when .grad was handed over in this same pass: that array may also
         # be the delta still waiting to reach another node (add passes one delta to both
         # inputs), and adding into it would change that node's gradient.
-        leaf.grad = Tensor._wrap(old.data + gd)
+        leaf.grad = Tensor._wrap(old._data + gd)
     else:
-        np.add(old.data, gd, out=old.data)
+        np.add(old._data, gd, out=old._data)
 
 
 def _accumulate_retained(t: Tensor, g: Tensor, create_graph: bool) -> None:
     old = t.grad
     if old is None:
-        t.grad = g if create_graph else Tensor._wrap(g.data.copy())
+        t.grad = g if create_graph else Tensor._wrap(g._data.copy())
     else:
-        t.grad = old + g if create_graph else Tensor._wrap(old.data + g.data)
+        t.grad = old + g if create_graph else Tensor._wrap(old._data + g._data)
 
 
 def backward(
@@ -368,7 +368,7 @@ def grad(
                 "graph. Set allow_unused=True if this is the desired behavior."
             )
         if r is not None and not create_graph:
-            result[i] = Tensor._wrap(r.data.copy() if r.data.base is not None else r.data)
+            result[i] = Tensor._wrap(r._data.copy() if r._data.base is not None else r._data)
     return tuple(result)
 
 

@@ -103,7 +103,7 @@ def _freed_input(a: Any) -> Any:
             # A leaf that requires grad is kept alive by its AccumulateGrad anyway; a
             # tensor with hooks or retain_grad must live until its own node has run.
             return a
-        d = a.data
+        d = a._data
         key = (d.shape, d.dtype, a.requires_grad)
         f = _FREED_T.get(key)
         if f is None:
@@ -214,7 +214,7 @@ class Function:
         raise NotImplementedError
 
     # Optional NumPy fast path: a static method with backward's signature and return
-    # convention, computing on ``grad.data`` and the saved arrays. The engine calls it
+    # convention, computing on ``grad._data`` and the saved arrays. The engine calls it
     # instead of ``backward`` when it is set and no graph of the backward pass is being
     # recorded (create_graph off). It must equal ``backward`` in values, dtype and memory
     # layout (tests/test_op_registry.py checks every op that has one).
@@ -303,7 +303,7 @@ class Function:
                     versions.append(_view_version(a))
                 if a.requires_grad:
                     record = True
-                arrays.append(a.data)
+                arrays.append(a._data)
             else:
                 arrays.append(a)
                 versions.append(None)

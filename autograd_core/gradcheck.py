@@ -51,7 +51,7 @@ def gradcheck(
             )
 
     outs = _outputs(fn, ins)
-    out_sizes = [o.data.size for o in outs]
+    out_sizes = [o._data.size for o in outs]
     n_out = sum(out_sizes)
 
     # Numerical Jacobian, one column per input element: (f(x+eps) - f(x-eps)) / 2eps.
@@ -60,36 +60,36 @@ def gradcheck(
     # that calls autograd_core.grad), and recording costs nothing in correctness.
     with enable_grad():
         for i in diff:
-            x = ins[i].data
+            x = ins[i]._data
             jac = np.zeros((n_out, x.size))
             # Perturb in place by multi-index (C order, as the analytic rows are laid out):
             # x.reshape(-1) would be a copy for a non-contiguous input, e.g. a transpose.
             for j, pos in enumerate(np.ndindex(x.shape)):
                 orig = x[pos]
                 x[pos] = orig + eps
-                plus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
+                plus = np.concatenate([o._data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
                 x[pos] = orig - eps
-                minus = np.concatenate([o.data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
+                minus = np.concatenate([o._data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
                 x[pos] = orig
                 jac[:, j] = (plus - minus) / (2 * eps)
             numeric[i] = jac
 
     # Analytic Jacobian, one row per output element, by backward with one-hot deltas.
-    analytic = {i: np.zeros((n_out, ins[i].data.size)) for i in diff}
+    analytic = {i: np.zeros((n_out, ins[i]._data.size)) for i in diff}
     row = 0
     for o in outs:
         if not o.requires_grad:
-            row += o.data.size
+            row += o._data.size
             continue
-        for m in range(o.data.size):
-            onehot = np.zeros(o.data.size, dtype=o.data.dtype)
+        for m in range(o._data.size):
+            onehot = np.zeros(o._data.size, dtype=o._data.dtype)
             onehot[m] = 1.0
             grads = _grad(o, [ins[i] for i in diff], Tensor._wrap(onehot.reshape(o.shape)),
                           retain_graph=True, allow_unused=True)
             for i, g in zip(diff, grads):
                 if g is not None:
-                    analytic[i][row + m] = g.data.reshape(-1)
-        row += o.data.size
+                    analytic[i][row + m] = g._data.reshape(-1)
+        row += o._data.size
 
     worst = None
     for i in diff:

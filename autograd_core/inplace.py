@@ -85,8 +85,8 @@ class ViewFunction(Function):
     def apply(cls, a: Any, *args: Any) -> Tensor:
         out = Function.apply.__func__(cls, a, *args)
         if isinstance(a, Tensor):
-            ad = a.data
-            ob = out.data.base
+            ad = a._data
+            ob = out._data.base
             # NumPy points a view's base at the array that owns the memory.
             if ob is not None and (ob is ad or ob is ad.base):
                 _version.make_view(a, out, (cls, args))
@@ -139,8 +139,8 @@ class CopySlices(Function):
             from .ops.compare import masked_grad
 
             # Selected, not multiplied, so an inf delta inside the view gives 0 outside.
-            keep = np.ones(grad.data.shape, dtype=bool)
-            keep.reshape(-1)[_flat_positions(grad.data.shape, ctx.steps)] = False
+            keep = np.ones(grad._data.shape, dtype=bool)
+            keep.reshape(-1)[_flat_positions(grad._data.shape, ctx.steps)] = False
             g_base = masked_grad(grad, keep)
         if isinstance(src, Tensor) and src.requires_grad:
             g_src = _replay(grad, ctx.steps)
@@ -189,7 +189,7 @@ def check_writable(t: Tensor) -> None:
     """
     if not isinstance(t, Tensor):
         raise TypeError(f"in-place operation expects a Tensor, got {type(t).__name__}")
-    arr = t.data
+    arr = t._data
     if not arr.flags.writeable and _version.is_copied_view(arr):
         raise RuntimeError(
             "in-place operation on the result of view(), which is a read-only copy: the "
@@ -212,19 +212,19 @@ def check_writable(t: Tensor) -> None:
 
 def _fit(t: Tensor, res: Tensor, cast_any: bool) -> Tensor:
     """The result checked against ``t``: same shape, and a dtype ``t`` can hold."""
-    if res.data.shape != t.data.shape:
+    if res._data.shape != t._data.shape:
         raise RuntimeError(
-            f"output with shape {list(t.data.shape)} doesn't match the broadcast shape "
-            f"{list(res.data.shape)}"
+            f"output with shape {list(t._data.shape)} doesn't match the broadcast shape "
+            f"{list(res._data.shape)}"
         )
-    if res.data.dtype != t.data.dtype:
-        if not cast_any and not np.can_cast(res.data.dtype, t.data.dtype, "same_kind"):
+    if res._data.dtype != t._data.dtype:
+        if not cast_any and not np.can_cast(res._data.dtype, t._data.dtype, "same_kind"):
             raise RuntimeError(
-                f"result type {_torch_dtype_name(res.data.dtype)} can't be cast to the "
-                f"desired output type {_torch_dtype_name(t.data.dtype)}"
+                f"result type {_torch_dtype_name(res._data.dtype)} can't be cast to the "
+                f"desired output type {_torch_dtype_name(t._data.dtype)}"
             )
-        res = res.to(t.data.dtype) if res.requires_grad else Tensor._wrap(
-            res.data.astype(t.data.dtype))
+        res = res.to(t._data.dtype) if res.requires_grad else Tensor._wrap(
+            res._data.astype(t._data.dtype))
     return res
 
 
@@ -235,7 +235,7 @@ def _snapshot(t: Tensor, copy: bool) -> Tensor:
     ``t``'s array (which is about to be overwritten, but nothing will read it).
     """
     s = Tensor.__new__(Tensor)
-    s.data = t.data.copy() if copy else t.data
+    s._data = t._data.copy() if copy else t._data
     s.grad = None
     s.requires_grad = t.requires_grad
     s.grad_fn = t.grad_fn
@@ -281,11 +281,11 @@ def _modify(
     others = other if isinstance(other, tuple) else (other,)
     other_rg = any(isinstance(o, Tensor) and o.requires_grad for o in others)
     if not (_STATE.enabled and (t.requires_grad or other_rg)) or (
-        cast_any and t.data.dtype.kind != "f"
+        cast_any and t._data.dtype.kind != "f"
     ):
-        res = _fit(t, compute(Tensor._wrap(t.data), other), cast_any)
-        _poison_saved(t, t.data)
-        np.copyto(t.data, res.data, casting="unsafe")
+        res = _fit(t, compute(Tensor._wrap(t._data), other), cast_any)
+        _poison_saved(t, t._data)
+        np.copyto(t._data, res._data, casting="unsafe")
         _mark_modified(t)
         return t
     if t._base is not None:
@@ -299,10 +299,10 @@ def _modify(
     used = tuple(snap if o is t else o for o in others)
     used_other = used if isinstance(other, tuple) else used[0]
     if reads_self(used_other):
-        snap.data = t.data.copy()
+        snap._data = t._data.copy()
     res = _fit(t, compute(snap, used_other), cast_any)
-    _poison_saved(t, t.data)
-    np.copyto(t.data, res.data)
+    _poison_saved(t, t._data)
+    np.copyto(t._data, res._data)
     _rebind(t, res, snap)
     return t
 
@@ -326,10 +326,10 @@ def _modify_view(t, compute, other, reads_self, cast_any) -> Tensor:
     used = tuple(snap if o is t else o for o in others)
     used_other = used if isinstance(other, tuple) else used[0]
     if reads_self(used_other):
-        snap.data = t.data.copy()
+        snap._data = t._data.copy()
     res = _fit(t, compute(snap, used_other), cast_any)
-    _poison_saved(t, t.data)
-    np.copyto(t.data, res.data)  # through the view, into the root's memory
+    _poison_saved(t, t._data)
+    np.copyto(t._data, res._data)  # through the view, into the root's memory
     new_root = CopySlices.apply(root_snap, res, steps)
     _rebind(root, new_root, root_snap)
     # The view now reads from the new root; older nodes keep the edges they recorded.
@@ -413,17 +413,17 @@ class Fill(Function):
         value = ctx.inputs[1]
         gv = None
         if isinstance(value, Tensor) and value.requires_grad:
-            gv = grad.sum().to(value.data.dtype)
-        return Tensor._wrap(np.zeros_like(grad.data)), gv
+            gv = grad.sum().to(value._data.dtype)
+        return Tensor._wrap(np.zeros_like(grad._data)), gv
 
 
 def fill_(t: Tensor, value: Any) -> Tensor:
     """Set every element of t to ``value`` (number or 0-d tensor), in place. Returns t."""
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._data.ndim != 0:
             raise RuntimeError(
                 "fill_ only supports 0-dimension value tensor but got tensor with "
-                f"{value.data.ndim} dimensions."
+                f"{value._data.ndim} dimensions."
             )
     elif not isinstance(value, (int, float, bool, np.number, np.bool_)):
         raise TypeError(
@@ -431,13 +431,13 @@ def fill_(t: Tensor, value: Any) -> Tensor:
             f"{type(value).__name__}"
         )
     if isinstance(value, Tensor):
-        if t.data.dtype.kind in "iub" and not np.isfinite(value.data):
+        if t._data.dtype.kind in "iub" and not np.isfinite(value._data):
             raise RuntimeError(
-                f"value cannot be converted to type {t.data.dtype} without overflow"
+                f"value cannot be converted to type {t._data.dtype} without overflow"
             )
     else:
         # PyTorch's checked conversion: 2.7 -> 2 in an int tensor, 300 refused in int8.
-        value = _dt.fill_scalar(value, t.data.dtype)
+        value = _dt.fill_scalar(value, t._data.dtype)
     return _modify(t, lambda s, v: Fill.apply(s, v), value, _never, cast_any=True)
 
 
@@ -464,8 +464,8 @@ class Copy(Function):
         src = ctx.inputs[1]
         g_src = None
         if src.requires_grad:
-            g_src = unbroadcast(grad, src.data.shape).to(src.data.dtype)
-        return Tensor._wrap(np.zeros_like(grad.data)), g_src
+            g_src = unbroadcast(grad, src._data.shape).to(src._data.dtype)
+        return Tensor._wrap(np.zeros_like(grad._data)), g_src
 
 
 def copy_(t: Tensor, src: Any) -> Tensor:
@@ -473,13 +473,13 @@ def copy_(t: Tensor, src: Any) -> Tensor:
     if not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
     try:
-        np.broadcast_shapes(src.data.shape, t.data.shape)
-        ok = np.broadcast_shapes(src.data.shape, t.data.shape) == t.data.shape
+        np.broadcast_shapes(src._data.shape, t._data.shape)
+        ok = np.broadcast_shapes(src._data.shape, t._data.shape) == t._data.shape
     except ValueError:
         ok = False
     if not ok:
         raise RuntimeError(
-            f"copy_(): the source of shape {list(src.data.shape)} cannot be broadcast to "
-            f"the destination's shape {list(t.data.shape)}"
+            f"copy_(): the source of shape {list(src._data.shape)} cannot be broadcast to "
+            f"the destination's shape {list(t._data.shape)}"
         )
     return _modify(t, lambda s, o: Copy.apply(s, o), src, _never, cast_any=True)

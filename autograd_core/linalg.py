@@ -30,14 +30,14 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
     (max/min over columns of the column's |.| sum), inf, -inf (the same over rows).
     (*, m, n) -> (*)."""
     _tensor_input("linalg.matrix_norm", A)
-    if A.data.ndim < 2:
+    if A._data.ndim < 2:
         raise RuntimeError(
             "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     if len(dims) != 2:
         raise RuntimeError(
             f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dims))}")
-    nd = A.data.ndim
+    nd = A._data.ndim
     d0, d1 = (_norm_dim(d, nd) for d in dims)
     if d0 == d1:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
@@ -87,7 +87,7 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
             f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dims)}")
     if ord is None:
         return vector_norm(A, 2, None, keepdim, dtype=dtype)
-    nd = A.data.ndim
+    nd = A._data.ndim
     if nd == 1:
         if isinstance(ord, str):
             raise RuntimeError(

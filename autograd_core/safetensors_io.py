@@ -49,7 +49,7 @@ def _numpy_api(fn: str) -> Any:
 
 def _as_array(key: str, value: Any) -> np.ndarray:
     if isinstance(value, Tensor):
-        arr = value.data
+        arr = value._data
     elif isinstance(value, np.ndarray):
         arr = value
     else:

@@ -81,7 +81,7 @@ class _Writer:
             number = len(self._tensor_ids)
             self._tensor_ids[id(obj)] = number
             self._keep.append(obj)
-            return {"__tensor__": self._array_key(obj.data),
+            return {"__tensor__": self._array_key(obj._data),
                     "requires_grad": bool(obj.requires_grad), "id": number}
         if isinstance(obj, np.ndarray):
             return {"__ndarray__": self._array_key(obj)}
@@ -293,7 +293,7 @@ class _Reader:
     def _tensor(self, node: dict) -> Tensor:
         key = node["__tensor__"]
         t = Tensor._wrap(self.array(key))
-        if node.get("requires_grad") and t.data.dtype.kind == "f":
+        if node.get("requires_grad") and t._data.dtype.kind == "f":
             t.requires_grad = True
         first = self.first_on.get(key)
         if first is None:

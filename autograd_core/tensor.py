@@ -1,6 +1,6 @@
 """``Tensor``: a NumPy array that remembers how it was made.
 
-A Tensor holds ``.data`` (an ndarray), ``.grad`` (a Tensor or None), ``.requires_grad``
+A Tensor holds ``._data`` (an ndarray), ``.grad`` (a Tensor or None), ``.requires_grad``
 and ``.grad_fn`` (the graph node that made it; None for leaves). Every operation is a
 ``Function`` in ``autograd_core/ops``; the methods here only forward to them, so the
 PyTorch spelling (``x.sum(dim=1)``, ``x @ w``, ``x.relu()``) works.
@@ -59,7 +59,7 @@ def _check_alpha(name: str, alpha: Any) -> None:
 def _to_array(data: Any, dtype: np.dtype | None) -> np.ndarray:
     """Array for a new tensor: Python floats and lists become float32, as in PyTorch."""
     if isinstance(data, Tensor):
-        arr = data.data.copy()
+        arr = data._data.copy()
     elif isinstance(data, np.ndarray):
         arr = data.copy()
     elif isinstance(data, np.generic):
@@ -98,7 +98,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "data",
+        "_data",
         "_grad",
         "requires_grad",
         "grad_fn",
@@ -114,7 +114,7 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         self._grad: Tensor | None = None
         self.grad_fn = None
         self._version_counter = None  # made on first need: see version.py
@@ -124,14 +124,14 @@ class Tensor:
         self._accumulator = None  # weak reference to this leaf's AccumulateGrad node
         self.requires_grad = False
         if requires_grad:
-            _check_can_require_grad(self.data.dtype)
+            _check_can_require_grad(self._data.dtype)
             self.requires_grad = True
 
     @staticmethod
     def _wrap(arr: np.ndarray) -> Tensor:
         """A constant tensor around ``arr`` without copying (engine-internal)."""
         t = Tensor.__new__(Tensor)
-        t.data = arr
+        t._data = arr
         t._grad = None
         t.requires_grad = False
         t.grad_fn = None
@@ -149,7 +149,7 @@ class Tensor:
         # (Graph nodes refuse to be pickled: see Function.__reduce_ex__.)
         if type(self) is not Tensor:  # a subclass: Python's default, slots and all
             return object.__reduce_ex__(self, protocol)
-        return (_rebuild_tensor, (self.data, self.requires_grad, self.grad))
+        return (_rebuild_tensor, (self._data, self.requires_grad, self.grad))
 
     def __deepcopy__(self, memo: dict) -> Tensor:
         """A copy of a leaf, as in PyTorch; a tensor with a graph refuses, as there."""
@@ -189,7 +189,7 @@ class Tensor:
                     f"{type(value).__name__}")
             if value is self:
                 raise RuntimeError("can't assign Variable as its own grad")
-            gd, d = value.data, self.data
+            gd, d = value._data, self._data
             if gd.dtype != d.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{gd.dtype}' to a tensor "
@@ -204,17 +204,17 @@ class Tensor:
     # ----- facts ----------------------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> _dt.dtype:
         """The element type, printed as PyTorch's (``torch.float32``); it equals the
         NumPy dtype of the array (``t.dtype == np.float32``)."""
-        return _dt.wrap(self.data.dtype)
+        return _dt.wrap(self._data.dtype)
 
     @property
     def is_leaf(self) -> bool:
@@ -239,18 +239,18 @@ class Tensor:
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """Shape as a tuple, or one dimension's length when ``dim`` is given."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[dim]
+            return self._data.shape
+        return self._data.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def item(self) -> float | int | bool:
         """The single element as a Python number."""
-        d = self.data
+        d = self._data
         if d.size != 1:
             raise RuntimeError(f"a Tensor with {d.size} elements cannot be converted to Scalar")
         return d.item()  # (ndarray.item takes any shape with one element)
@@ -262,7 +262,7 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead."
             )
-        return self.data
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         # np.asarray(t) and np.array([t0, t1]) see the values, as with torch tensors;
@@ -273,37 +273,37 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator[Tensor]:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} values is ambiguous"
+                f"Boolean value of Tensor with {self._data.size} values is ambiguous"
             )
-        return bool(self.data.reshape(()))
+        return bool(self._data.reshape(()))
 
     def __float__(self) -> float:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __int__(self) -> int:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be an index")
         return int(self.item())
 
@@ -319,7 +319,7 @@ class Tensor:
                 "differentiation use var_no_grad = var.detach()."
             )
         if requires_grad:
-            _check_can_require_grad(self.data.dtype)
+            _check_can_require_grad(self._data.dtype)
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -418,13 +418,13 @@ class Tensor:
     # ----- conversions (to, cpu, float, ...: see the devices/dtypes area below) ------
     def contiguous(self) -> Tensor:
         """Self when the data is C-contiguous, else a C-ordered copy that stays in the graph."""
-        if self.data.flags.c_contiguous:
+        if self._data.flags.c_contiguous:
             return self
         return _ops.clone(self)
 
     def is_floating_point(self) -> bool:
         """True for float16, bfloat16, float32 and float64 tensors."""
-        return _dt.is_float(self.data.dtype)
+        return _dt.is_float(self._data.dtype)
 
     # ----- arithmetic operators -------------------------------------------------------
     def __add__(self, other: Any) -> Tensor:
@@ -504,8 +504,8 @@ class Tensor:
 
     def __invert__(self) -> Tensor:
         if self.dtype.kind == "b":
-            return Tensor._wrap(np.logical_not(self.data))
-        return Tensor._wrap(np.invert(self.data))
+            return Tensor._wrap(np.logical_not(self._data))
+        return Tensor._wrap(np.invert(self._data))
 
     def eq(self, other: Any) -> Tensor:
         return self == other
@@ -526,13 +526,13 @@ class Tensor:
         return self >= other
 
     def isnan(self) -> Tensor:
-        return Tensor._wrap(np.isnan(self.data))
+        return Tensor._wrap(np.isnan(self._data))
 
     def isinf(self) -> Tensor:
-        return Tensor._wrap(np.isinf(self.data))
+        return Tensor._wrap(np.isinf(self._data))
 
     def isfinite(self) -> Tensor:
-        return Tensor._wrap(np.isfinite(self.data))
+        return Tensor._wrap(np.isfinite(self._data))
 
     # ----- differentiable methods (PyTorch names) -----------------------------------
     def add(self, other: Any, alpha: float = 1) -> Tensor:
@@ -662,8 +662,8 @@ class Tensor:
         """
         out = _ops.reshape(self, *shape)
         # Reshape records _base exactly when its result shares this tensor's memory.
-        if out._base is None and out.data.size:
-            _version.mark_copied_view(out.data)
+        if out._base is None and out._data.size:
+            _version.mark_copied_view(out._data)
         return out
 
     def view_as(self, other: Tensor) -> Tensor:
@@ -913,7 +913,7 @@ class Tensor:
 
     def nelement(self) -> int:
         """The number of elements (``numel``)."""
-        return int(self.data.size)
+        return int(self._data.size)
 
     # ----- area: reductions, sorting, indexing and shapes (issue 15) ------------------
     # Pieces and views (autograd_core/ops/index_more.py).
@@ -1070,7 +1070,7 @@ class Tensor:
         if rest:
             first = rest.pop(0)
             if isinstance(first, Tensor):
-                dtype = first.data.dtype
+                dtype = first._data.dtype
             elif _is_dtype_like(first):
                 dtype = first
             else:
@@ -1099,7 +1099,7 @@ class Tensor:
         """Without ``dtype``: the type name, as PyTorch ("torch.FloatTensor"). With one
         (a dtype or a name such as "torch.DoubleTensor"): ``to(dtype)``."""
         if dtype is None:
-            return _torch_type_name(self.data.dtype)
+            return _torch_type_name(self._data.dtype)
         if isinstance(dtype, str) and dtype in _TYPE_NAMES:
             dtype = _TYPE_NAMES[dtype]
         return self.to(dtype)
@@ -1178,7 +1178,7 @@ class Tensor:
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return int(self.data.dtype.itemsize)
+        return int(self._data.dtype.itemsize)
 
     def is_complex(self) -> bool:
         """False: there are no complex dtypes here."""
@@ -1186,7 +1186,7 @@ class Tensor:
 
     def is_signed(self) -> bool:
         """True unless the dtype is unsigned (uint8, ...) or bool."""
-        return _dt.wrap(self.data.dtype).is_signed
+        return _dt.wrap(self._data.dtype).is_signed
 
     # Random samples (autograd_core/creation.py): generator= as in PyTorch.
     def multinomial(self, num_samples: int, replacement: bool = False, *,
@@ -1204,7 +1204,7 @@ class Tensor:
     def _fill_random(self, sample: np.ndarray) -> Tensor:
         # Through copy_: the version counter, views and the graph (the old values get
         # no gradient) are handled as for any in-place write.
-        return _ops.copy_(self, Tensor._wrap(sample.astype(self.data.dtype, copy=False)))
+        return _ops.copy_(self, Tensor._wrap(sample.astype(self._data.dtype, copy=False)))
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None,
                  **kw: Any) -> Tensor:
@@ -1213,25 +1213,25 @@ class Tensor:
         lo = float(kw.pop("from", from_))
         if kw:
             raise TypeError(f"uniform_() got an unexpected keyword argument '{next(iter(kw))}'")
-        if not _dt.is_float(self.data.dtype):
+        if not _dt.is_float(self._data.dtype):
             raise NotImplementedError(f'"check_uniform_bounds" not implemented for '
-                                      f"'{_dt._torch_name(self.data.dtype)}'")
+                                      f"'{_dt._torch_name(self._data.dtype)}'")
         if lo > float(to):
             raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                                f"from={lo} > to={to}")
-        u = numpy_rng(generator, "uniform_").random(self.data.shape)
+        u = numpy_rng(generator, "uniform_").random(self._data.shape)
         return self._fill_random(lo + (float(to) - lo) * u)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *,
                 generator: Any = None) -> Tensor:
         """Fill in place with normal samples N(mean, std**2); returns self."""
         from .random import numpy_rng
-        if not _dt.is_float(self.data.dtype):
+        if not _dt.is_float(self._data.dtype):
             raise NotImplementedError(f'"normal_kernel_cpu" not implemented for '
-                                      f"'{_dt._torch_name(self.data.dtype)}'")
+                                      f"'{_dt._torch_name(self._data.dtype)}'")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        z = numpy_rng(generator, "normal_").standard_normal(self.data.shape)
+        z = numpy_rng(generator, "normal_").standard_normal(self._data.shape)
         return self._fill_random(float(mean) + float(std) * z)
 
     def bernoulli_(self, p: Any = 0.5, *, generator: Any = None) -> Tensor:
@@ -1240,7 +1240,7 @@ class Tensor:
         if isinstance(p, Tensor):
             draws = bernoulli(p.expand(self.shape), generator=generator)
         else:
-            draws = bernoulli(Tensor._wrap(np.empty(self.data.shape)), p, generator=generator)
+            draws = bernoulli(Tensor._wrap(np.empty(self._data.shape)), p, generator=generator)
         return self._fill_random(draws.numpy())
 
     def random_(self, from_: int = 0, to: int | None = None, *,
@@ -1255,7 +1255,7 @@ class Tensor:
         if to is None and from_kw is None and from_ != 0:
             lo, hi = 0, int(from_)  # random_(to)
         elif to is None:
-            dt = self.data.dtype
+            dt = self._data.dtype
             hi = (2 ** (np.finfo(dt).nmant + 1) + 1 if dt.kind == "f" else
                   2 if dt.kind == "b" else int(np.iinfo(dt).max) + 1)
         else:
@@ -1263,7 +1263,7 @@ class Tensor:
         if lo >= hi:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                f"from={lo} >= to={hi}")
-        draws = numpy_rng(generator, "random_").integers(lo, hi, size=self.data.shape)
+        draws = numpy_rng(generator, "random_").integers(lo, hi, size=self._data.shape)
         return self._fill_random(draws)
 
     def exponential_(self, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -1271,11 +1271,31 @@ class Tensor:
         from .random import numpy_rng
         if lambd <= 0:
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
-        e = numpy_rng(generator, "exponential_").standard_exponential(self.data.shape)
+        e = numpy_rng(generator, "exponential_").standard_exponential(self._data.shape)
         return self._fill_random(e / float(lambd))
 
 
     # ----- area: tensor semantics (.data, __setitem__, Size, format) (issue 15) -------
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new tensor without history, sharing memory.
+
+        As in PyTorch: ``p.data`` is a leaf that does not require grad, and a change
+        through it is not counted by the version counter, so autograd does not see it:
+        the one deliberate way around the in-place checks (``p.data -= lr * p.grad``).
+        The NumPy array itself is ``detach().numpy()``.
+        """
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        # ``w.data = t`` swaps the values (any shape or dtype, as PyTorch allows) and
+        # keeps w's identity, history and requires_grad.
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"data must be a Tensor, got {type(value).__name__} (use torch.tensor(...))")
+        self._data = value._data
+
     def __setitem__(self, index: Any, value: Any) -> None:
         """``self[index] = value``, recorded (differentiable) and version-counted.
 
@@ -1286,8 +1306,8 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         """``format(t, '.4f')`` formats a one-element tensor's number, as PyTorch does."""
-        if self.data.size == 1 and spec:
-            return format(self.data.reshape(()).item(), spec)
+        if self._data.size == 1 and spec:
+            return format(self._data.reshape(()).item(), spec)
         if spec:
             raise TypeError("unsupported format string passed to Tensor.__format__")
         return str(self)
@@ -1332,14 +1352,14 @@ def _check_hook_result(hook: Callable, g: Tensor, r: Any) -> None:
     if not isinstance(r, Tensor):
         raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}' "
                         f"(hook '{name}')")
-    if r.data.dtype != g.data.dtype:
+    if r._data.dtype != g._data.dtype:
         raise RuntimeError(
             f"hook '{name}' has changed the type of value (was "
-            f"{_torch_type_name(g.data.dtype)} got {_torch_type_name(r.data.dtype)})")
-    if r.data.shape != g.data.shape:
+            f"{_torch_type_name(g._data.dtype)} got {_torch_type_name(r._data.dtype)})")
+    if r._data.shape != g._data.shape:
         raise RuntimeError(
-            f"hook '{name}' has changed the size of value (was {list(g.data.shape)} got "
-            f"{list(r.data.shape)}; a hook must return a gradient of the tensor's shape)")
+            f"hook '{name}' has changed the size of value (was {list(g._data.shape)} got "
+            f"{list(r._data.shape)}; a hook must return a gradient of the tensor's shape)")
 
 
 def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:

@@ -14,7 +14,7 @@ from .tensor import Tensor
 
 
 def _own_dtype(t: Tensor, dtype: Any) -> Any:
-    return t.data.dtype if dtype is None else dtype
+    return t._data.dtype if dtype is None else dtype
 
 
 def new_zeros(t: Tensor, *size: Any, dtype: Any = None, device: Any = None,
@@ -55,7 +55,7 @@ def new_tensor(t: Tensor, data: Any, *, dtype: Any = None, device: Any = None,
     into an integer dtype are truncated, as in PyTorch). A Tensor ``data`` is copied and
     detached."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     return _creation.tensor(data, dtype=_own_dtype(t, dtype), device=device,
                             requires_grad=requires_grad, **kw)
 
@@ -65,7 +65,7 @@ def type_as(t: Tensor, other: Tensor) -> Tensor:
     if not isinstance(other, Tensor):
         raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not "
                         f"{type(other).__name__}")
-    return t.to(other.data.dtype)
+    return t.to(other._data.dtype)
 
 
 def numel(input: Tensor) -> int:  # noqa: A002 - PyTorch's argument name
@@ -73,4 +73,4 @@ def numel(input: Tensor) -> int:  # noqa: A002 - PyTorch's argument name
     if not isinstance(input, Tensor):
         raise TypeError(f"numel(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(input).__name__}")
-    return int(input.data.size)
+    return int(input._data.size)

@@ -1,6 +1,6 @@
 """Version counters and views: how an in-place write is seen by every node that needs it.
 
-Why count versions. A node's backward may read its inputs' values (``ctx.inputs[i].data``)
+Why count versions. A node's backward may read its inputs' values (``ctx.inputs[i]._data``)
 and what ``save_for_backward`` kept. If that memory is overwritten in place between the
 forward and the backward pass, the gradient would silently be wrong. So memory carries a
 version counter: every in-place write bumps it (``mark_modified``), ``Function.apply``
@@ -19,7 +19,7 @@ One counter per block of memory, shared by every tensor that can write into it:
   (``make_alias``).
 
 So a write through any of them is seen by every node that recorded any other.
-``tensor.data`` (the ndarray) is the one deliberate way around the counting, as in PyTorch.
+``tensor._data`` (the ndarray) is the one deliberate way around the counting, as in PyTorch.
 
 The counter is made on first need (a write, a view or an alias); a tensor without one has
 never been written in place and is at version 0. This costs nothing on the hot path of
@@ -98,7 +98,7 @@ def current_version(t: Any) -> int:
 def mark_modified(t: Any) -> None:
     """Count one in-place write to ``t``'s memory (for ``t`` and all its views and aliases).
 
-    Call it after every write into ``t.data`` that is not recorded in the graph: nn.init,
+    Call it after every write into ``t._data`` that is not recorded in the graph: nn.init,
     optimizer steps, running statistics, ``load_state_dict``. One call per tensor.
     """
     c = t._version_counter
@@ -113,7 +113,7 @@ def make_alias(t: Any) -> Any:
     What ``detach()`` and ``state_dict()`` return: a write through it is counted for
     ``t``, so backward raises if a node needed ``t``'s old value.
     """
-    a = t._wrap(t.data)  # Tensor._wrap: a plain Tensor even when t is a Parameter
+    a = t._wrap(t._data)  # Tensor._wrap: a plain Tensor even when t is a Parameter
     a._version_counter = _counter(t)
     return a
 
@@ -221,7 +221,7 @@ def version_error(t: Any, expected: int, node: Any, index: int | None,
     which = f", which is output 0 of {owner.name()}," if owner is not None else ""
     msg = (
         "one of the variables needed for gradient computation has been modified by an "
-        f"inplace operation: [{t.data.dtype} {list(t.data.shape)}]{which} is at version "
+        f"inplace operation: [{t._data.dtype} {list(t._data.shape)}]{which} is at version "
         f"{current_version(t)}; expected version {expected} instead."
     )
     if node is not None and index is not None:

@@ -181,7 +181,7 @@ def ours_step() -> Callable[[], float]:
     d = make_data()
 
     def to_param(p, arr):
-        p.data[...] = arr
+        p._data[...] = arr
 
     model = _lenet(nn, d, to_param)
     opt = optim.SGD(model.parameters(), lr=LR)

@@ -104,8 +104,8 @@ def ours_step() -> Callable[[], float]:
     lin = []
     for w, b in layers:
         m = nn.Linear(w.shape[1], w.shape[0])
-        m.weight.data[...] = w
-        m.bias.data[...] = b
+        m.weight._data[...] = w
+        m.bias._data[...] = b
         lin.append(m)
     model = nn.Sequential(lin[0], nn.ReLU(), lin[1], nn.ReLU(), lin[2])
     opt = optim.SGD(model.parameters(), lr=LR)

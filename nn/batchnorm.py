@@ -58,9 +58,9 @@ class _BatchNorm(Module):
     def reset_running_stats(self) -> None:
         """running_mean = 0, running_var = 1, num_batches_tracked = 0."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
             for t in (self.running_mean, self.running_var, self.num_batches_tracked):
                 mark_modified(t)
 
@@ -87,10 +87,10 @@ class _BatchNorm(Module):
                 f"contain {input.shape[1]} elements not {self.num_features}")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data[...] += 1
+            self.num_batches_tracked._data[...] += 1
             mark_modified(self.num_batches_tracked)
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         # Running stats are updated only while training (and when they are tracked).
         rm = self.running_mean if (not self.training or self.track_running_stats) else None

@@ -95,7 +95,7 @@ def _unpack(flat: Tensor, like: list[Tensor]) -> list[Tensor]:
         return [flat.reshape(like[0].shape)]
     out, start = [], 0
     for t in like:
-        n = t.data.size
+        n = t._data.size
         piece = flat[start:start + n].reshape(t.shape)
         if piece.dtype != t.dtype:
             piece = piece.to(t.dtype)
@@ -109,7 +109,7 @@ def _split_grad(grad: Tensor, like: list[Tensor]) -> tuple[Tensor, ...]:
     that a hook's gradients stay differentiable under create_graph."""
     out, start = [], 0
     for t in like:
-        n = t.data.size
+        n = t._data.size
         out.append(grad[start:start + n].reshape(t.shape))
         start += n
     return tuple(out)
@@ -126,17 +126,17 @@ def _join_grads(grads: tuple, like: list[Tensor], dtype: np.dtype) -> Tensor:
             g = Tensor._wrap(np.zeros(t.shape, dtype=dtype))
         elif not isinstance(g, Tensor):
             g = Tensor._wrap(np.asarray(g, dtype=dtype))
-        if g.data.shape != t.data.shape:
+        if g._data.shape != t._data.shape:
             raise RuntimeError(
                 f"hook has changed the size of value: backward hook returned a gradient of "
-                f"shape {list(g.data.shape)} for an input of shape {list(t.shape)}"
+                f"shape {list(g._data.shape)} for an input of shape {list(t.shape)}"
             )
-        if g.data.dtype != t.data.dtype:  # PyTorch refuses it too (no silent cast)
+        if g._data.dtype != t._data.dtype:  # PyTorch refuses it too (no silent cast)
             raise RuntimeError(
                 f"hook has changed the type of value: backward hook returned a gradient of "
-                f"dtype {g.data.dtype} for an input of dtype {t.data.dtype}"
+                f"dtype {g._data.dtype} for an input of dtype {t._data.dtype}"
             )
-        if g.data.dtype != dtype:
+        if g._data.dtype != dtype:
             g = g.to(dtype)
         parts.append(g.reshape(-1))
     return cat(parts) if len(parts) > 1 else parts[0]

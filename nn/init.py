@@ -72,10 +72,10 @@ def _gen(generator: np.random.Generator | None) -> np.random.Generator:
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    # Writing into .data changes the tensor without recording a graph node, which is
+    # Writing into ._data changes the tensor without recording a graph node, which is
     # what initialisation (under torch.no_grad in PyTorch) means.
     check_writable(tensor)  # a read-only view or an expanded tensor: a clear error
-    tensor.data[...] = values
+    tensor._data[...] = values
     mark_modified(tensor)  # seen through every view and alias of its memory
     return tensor
 

@@ -431,11 +431,11 @@ class Module:
             g = p.grad
             if set_to_none:
                 p.grad = None
-            elif g.grad_fn is None and g.data.flags.writeable:
-                g.data[...] = 0
+            elif g.grad_fn is None and g._data.flags.writeable:
+                g._data[...] = 0
                 mark_modified(g)
             else:
-                p.grad = Tensor._wrap(np.zeros_like(g.data))
+                p.grad = Tensor._wrap(np.zeros_like(g._data))
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every child (recursively), then on self; returns self."""
@@ -451,12 +451,12 @@ class Module:
         for p in self._parameters.values():
             if p is None:
                 continue
-            p.data = fn(p.data)
+            p._data = fn(p._data)
             if p.grad is not None:
-                p.grad = Tensor._wrap(fn(p.grad.data))
+                p.grad = Tensor._wrap(fn(p.grad._data))
         for b in self._buffers.values():
             if b is not None:
-                b.data = fn(b.data)
+                b._data = fn(b._data)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
@@ -565,7 +565,7 @@ class Module:
             if key not in state_dict:
                 continue
             val = state_dict[key]
-            arr = val.data if isinstance(val, Tensor) else val
+            arr = val._data if isinstance(val, Tensor) else val
             if not isinstance(arr, np.ndarray):
                 try:
                     arr = np.asarray(arr)
@@ -576,10 +576,10 @@ class Module:
                         f'While copying the parameter named "{key}", expected a Tensor or '
                         f"array from checkpoint but received {type(val).__name__}")
                     continue
-            if arr.shape != t.data.shape:
+            if arr.shape != t._data.shape:
                 errors.append(
                     f"size mismatch for {key}: copying a param with shape {list(arr.shape)} "
-                    f"from checkpoint, the shape in current model is {list(t.data.shape)}.")
+                    f"from checkpoint, the shape in current model is {list(t._data.shape)}.")
                 continue
             loads.append((key, t, val, arr))
         missing = [k for k in expected if k not in state_dict]
@@ -601,7 +601,7 @@ class Module:
                 mod._assign_state(name, t, val, arr)
             else:
                 # In place, as torch's copy_: optimizers holding the parameter see it.
-                np.copyto(t.data, arr, casting="unsafe")
+                np.copyto(t._data, arr, casting="unsafe")
                 mark_modified(t)
         return _IncompatibleKeys(missing, unexpected)
 

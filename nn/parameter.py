@@ -25,14 +25,14 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._data
         elif isinstance(data, np.ndarray):
             arr = data
         else:
-            arr = Tensor(data).data
+            arr = Tensor(data)._data
         Tensor.__init__(self, arr, requires_grad=requires_grad)
         # Tensor.__init__ copies; a Parameter wraps the caller's array itself.
-        self.data = arr
+        self._data = arr
         if isinstance(data, Tensor):
             share_version(data, self)  # an alias: writes through either are counted
 
@@ -40,16 +40,16 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol: Any) -> Any:
-        return (_rebuild_parameter, (self.data, self.requires_grad, self.grad))
+        return (_rebuild_parameter, (self._data, self.requires_grad, self.grad))
 
     def __deepcopy__(self, memo: dict) -> Parameter:
         if id(self) in memo:
             return memo[id(self)]
         # order="K": a copy keeps the memory layout (nn.Linear weights are column-major).
-        out = Parameter(self.data.copy(order="K"), self.requires_grad)
+        out = Parameter(self._data.copy(order="K"), self.requires_grad)
         memo[id(self)] = out
         if self.grad is not None:
-            out.grad = Tensor._wrap(self.grad.data.copy(order="K"))
+            out.grad = Tensor._wrap(self.grad._data.copy(order="K"))
         return out
 
 

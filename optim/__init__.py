@@ -1,6 +1,6 @@
 """optim: optimizers and learning-rate schedulers that match ``torch.optim`` step for step.
 
-Optimizers update their parameters' ``.data`` in place from ``.grad``; they depend on
+Optimizers update their parameters' ``._data`` in place from ``.grad``; they depend on
 ``autograd_core`` only. ``optim.lr_scheduler`` holds the schedulers.
 """
 

@@ -83,7 +83,7 @@ class Adadelta(Optimizer):
             _check_kernel_flags("Adadelta", group)
             lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
             for p, grad in self._grads(group):
-                w = p.data
+                w = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

@@ -80,7 +80,7 @@ class Adagrad(Optimizer):
     def _init_state(self, p: Any, value: float) -> None:
         state = self.state[p]
         state["step"] = 0
-        state["sum"] = np.full_like(p.data, value)
+        state["sum"] = np.full_like(p._data, value)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a ``.grad``; returns closure's loss."""
@@ -93,7 +93,7 @@ class Adagrad(Optimizer):
                     # A parameter added later by add_param_group: PyTorch starts its sum at
                     # the optimizer's default initial_accumulator_value.
                     self._init_state(p, self.defaults["initial_accumulator_value"])
-                w = p.data
+                w = p._data
                 state["step"] += 1
                 t = state["step"]
                 if group["maximize"]:

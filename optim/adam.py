@@ -89,7 +89,7 @@ class Adam(Optimizer):
             lr, (beta1, beta2) = group["lr"], group["betas"]
             eps, wd, amsgrad = group["eps"], group["weight_decay"], group["amsgrad"]
             for p, grad in self._grads(group):
-                w = p.data
+                w = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

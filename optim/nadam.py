@@ -105,7 +105,7 @@ class NAdam(Optimizer):
             lr, (beta1, beta2) = group["lr"], group["betas"]
             eps, wd, psi = group["eps"], group["weight_decay"], group["momentum_decay"]
             for p, grad in self._grads(group):
-                w = p.data
+                w = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

@@ -3,7 +3,7 @@
 An optimizer holds ``param_groups`` (a list of dicts: the group's ``params`` plus its own
 hyper-parameters, defaults filled in from ``defaults``) and ``state`` (per-parameter
 buffers, keyed by the parameter Tensor). ``step()`` reads each parameter's ``.grad`` and
-changes ``.data`` in place; it never records graph nodes because it works on the NumPy
+changes ``._data`` in place; it never records graph nodes because it works on the NumPy
 arrays directly. Names, arguments, error messages and the ``state_dict`` layout follow
 ``torch.optim.Optimizer``.
 
@@ -53,7 +53,7 @@ def _lerp_(start: np.ndarray, end: np.ndarray, weight: float) -> None:
 
 def _check_tensor_lr(lr: Any) -> None:
     """A Tensor lr must hold one number, as in PyTorch (which then accepts it)."""
-    if isinstance(lr, Tensor) and lr.data.size != 1:
+    if isinstance(lr, Tensor) and lr._data.size != 1:
         raise ValueError(f"Tensor lr must be 1-element (got shape {list(lr.shape)})")
 
 
@@ -72,10 +72,10 @@ def _mark_step(step: Callable[..., Any]) -> Callable[..., Any]:
         if not held:
             return step(self, *args, **kwargs)
         for g, lr in held:
-            if lr.data.size != 1:  # a group added with a larger one: refused as torch does
+            if lr._data.size != 1:  # a group added with a larger one: refused as torch does
                 raise TypeError(f"a group's lr must be a Number or a one-element Tensor, "
                                 f"not a Tensor of shape {list(lr.shape)}")
-            g["lr"] = float(lr.data.reshape(()))
+            g["lr"] = float(lr._data.reshape(()))
         try:
             return step(self, *args, **kwargs)
         finally:
@@ -235,18 +235,18 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif g.grad_fn is not None or not g.data.flags.writeable:
+                elif g.grad_fn is not None or not g._data.flags.writeable:
                     # A gradient that is part of a graph (create_graph=True) is replaced by
                     # a detached zero array, as PyTorch detaches it before zeroing.
-                    p.grad = Tensor._wrap(np.zeros_like(g.data))
+                    p.grad = Tensor._wrap(np.zeros_like(g._data))
                 else:
                     g.requires_grad = False
-                    g.data.fill(0)
+                    g._data.fill(0)
                     mark_modified(g)
 
     def _grads(self, group: dict[str, Any]) -> list[tuple[Tensor, np.ndarray]]:
         """(parameter, gradient array) for each parameter of the group that has a grad."""
-        return [(p, p.grad.data) for p in group["params"] if p.grad is not None]
+        return [(p, p.grad._data) for p in group["params"] if p.grad is not None]
 
     # ----- stepping -------------------------------------------------------------------
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -341,7 +341,7 @@ class Optimizer:
 def _cast(param: Tensor, key: str, value: Any) -> Any:
     """A deep copy of one saved buffer, floating arrays cast to the parameter's dtype."""
     if isinstance(value, np.ndarray):
-        if key != "step" and value.dtype.kind == "f" and param.data.dtype.kind == "f":
-            return value.astype(param.data.dtype, copy=True)
+        if key != "step" and value.dtype.kind == "f" and param._data.dtype.kind == "f":
+            return value.astype(param._data.dtype, copy=True)
         return value.copy()
     return copy.deepcopy(value)

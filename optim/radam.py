@@ -85,7 +85,7 @@ class RAdam(Optimizer):
             lr, (beta1, beta2) = group["lr"], group["betas"]
             eps, wd = group["eps"], group["weight_decay"]
             for p, grad in self._grads(group):
-                w = p.data
+                w = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

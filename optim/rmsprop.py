@@ -82,7 +82,7 @@ class RMSprop(Optimizer):
             lr, rho, eps = group["lr"], group["alpha"], group["eps"]
             wd, mu, centered = group["weight_decay"], group["momentum"], group["centered"]
             for p, grad in self._grads(group):
-                w = p.data
+                w = p._data
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0

@@ -76,7 +76,7 @@ class SGD(Optimizer):
             lr, mu, tau = group["lr"], group["momentum"], group["dampening"]
             wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
             for p, grad in self._grads(group):
-                w = p.data
+                w = p._data
                 if maximize:
                     grad = -grad
                 if wd != 0:

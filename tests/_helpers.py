@@ -47,7 +47,7 @@ def nn_of(L: Any) -> Any:
 def to_numpy(x: Any) -> np.ndarray:
     """The values of an autograd_core Tensor, a torch tensor or anything array-like."""
     if isinstance(x, ac.Tensor):
-        return x.data
+        return x._data
     if isinstance(x, torch.Tensor):
         return x.detach().numpy()
     return np.asarray(x)

@@ -28,7 +28,7 @@ def pair(arr: np.ndarray, requires_grad: bool = True) -> tuple[ag.Tensor, torch.
 
 
 def assert_close(ours: Any, theirs: Any, dtype: Any = None, what: str = "") -> None:
-    a = ours.data if isinstance(ours, ag.Tensor) else np.asarray(ours)
+    a = ours._data if isinstance(ours, ag.Tensor) else np.asarray(ours)
     b = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
     assert a.shape == b.shape, f"{what}: shape {a.shape} != torch {b.shape}"
     kw = tol(dtype or b.dtype)
@@ -37,7 +37,7 @@ def assert_close(ours: Any, theirs: Any, dtype: Any = None, what: str = "") -> N
 
 def copy_weights(ours: Any, theirs: torch.nn.Module) -> None:
     """Give the torch module our module's parameters and buffers (by state_dict key)."""
-    sd = {k: torch.from_numpy(np.array(v.data)) for k, v in ours.state_dict().items()}
+    sd = {k: torch.from_numpy(np.array(v._data)) for k, v in ours.state_dict().items()}
     theirs.load_state_dict(sd)
 
 

@@ -57,7 +57,7 @@ class HypothesisChooser(RandomChooser):
     def __init__(self, data: Any) -> None:
         from hypothesis import strategies as st
 
-        self.data = data
+        self._data = data
         self.st = st
 
     def integer(self, lo: int, hi: int) -> int:
@@ -709,7 +709,7 @@ def _check_conditioning(prog: Program, regs_t: list, regs_o: list) -> None:
 def _to_numpy(t: Any) -> np.ndarray:
     if isinstance(t, torch.Tensor):
         return t.detach().numpy()
-    return np.asarray(t.data)
+    return np.asarray(t._data)
 
 
 def compare_arrays(ours: np.ndarray, theirs: np.ndarray, what: str, scale: float = 1.0,
@@ -789,7 +789,7 @@ def run(prog: Program, L: Any) -> tuple[list, list, BaseException | None, int]:
 
 def _float(t: Any) -> bool:
     return t.dtype in (torch.float32, torch.float64) if isinstance(t, torch.Tensor) else (
-        t.data.dtype.kind == "f")
+        t._data.dtype.kind == "f")
 
 
 def check_program(prog: Program) -> None:
@@ -876,12 +876,12 @@ def _check_gradients(prog, regs_o, regs_t, leaves_o, leaves_t, low: bool) -> Non
                                   if isinstance(t, torch.Tensor) and t.grad is not None]))
     for i, (o, t) in enumerate(zip(leaves_o, leaves_t)):
         if t.grad is None:
-            if o.grad is not None and np.any(o.grad.data != 0):
-                raise Mismatch(f"leaf {i}: torch gives no gradient, ours {o.grad.data}")
+            if o.grad is not None and np.any(o.grad._data != 0):
+                raise Mismatch(f"leaf {i}: torch gives no gradient, ours {o.grad._data}")
             continue
         if o.grad is None:
             raise Mismatch(f"leaf {i}: no gradient (torch has one)")
-        compare_arrays(o.grad.data, t.grad.numpy(), f"gradient of leaf {i}", scale=scale,
+        compare_arrays(o.grad._data, t.grad.numpy(), f"gradient of leaf {i}", scale=scale,
                        low_precision=low)
     for i, o in enumerate(leaves_o):
         try:
@@ -890,11 +890,11 @@ def _check_gradients(prog, regs_o, regs_t, leaves_o, leaves_t, low: bool) -> Non
             traced = None
         if o.grad is None or traced is None:
             if (o.grad is None) != (traced is None) and np.any(
-                    (o.grad.data if o.grad is not None else traced) != 0):
+                    (o.grad._data if o.grad is not None else traced) != 0):
                 raise Mismatch(f"leaf {i}: trace_backward and backward disagree on "
                                f"having a gradient ({traced} vs {o.grad})")
             continue
-        compare_arrays(np.asarray(traced), o.grad.data, f"trace_backward of leaf {i}",
+        compare_arrays(np.asarray(traced), o.grad._data, f"trace_backward of leaf {i}",
                        scale=scale, low_precision=low)
 
 

@@ -26,21 +26,21 @@ def test_addmm_matches_torch(rng, dtype, c_shape, beta, alpha):
     out_t.backward(torch.tensor(g))
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     assert out.dtype == dtype and out.shape == (3, 5)
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), **tol)
+    np.testing.assert_allclose(out._data, out_t.detach().numpy(), **tol)
     for o, r in zip(ours, ref):
-        np.testing.assert_allclose(o.grad.data, r.grad.numpy(), **tol)
+        np.testing.assert_allclose(o.grad._data, r.grad.numpy(), **tol)
 
 
 def test_addmm_beta_zero_ignores_nan_input():
     out = ag.addmm(ag.full((2, 2), float("nan")), ag.ones(2, 3), ag.ones(3, 2), beta=0)
-    np.testing.assert_array_equal(out.data, np.full((2, 2), 3.0, np.float32))
+    np.testing.assert_array_equal(out._data, np.full((2, 2), 3.0, np.float32))
 
 
 def test_addmm_method_and_second_derivatives(rng):
     c, a, b = (ag.tensor(rng.standard_normal(s), requires_grad=True)
                for s in ((4,), (2, 3), (3, 4)))
-    np.testing.assert_allclose(c.addmm(a, b, beta=2, alpha=3).data,
-                               2 * c.data + 3 * a.data @ b.data, rtol=1e-12)
+    np.testing.assert_allclose(c.addmm(a, b, beta=2, alpha=3)._data,
+                               2 * c._data + 3 * a._data @ b._data, rtol=1e-12)
     assert ag.gradcheck(lambda c, a, b: ag.addmm(c, a, b, beta=0.5, alpha=1.5), (c, a, b))
     # Second order: the backward is made of recorded ops under create_graph.
     assert ag.gradcheck(

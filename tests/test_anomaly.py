@@ -58,7 +58,7 @@ def test_off_by_default_gradients_just_hold_nan():
     assert not ac.is_anomaly_enabled()
     x = ac.tensor([-1.0, 4.0], requires_grad=True)
     x.sqrt().sum().backward()
-    assert np.isnan(x.grad.data[0]) and x.grad.data[1] == pytest.approx(0.25)
+    assert np.isnan(x.grad._data[0]) and x.grad._data[1] == pytest.approx(0.25)
     assert creation_site(x.sqrt().grad_fn) is None
 
 
@@ -92,7 +92,7 @@ def test_check_nan_false_only_records_sites():
         y = x.sqrt()
         y.sum().backward()
     assert creation_site(y.grad_fn) is not None
-    assert np.isnan(x.grad.data[0])
+    assert np.isnan(x.grad._data[0])
 
 
 def test_nested_and_restored_and_decorator():
@@ -111,7 +111,7 @@ def test_nested_and_restored_and_decorator():
     loss = run(x)
     assert not ac.is_anomaly_enabled()
     loss.backward()  # mode off at backward: no check, as in torch
-    assert np.isinf(x.grad.data[0])
+    assert np.isinf(x.grad._data[0])
     ac.set_detect_anomaly(True)
     try:
         assert ac.is_anomaly_enabled()
@@ -168,7 +168,7 @@ def test_finite_gradients_pass_in_anomaly_mode():
         loss.backward()
     xt = torch.tensor(arr, requires_grad=True)
     (xt.tanh() @ xt.T).softmax(dim=1).log().sum().backward()
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_mode_off_records_nothing(monkeypatch):

@@ -171,7 +171,7 @@ LIBS = [(ac, OURS), (torch, THEIRS)]
 
 
 def _np(t):
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.data)
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t._data)
 
 
 def _both(fn):
@@ -295,7 +295,7 @@ def test_mark_non_differentiable_outputs(rng):
     assert not ti.requires_grad and i.grad_fn is None
     # backward still received a (zero) delta for the indices, shaped and typed like them.
     d_idx = v.grad_fn.owner.ctx.d_idx
-    assert d_idx.shape == i.shape and d_idx.dtype == i.dtype and not d_idx.data.any()
+    assert d_idx.shape == i.shape and d_idx.dtype == i.dtype and not d_idx._data.any()
 
 
 def test_several_outputs_and_non_tensor_arguments(rng):
@@ -320,10 +320,10 @@ def test_unused_output_is_none_without_materialized_grads(rng):
     a.sum().backward(retain_graph=True)
     ctx = a.grad_fn.owner.ctx
     assert ctx.got == (False, True)
-    np.testing.assert_allclose(ours.grad.data, 2 * np.ones(4))
+    np.testing.assert_allclose(ours.grad._data, 2 * np.ones(4))
     b.sum().backward()  # the other output alone, on the same graph
     assert ctx.got == (True, False)
-    np.testing.assert_allclose(ours.grad.data, 5 * np.ones(4))
+    np.testing.assert_allclose(ours.grad._data, 5 * np.ones(4))
 
     theirs = torch.tensor(x0, requires_grad=True)
     ta, tb = THEIRS["Split"].apply(theirs)
@@ -365,7 +365,7 @@ def test_no_recording_without_grad():
     assert not y.requires_grad and y.grad_fn is None
     z = OURS["MyReLU"].apply(ac.tensor([1.0, -2.0]))
     assert not z.requires_grad
-    np.testing.assert_array_equal(z.data, [1.0, 0.0])
+    np.testing.assert_array_equal(z._data, [1.0, 0.0])
 
 
 def test_forward_runs_in_no_grad_mode_and_backward_in_the_engines():
@@ -504,7 +504,7 @@ def test_extra_none_gradients_are_allowed():
 
     x = ac.tensor([1.0], requires_grad=True)
     Extra.apply(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0])
 
 
 def test_save_for_backward_refuses_non_tensors():
@@ -532,7 +532,7 @@ def test_backward_twice_and_saved_tensors_after_backward():
     y = OURS["MyExp"].apply(x)
     y.sum().backward(retain_graph=True)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3 * np.exp([1.0, 2.0]))
+    np.testing.assert_allclose(x.grad._data, 3 * np.exp([1.0, 2.0]))
 
 
 def test_saved_tensors_changed_in_place_raise():
@@ -578,7 +578,7 @@ def test_once_differentiable():
 
     x = ac.tensor([1.0, 3.0], requires_grad=True)
     Twice.apply(x).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
     with pytest.raises(RuntimeError, match="once_differentiable"):
         ac.grad(Twice.apply(x).sum(), x, create_graph=True)
 

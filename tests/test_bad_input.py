@@ -1,7 +1,7 @@
 """The table of bad inputs tried on the public functions of autograd_core, nn and optim.
 
 Each case is ``fn(L)`` where L names one library: ``L.t`` is autograd_core or torch,
-``L.nn``, ``L.F``, ``L.optim`` and ``L.data`` the matching nn, nn.functional, optim and
+``L.nn``, ``L.F``, ``L.optim`` and ``L._data`` the matching nn, nn.functional, optim and
 utils.data. By default the case runs in both: if torch raises, ours must raise the same
 exception type; if torch returns, ours must return the same values. ``ours=(type,
 fragment)`` sets what ours must raise instead, for functions torch lacks or where the
@@ -727,7 +727,7 @@ def _run(case: Case, lib: SimpleNamespace) -> tuple[Any, BaseException | None]:
 
 def _values(x: Any) -> Any:
     if isinstance(x, (ac.Tensor, torch.Tensor)):
-        return np.asarray(x.detach().numpy() if isinstance(x, torch.Tensor) else x.data)
+        return np.asarray(x.detach().numpy() if isinstance(x, torch.Tensor) else x._data)
     if isinstance(x, (tuple, list)):
         return [_values(v) for v in x]
     return x

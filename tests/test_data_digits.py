@@ -26,16 +26,16 @@ def test_shapes_dtypes_and_range(split, n):
     assert isinstance(x, ag.Tensor) and isinstance(y, ag.Tensor)
     assert x.shape == (n, 1, 8, 8) and y.shape == (n,)
     assert x.dtype == np.float32 and y.dtype == np.int64
-    assert x.data.min() == 0.0 and x.data.max() == 1.0
-    assert set(np.unique(y.data)) == set(range(10))
+    assert x._data.min() == 0.0 and x._data.max() == 1.0
+    assert set(np.unique(y._data)) == set(range(10))
     assert not x.requires_grad
 
 
 def test_values_are_sklearns_scaled_by_16(sk):
     images, target = sk
     x, y = load_digits("all")
-    np.testing.assert_array_equal(x.data[:, 0], (images / 16).astype(np.float32))
-    np.testing.assert_array_equal(y.data, target)
+    np.testing.assert_array_equal(x._data[:, 0], (images / 16).astype(np.float32))
+    np.testing.assert_array_equal(y._data, target)
 
 
 @pytest.mark.parametrize("fraction", [0.2, 0.25, 0.1, 0.5])
@@ -52,28 +52,28 @@ def test_split_is_a_stratified_partition(sk, fraction):
     x_all, y_all = load_digits("all")
     x_test, y_test = load_digits("test", test_fraction=fraction, seed=3)
     x_train, y_train = load_digits("train", test_fraction=fraction, seed=3)
-    np.testing.assert_array_equal(x_test.data, x_all.data[test_idx])
-    np.testing.assert_array_equal(y_train.data, y_all.data[train_idx])
-    np.testing.assert_array_equal(x_train.data, x_all.data[train_idx])
+    np.testing.assert_array_equal(x_test._data, x_all._data[test_idx])
+    np.testing.assert_array_equal(y_train._data, y_all._data[train_idx])
+    np.testing.assert_array_equal(x_train._data, x_all._data[train_idx])
 
 
 def test_split_is_deterministic_and_independent_of_global_seed():
     ag.manual_seed(1)
-    a = load_digits("test", seed=0)[1].data
+    a = load_digits("test", seed=0)[1]._data
     ag.manual_seed(2)
     np.random.seed(5)
-    b = load_digits("test", seed=0)[1].data
-    x_a, x_b = load_digits("test", seed=0)[0].data, load_digits("test", seed=0)[0].data
+    b = load_digits("test", seed=0)[1]._data
+    x_a, x_b = load_digits("test", seed=0)[0]._data, load_digits("test", seed=0)[0]._data
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(x_a, x_b)
-    other = load_digits("test", seed=1)[0].data
+    other = load_digits("test", seed=1)[0]._data
     assert other.shape == x_a.shape and not np.array_equal(other, x_a)
 
 
 def test_each_call_returns_fresh_arrays():
     x, _ = load_digits("train")
-    x.data[...] = 7.0
-    assert load_digits("train")[0].data.max() == 1.0
+    x._data[...] = 7.0
+    assert load_digits("train")[0]._data.max() == 1.0
 
 
 def test_feeds_the_data_loader():

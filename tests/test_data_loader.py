@@ -34,7 +34,7 @@ def make_data(n: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def as_np(t):
-    return t.data if isinstance(t, ag.Tensor) else t.numpy()
+    return t._data if isinstance(t, ag.Tensor) else t.numpy()
 
 
 def same_batch(ours, theirs) -> None:
@@ -42,7 +42,7 @@ def same_batch(ours, theirs) -> None:
     if isinstance(theirs, torch.Tensor):
         assert isinstance(ours, ag.Tensor)
         assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
-        np.testing.assert_array_equal(ours.data, theirs.numpy())
+        np.testing.assert_array_equal(ours._data, theirs.numpy())
     elif isinstance(theirs, dict):
         assert type(ours) is type(theirs) and ours.keys() == theirs.keys()
         for k in theirs:
@@ -93,7 +93,7 @@ def test_fast_path_equals_per_sample_collate():
             assert isinstance(a, list) and isinstance(b, list)
             for ta, tb in zip(a, b):
                 assert ta.dtype == tb.dtype and ta.shape == tb.shape
-                np.testing.assert_array_equal(ta.data, tb.data)
+                np.testing.assert_array_equal(ta._data, tb._data)
 
 
 def test_subclass_overriding_getitem_is_respected():
@@ -111,12 +111,12 @@ def test_subclass_overriding_getitem_is_respected():
 
 def test_batches_carry_gradient_to_dataset_tensor():
     x = ag.randn(7, 2, requires_grad=True)
-    xt = torch.tensor(x.data, requires_grad=True)
+    xt = torch.tensor(x._data, requires_grad=True)
     for (xb,) in DataLoader(TensorDataset(x), batch_size=3, shuffle=True, generator=0):
         (xb * xb).sum().backward()
     for (xb,) in tud.DataLoader(tud.TensorDataset(xt), batch_size=3, shuffle=True):
         (xb * xb).sum().backward()
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, xt.grad.numpy(), rtol=1e-6)
 
 
 def test_batch_size_none_yields_converted_samples():
@@ -142,7 +142,7 @@ class ListDataset(Dataset):
 
 # ----- shuffling ------------------------------------------------------------------------
 def epoch_order(loader) -> list[int]:
-    return [int(v) for batch in loader for v in batch[0].data]
+    return [int(v) for batch in loader for v in batch[0]._data]
 
 
 def test_shuffle_visits_every_sample_once_per_epoch():
@@ -233,7 +233,7 @@ def test_default_collate_of_tensors_stacks():
     a, b = ag.randn(2, 3), ag.randn(2, 3)
     out = default_collate([a, b])
     assert out.shape == (2, 2, 3)
-    np.testing.assert_array_equal(out.data, np.stack([a.data, b.data]))
+    np.testing.assert_array_equal(out._data, np.stack([a._data, b._data]))
 
 
 def test_default_convert_matches_torch():
@@ -258,7 +258,7 @@ def test_tensor_dataset_indexing():
     ds = TensorDataset(ag.tensor(x), y)  # an ndarray is accepted too
     assert len(ds) == 6
     xi, yi = ds[2]
-    np.testing.assert_array_equal(xi.data, x[2])
+    np.testing.assert_array_equal(xi._data, x[2])
     assert yi.item() == y[2]
 
 

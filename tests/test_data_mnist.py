@@ -152,9 +152,9 @@ def test_load_mnist_from_folder(tmp_path, layout):
         raw_images = arrays[f"{prefix}-images-idx3-ubyte"]
         assert x.shape == (len(raw_images), 1, 28, 28) and x.dtype == np.float32
         assert y.dtype == np.int64 and y.shape == (len(raw_images),)
-        np.testing.assert_allclose(x.data[:, 0], raw_images / 255.0, rtol=1e-6)
-        np.testing.assert_array_equal(y.data, arrays[f"{prefix}-labels-idx1-ubyte"])
-        assert 0.0 <= x.data.min() and x.data.max() <= 1.0
+        np.testing.assert_allclose(x._data[:, 0], raw_images / 255.0, rtol=1e-6)
+        np.testing.assert_array_equal(y._data, arrays[f"{prefix}-labels-idx1-ubyte"])
+        assert 0.0 <= x._data.min() and x._data.max() <= 1.0
 
 
 def test_default_root_follows_environment(tmp_path, monkeypatch):
@@ -178,13 +178,13 @@ def test_mnist_dataset_and_loader(tmp_path):
     for a, b in zip(fast, slow):
         for ta, tb in zip(a, b):
             assert ta.dtype == tb.dtype and ta.shape == tb.shape
-            np.testing.assert_array_equal(ta.data, tb.data)
+            np.testing.assert_array_equal(ta._data, tb._data)
     flipped = MNIST(tmp_path, train=False, transform=lambda t: t * 0 - 1,
                     target_transform=lambda k: k + 10)
     image, label = flipped[0]
-    assert image.data.max() == -1 and label == int(arrays["t10k-labels-idx1-ubyte"][0]) + 10
+    assert image._data.max() == -1 and label == int(arrays["t10k-labels-idx1-ubyte"][0]) + 10
     (_, labels), *_ = DataLoader(flipped, batch_size=4)
-    np.testing.assert_array_equal(labels.data, arrays["t10k-labels-idx1-ubyte"] + 10)
+    np.testing.assert_array_equal(labels._data, arrays["t10k-labels-idx1-ubyte"] + 10)
 
 
 def test_missing_files(tmp_path):
@@ -255,8 +255,8 @@ def test_download_fetches_verifies_and_reuses_cache(tmp_path, monkeypatch):
     assert len(server.requests) == 4  # all four files, from the first mirror
     assert all(u.startswith(mnist_mod.MIRRORS[0]) for u in server.requests)
     assert sorted(p.name for p in root.iterdir()) == sorted(server.files)  # no .part left
-    np.testing.assert_array_equal(y.data, arrays["train-labels-idx1-ubyte"])
-    np.testing.assert_allclose(x.data[:, 0], arrays["train-images-idx3-ubyte"] / 255.0,
+    np.testing.assert_array_equal(y._data, arrays["train-labels-idx1-ubyte"])
+    np.testing.assert_allclose(x._data[:, 0], arrays["train-images-idx3-ubyte"] / 255.0,
                                rtol=1e-6)
     load_mnist(root, "test", download=True)
     MNIST(root, train=True, download=True)
@@ -265,7 +265,7 @@ def test_download_fetches_verifies_and_reuses_cache(tmp_path, monkeypatch):
     (root / "t10k-labels-idx1-ubyte.gz").write_bytes(b"junk")  # a damaged cache entry
     download_mnist(root)
     assert [u.rsplit("/", 1)[1] for u in server.requests[4:]] == ["t10k-labels-idx1-ubyte.gz"]
-    np.testing.assert_array_equal(load_mnist(root, "test")[1].data,
+    np.testing.assert_array_equal(load_mnist(root, "test")[1]._data,
                                   arrays["t10k-labels-idx1-ubyte"])
 
 

@@ -92,7 +92,7 @@ class Slow(Dataset):
 def _plain(batch):
     """A batch as nested Python values, for exact comparison."""
     if isinstance(batch, ac.Tensor):
-        return (str(batch.dtype), batch.data.tolist())
+        return (str(batch.dtype), batch._data.tolist())
     if isinstance(batch, dict):
         return {k: _plain(v) for k, v in batch.items()}
     if isinstance(batch, (list, tuple)):
@@ -152,12 +152,12 @@ def test_prefetch_factor_and_in_order_do_not_change_the_batches():
 def test_get_worker_info_and_round_robin_assignment():
     assert get_worker_info() is None  # the main process
     batches = list(DataLoader(WhoAmI(), batch_size=2, num_workers=2, generator=3))
-    workers = [b["worker"].data.tolist() for b in batches]
+    workers = [b["worker"]._data.tolist() for b in batches]
     assert workers == [[0, 0], [1, 1], [0, 0], [1, 1]]
-    assert all(b["num_workers"].data.tolist() == [2, 2] for b in batches)
-    seeds = {w[0]: b["seed"].data.tolist()[0] for w, b in zip(workers, batches)}
+    assert all(b["num_workers"]._data.tolist() == [2, 2] for b in batches)
+    seeds = {w[0]: b["seed"]._data.tolist()[0] for w, b in zip(workers, batches)}
     assert seeds[1] == seeds[0] + 1  # base_seed + worker_id, as PyTorch
-    pids = {w[0]: b["pid"].data.tolist()[0] for w, b in zip(workers, batches)}
+    pids = {w[0]: b["pid"]._data.tolist()[0] for w, b in zip(workers, batches)}
     assert len(set(pids.values())) == 2 and os.getpid() not in pids.values()
 
 
@@ -177,7 +177,7 @@ def test_worker_info_is_read_only():
 def test_workers_are_seeded_differently_and_repeatably():
     def draws(seed):
         loader = DataLoader(WhoAmI(), batch_size=4, num_workers=2, generator=seed)
-        return [{k: b[k].data.tolist() for k in ("worker", "py", "np", "ac")} for b in loader]
+        return [{k: b[k]._data.tolist() for k in ("worker", "py", "np", "ac")} for b in loader]
 
     a, b, c = draws(11), draws(11), draws(12)
     assert a == b  # the same loader seed: the same random numbers in the workers
@@ -188,7 +188,7 @@ def test_workers_are_seeded_differently_and_repeatably():
 
 def test_non_persistent_workers_get_a_new_base_seed_each_epoch():
     loader = DataLoader(WhoAmI(), batch_size=8, num_workers=1, generator=0, shuffle=True)
-    first, second = [next(iter(loader))["seed"].data.tolist()[0] for _ in range(2)]
+    first, second = [next(iter(loader))["seed"]._data.tolist()[0] for _ in range(2)]
     assert first != second
 
 
@@ -199,22 +199,22 @@ def test_worker_init_fn_runs_in_each_worker_before_loading():
     got = _epoch(DataLoader(Squares(4), batch_size=1, num_workers=2, worker_init_fn=init))
     firsts = [b[0][1][0][0] for b in got]
     assert firsts == [100.0, 201.0, 102.0, 203.0]  # batch i comes from worker i % 2
-    assert Squares(4)[0][0].data.tolist()[0] == 0.0  # the main process's copy is untouched
+    assert Squares(4)[0][0]._data.tolist()[0] == 0.0  # the main process's copy is untouched
 
 
 def test_persistent_workers_survive_epochs_and_an_early_break():
     loader = DataLoader(WhoAmI(), batch_size=2, num_workers=2, persistent_workers=True)
     pids = []
     for _ in range(2):
-        pids.append({int(p) for b in loader for p in b["pid"].data})
+        pids.append({int(p) for b in loader for p in b["pid"]._data})
     for _ in loader:  # leave this epoch early: its pending batches must not leak
         break
-    pids.append({int(p) for b in loader for p in b["pid"].data})
+    pids.append({int(p) for b in loader for p in b["pid"]._data})
     assert pids[0] == pids[1] == pids[2] and len(pids[0]) == 2
-    assert [int(i) for b in loader for i in b["index"].data] == list(range(8))
+    assert [int(i) for b in loader for i in b["index"]._data] == list(range(8))
 
     fresh = DataLoader(WhoAmI(), batch_size=8, num_workers=1)
-    assert next(iter(fresh))["pid"].data[0] != next(iter(fresh))["pid"].data[0]
+    assert next(iter(fresh))["pid"]._data[0] != next(iter(fresh))["pid"]._data[0]
 
 
 def test_spawn_context_works_with_a_picklable_dataset():
@@ -228,7 +228,7 @@ def test_spawn_context_works_with_a_picklable_dataset():
 
 def test_an_exception_in_a_worker_is_raised_with_its_traceback():
     loader = DataLoader(Failing(), batch_size=2, num_workers=2)
-    assert next(iter(loader)).data.tolist() == [0, 1]  # the batches before it arrive
+    assert next(iter(loader))._data.tolist() == [0, 1]  # the batches before it arrive
     with pytest.raises(ValueError) as info:
         list(loader)
     msg = str(info.value)

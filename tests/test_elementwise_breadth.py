@@ -106,7 +106,7 @@ def test_integer_rounding_and_sign_keep_the_dtype(name, dtype):
     a, t = _pair([0, 3, 7, 250] if dtype == "uint8" else [-7, 0, 3, -1], dtype)
     ours, theirs = getattr(ac, name)(a), getattr(torch, name)(t)
     assert_close(ours, theirs)
-    assert ours.data is not a.data and not np.shares_memory(ours.data, a.data)
+    assert ours._data is not a._data and not np.shares_memory(ours._data, a._data)
 
 
 @pytest.mark.parametrize("name", ["sign", "sgn", "square"])
@@ -145,7 +145,7 @@ def test_erf_and_erfc_far_out(dtype):
         ours, theirs = _both(lambda L, a, name=name: getattr(L, name)(a), x)
         assert_close(ours, theirs)
         pos = to_np(theirs) > 0
-        np.testing.assert_allclose(ours.data[pos], to_np(theirs)[pos],
+        np.testing.assert_allclose(ours._data[pos], to_np(theirs)[pos],
                                    rtol=1e-5 if dtype == np.float32 else 1e-13)
 
 
@@ -317,8 +317,8 @@ def test_lerp_is_exact_at_the_ends():
     rng = np.random.default_rng(3)
     s, e = rng.standard_normal(100), rng.standard_normal(100) * 1e8
     a, b = ac.tensor(s), ac.tensor(e)
-    np.testing.assert_array_equal(ac.lerp(a, b, 0.0).data, s)
-    np.testing.assert_array_equal(ac.lerp(a, b, 1.0).data, e)
+    np.testing.assert_array_equal(ac.lerp(a, b, 0.0)._data, s)
+    np.testing.assert_array_equal(ac.lerp(a, b, 1.0)._data, e)
 
 
 # ----- einsum --------------------------------------------------------------------------
@@ -372,9 +372,9 @@ def test_einsum_output_owns_its_memory():
     a = ac.tensor(np.arange(9.0).reshape(3, 3))
     for eq in ("ij->ji", "ij->ij", "ii->i"):
         out = ac.einsum(eq, a)
-        assert not np.shares_memory(out.data, a.data)
-        out.data[...] = -1.0
-        np.testing.assert_array_equal(a.data, np.arange(9.0).reshape(3, 3))
+        assert not np.shares_memory(out._data, a._data)
+        out._data[...] = -1.0
+        np.testing.assert_array_equal(a._data, np.arange(9.0).reshape(3, 3))
 
 
 def test_einsum_third_order_through_a_diagonal():
@@ -385,8 +385,8 @@ def test_einsum_third_order_through_a_diagonal():
     (g1,) = ac.grad(y, [x], create_graph=True)
     (g2,) = ac.grad(g1.sum(), [x], create_graph=True)
     (g3,) = ac.grad(g2.sum(), [x])
-    np.testing.assert_allclose(g3.data, 6.0 * np.eye(3))
-    np.testing.assert_allclose(g1.data, np.diag(3 * (np.diag(x.data)) ** 2))
+    np.testing.assert_allclose(g3._data, 6.0 * np.eye(3))
+    np.testing.assert_allclose(g1._data, np.diag(3 * (np.diag(x._data)) ** 2))
 
 
 def test_einsum_matches_matmul_on_a_larger_problem():
@@ -495,8 +495,8 @@ def test_new_tensor_copies_and_detaches():
     x = ac.tensor([1.0, 2.0], requires_grad=True)
     src = ac.tensor([5.0, 6.0])
     y = x.new_tensor(src)
-    y.data[0] = -1.0
-    assert src.data[0] == 5.0 and not y.requires_grad and y.dtype == x.dtype
+    y._data[0] = -1.0
+    assert src._data[0] == 5.0 and not y.requires_grad and y.dtype == x.dtype
 
 
 def test_type_as_is_differentiable():
@@ -504,7 +504,7 @@ def test_type_as_is_differentiable():
     y = x.type_as(ac.tensor([0.0], dtype=ac.float64))
     assert y.dtype == ac.float64
     (y * y).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [2.0, 4.0])
+    np.testing.assert_allclose(x.grad._data, [2.0, 4.0])
     assert x.grad.dtype == ac.float32
 
 

@@ -71,10 +71,10 @@ def test_leaf_grads_accumulate_across_calls(rng):
         (x * x * k).sum().backward()
         (tx * tx * k).sum().backward()
     assert_close(x.grad, tx.grad)
-    np.testing.assert_allclose(x.grad.data, 12.0 * x.data)
+    np.testing.assert_allclose(x.grad._data, 12.0 * x._data)
     x.grad = None
     x.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones(3))
+    np.testing.assert_array_equal(x.grad._data, np.ones(3))
 
 
 def test_leaf_grads_never_share_memory(rng):
@@ -84,13 +84,13 @@ def test_leaf_grads_never_share_memory(rng):
     b = ac.tensor(rng.standard_normal(3), requires_grad=True)
     g = ac.tensor(np.ones(3))
     (a + b).backward(g)
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    assert not np.shares_memory(a.grad.data, g.data)
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    assert not np.shares_memory(a.grad._data, g._data)
     (a + b).backward(g)
-    np.testing.assert_array_equal(g.data, np.ones(3))
-    np.testing.assert_array_equal(a.grad.data, np.full(3, 2.0))
+    np.testing.assert_array_equal(g._data, np.ones(3))
+    np.testing.assert_array_equal(a.grad._data, np.full(3, 2.0))
     a.backward(g)  # a leaf as the root gets a copy of the caller's gradient too
-    np.testing.assert_array_equal(g.data, np.ones(3))
+    np.testing.assert_array_equal(g._data, np.ones(3))
 
 
 class _SharedGrads(ac.Function):
@@ -104,18 +104,18 @@ class _SharedGrads(ac.Function):
 
     @staticmethod
     def backward(ctx, grad):
-        d = grad.data.copy()
+        d = grad._data.copy()
         return ac.from_numpy(d[:]), ac.from_numpy(d)
 
 
 def test_leaf_grads_sharing_one_array_are_separated(rng):
     a = ac.tensor(rng.standard_normal(3), requires_grad=True)
     b = ac.tensor(rng.standard_normal(3), requires_grad=True)
-    ta, tb = (torch.tensor(t.data, requires_grad=True) for t in (a, b))
+    ta, tb = (torch.tensor(t._data, requires_grad=True) for t in (a, b))
     for _ in range(3):  # later backwards accumulate into each .grad on its own
         (_SharedGrads.apply(a, b) * 2.0).sum().backward()
         ((ta + tb) * 2.0).sum().backward()
-        assert not np.shares_memory(a.grad.data, b.grad.data)
+        assert not np.shares_memory(a.grad._data, b.grad._data)
     assert_close(a.grad, ta.grad)
     assert_close(b.grad, tb.grad)
 
@@ -126,13 +126,13 @@ def test_linear_weight_grad_is_handed_over_and_accumulates(rng):
     lin = nn.Linear(4, 3, dtype=ac.float64)
     tlin = torch.nn.Linear(4, 3, dtype=torch.float64)
     with torch.no_grad():
-        tlin.weight.copy_(torch.from_numpy(lin.weight.data))
-        tlin.bias.copy_(torch.from_numpy(lin.bias.data))
+        tlin.weight.copy_(torch.from_numpy(lin.weight._data))
+        tlin.bias.copy_(torch.from_numpy(lin.bias._data))
     x = rng.standard_normal((5, 4))
     for _ in range(3):
         lin(ac.tensor(x)).relu().sum().backward()
         tlin(torch.from_numpy(x)).relu().sum().backward()
-    assert not np.shares_memory(lin.weight.grad.data, lin.bias.grad.data)
+    assert not np.shares_memory(lin.weight.grad._data, lin.bias.grad._data)
     assert_close(lin.weight.grad, tlin.weight.grad)
     assert_close(lin.bias.grad, tlin.bias.grad)
 
@@ -162,7 +162,7 @@ def test_register_hook_replaces_the_gradient(rng):
     x, tx = pair(rng.standard_normal(3))
     y, ty = x * 2.0, tx * 2.0
     seen = []
-    handle = y.register_hook(lambda g: seen.append(g.data.copy()) or g * 10.0)
+    handle = y.register_hook(lambda g: seen.append(g._data.copy()) or g * 10.0)
     ty.register_hook(lambda g: g * 10.0)
     y.sum().backward()
     ty.sum().backward()
@@ -171,7 +171,7 @@ def test_register_hook_replaces_the_gradient(rng):
     handle.remove()
     x.grad = None
     (x * 2.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full(3, 2.0))
+    np.testing.assert_array_equal(x.grad._data, np.full(3, 2.0))
 
 
 # ----- saved buffers and retain_graph --------------------------------------------------
@@ -205,7 +205,7 @@ def test_second_backward_without_retain_graph_raises(rng):
         z.backward()
     assert "retain_graph=True" in str(err.value)
     # torch raises for the same program.
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x._data, requires_grad=True)
     tz = (tx.exp() * tx).sum()
     tz.backward()
     with pytest.raises(RuntimeError, match="second time"):
@@ -316,7 +316,7 @@ def test_grad_allow_unused(rng):
         ac.grad((x * 2.0).sum(), [x, unused])
     gx, gu = ac.grad((x * 2.0).sum(), [x, unused], allow_unused=True)
     assert gu is None
-    np.testing.assert_array_equal(gx.data, np.full(3, 2.0))
+    np.testing.assert_array_equal(gx._data, np.full(3, 2.0))
     assert x.grad is None and unused.grad is None
 
 
@@ -341,7 +341,7 @@ def test_second_derivative_of_cube(rng):
     (tg2,) = torch.autograd.grad(tg.sum(), tx)
     assert_close(g, tg)
     assert_close(g2, tg2)
-    np.testing.assert_allclose(g2.data, 6.0 * x.data, rtol=1e-12)
+    np.testing.assert_allclose(g2._data, 6.0 * x._data, rtol=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph")
@@ -365,7 +365,7 @@ def test_create_graph_grads_are_separate_and_accumulate_later(rng):
     b, tb = pair(rng.standard_normal(2))
     (a + b).sum().backward(create_graph=True)
     (ta + tb).sum().backward(create_graph=True)
-    assert a.grad is not b.grad and not np.shares_memory(a.grad.data, b.grad.data)
+    assert a.grad is not b.grad and not np.shares_memory(a.grad._data, b.grad._data)
     (a * 2.0).sum().backward()
     (ta * 2.0).sum().backward()
     assert_close(a.grad, ta.grad)
@@ -409,4 +409,4 @@ def test_hessian_vector_product_of_mlp_loss(kind, rng):
         assert_close(g, tg)
     for h, th in zip(hv, thv):
         assert_close(h, th)
-        assert np.abs(h.data).max() > 1e-6  # a real, nonzero curvature
+        assert np.abs(h._data).max() > 1e-6  # a real, nonzero curvature

@@ -81,11 +81,11 @@ def test_delta_reused_in_place_only_when_nobody_else_sees_it(keep, rng):
     ours, ours_seen = _grads(ac, x, w, b, w2, keep)
     theirs, their_seen = _grads(torch, x, w, b, w2, keep)
     for o, t in zip(ours, theirs):
-        np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(o._data, t.numpy(), rtol=1e-5, atol=1e-6)
     if keep != "none":
-        np.testing.assert_allclose(ours_seen["h"].data, their_seen["h"].numpy(),
+        np.testing.assert_allclose(ours_seen["h"]._data, their_seen["h"].numpy(),
                                    rtol=1e-5, atol=1e-6)
-        assert np.all(ours_seen["h"].data != 0)  # unmasked: every entry of w2's sum
+        assert np.all(ours_seen["h"]._data != 0)  # unmasked: every entry of w2's sum
 
 
 def test_delta_passed_to_two_places_is_not_reused(rng):
@@ -100,9 +100,9 @@ def test_delta_passed_to_two_places_is_not_reused(rng):
         # (* 2 makes add's delta a fresh, writable array: only add's sharing protects it)
         ((a.relu() + c) * 2).backward(lib.tensor(g))
         res[lib.__name__] = (a.grad, c.grad)
-    np.testing.assert_array_equal(res["autograd_core"][1].data, 2 * g)
+    np.testing.assert_array_equal(res["autograd_core"][1]._data, 2 * g)
     for o, t in zip(res["autograd_core"], res["torch"]):
-        np.testing.assert_array_equal(o.data, t.numpy())
+        np.testing.assert_array_equal(o._data, t.numpy())
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, NAN])
@@ -116,7 +116,7 @@ def test_reused_delta_with_non_finite_values_at_masked_places(bad, rng):
     theirs, _ = _grads(torch, x, w, b, w2, "none")
     for o, t in zip(ours, theirs):
         # NaN and inf in the same places; finite values equal up to summation order
-        np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(o._data, t.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_retained_graph_gives_the_same_gradients_twice(rng):
@@ -124,12 +124,12 @@ def test_retained_graph_gives_the_same_gradients_twice(rng):
     t = [ac.tensor(v, requires_grad=True) for v in (x, w, b, w2)]
     out = nn.functional.linear(_relu_after_linear(ac, *t[:3]), t[3]).sum()
     out.backward(retain_graph=True)
-    first = [v.grad.data.copy() for v in t]
+    first = [v.grad._data.copy() for v in t]
     for v in t:
         v.grad = None
     out.backward()
     for f, v in zip(first, t):
-        np.testing.assert_array_equal(f, v.grad.data)
+        np.testing.assert_array_equal(f, v.grad._data)
 
 
 def test_owns_grad_is_false_outside_the_engine(rng):
@@ -141,10 +141,10 @@ def test_owns_grad_is_false_outside_the_engine(rng):
     nn.functional.linear(h, t[3]).sum().backward(retain_graph=True)  # relu owned its delta
     assert h.grad_fn.owns_grad is False
     g = ac.tensor(np.ones(h.shape, np.float32))
-    before = g.data.copy()
+    before = g._data.copy()
     with ac.no_grad():
         type(h.grad_fn).backward(h.grad_fn, g)
-    np.testing.assert_array_equal(g.data, before)
+    np.testing.assert_array_equal(g._data, before)
 
 
 @pytest.mark.parametrize("keep", ["none", "hook"])
@@ -167,9 +167,9 @@ def test_relu_before_max_pool_reuses_col2ims_delta_correctly(keep, rng):
         got[lib.__name__] = (x.grad, w.grad, seen)
     ours, theirs = got["autograd_core"], got["torch"]
     for o, t in zip(ours[:2], theirs[:2]):
-        np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(o._data, t.numpy(), rtol=1e-10, atol=1e-12)
     for o, t in zip(ours[2], theirs[2]):
-        np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(o._data, t.numpy(), rtol=1e-12)
 
 
 # ----- copies of tensors and of the graph ----------------------------------------------
@@ -187,7 +187,7 @@ def test_pickled_tensor_loads_as_a_leaf_like_pytorchs_and_trains_correctly():
         (y + z * 10).sum().backward()
         got[lib.__name__] = (x.grad, z.grad, z)
     for o, t in zip(got["autograd_core"], got["torch"]):
-        np.testing.assert_array_equal(o.data, t.detach().numpy())
+        np.testing.assert_array_equal(o._data, t.detach().numpy())
 
 
 def test_deepcopy_refuses_a_tensor_with_a_graph_and_copies_a_leaf():
@@ -197,9 +197,9 @@ def test_deepcopy_refuses_a_tensor_with_a_graph_and_copies_a_leaf():
         copy.deepcopy(x * 2)
     c = copy.deepcopy(x)
     assert c.requires_grad and c.grad_fn is None
-    assert not np.shares_memory(c.data, x.data)
-    assert not np.shares_memory(c.grad.data, x.grad.data)
-    np.testing.assert_array_equal(c.grad.data, [3.0, 3.0])
+    assert not np.shares_memory(c._data, x._data)
+    assert not np.shares_memory(c.grad._data, x.grad._data)
+    np.testing.assert_array_equal(c.grad._data, [3.0, 3.0])
 
 
 def test_graph_nodes_cannot_be_copied_or_pickled():

@@ -14,10 +14,10 @@ from nn.functional.linear import Linear2d
 
 
 def _composite_ce(x, t, ignore_index, reduction):
-    valid = t.data != ignore_index
-    safe = np.where(valid, t.data, 0)
+    valid = t._data != ignore_index
+    safe = np.where(valid, t._data, 0)
     picked = x.log_softmax(1).gather(1, ag.tensor(safe[:, None])).squeeze(1)
-    per = -picked * ag.tensor(valid.astype(x.data.dtype))
+    per = -picked * ag.tensor(valid.astype(x._data.dtype))
     if reduction == "none":
         return per
     if reduction == "sum":
@@ -44,10 +44,10 @@ def test_fused_cross_entropy_equals_composite_and_torch(rng, reduction, ignore):
     fused.backward(ag.tensor(g))
     comp.backward(ag.tensor(g))
     ref.backward(torch.tensor(g))
-    np.testing.assert_allclose(fused.data, comp.data, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(fused.data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(x.grad.data, x2.grad.data, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused._data, comp._data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused._data, ref.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, x2.grad._data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
@@ -67,7 +67,7 @@ def test_fused_cross_entropy_second_derivatives(rng, reduction, ignore):
     def hvp(fn):
         (g,) = ag.grad(fn(x), x, create_graph=True)
         (h,) = ag.grad((g * v).sum(), x)
-        return h.data
+        return h._data
 
     fused = hvp(lambda z: scalar(F.cross_entropy(z, t, reduction=reduction)))
     comp = hvp(lambda z: scalar(_composite_ce(z, t, -100, reduction)))
@@ -82,7 +82,7 @@ def test_fused_cross_entropy_float32_and_all_ignored(rng):
     loss = F.cross_entropy(x, ag.tensor(np.array([-100, -100, -100])))
     assert loss.dtype == np.float32 and np.isnan(loss.item())
     loss.backward()
-    assert np.array_equal(x.grad.data, np.zeros((3, 4), dtype=np.float32))
+    assert np.array_equal(x.grad._data, np.zeros((3, 4), dtype=np.float32))
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -93,12 +93,12 @@ def test_fused_linear_equals_composite_with_second_derivatives(rng, bias):
     out = F.linear(a[0], a[1], a[2] if bias else None)
     assert isinstance(out.grad_fn, Linear2d)
     comp = b[0] @ b[1].mT + (b[2] if bias else 0.0)
-    np.testing.assert_allclose(out.data, comp.data, rtol=1e-13)
+    np.testing.assert_allclose(out._data, comp._data, rtol=1e-13)
     g = rng.standard_normal(out.shape)
     out.backward(ag.tensor(g))
     comp.backward(ag.tensor(g))
     for p, q in zip(a if bias else a[:2], b if bias else b[:2]):
-        np.testing.assert_allclose(p.grad.data, q.grad.data, rtol=1e-13)
+        np.testing.assert_allclose(p.grad._data, q.grad._data, rtol=1e-13)
     # Second order through the fused node (create_graph takes its Tensor-op path).
     for p in a:
         p.grad = None

@@ -40,7 +40,7 @@ def both(fn, *arrays, grad_out=None):
 
 
 def _same(ours, theirs, what):
-    a = ours.data if isinstance(ours, ac.Tensor) else np.asarray(ours)
+    a = ours._data if isinstance(ours, ac.Tensor) else np.asarray(ours)
     b = theirs.detach().numpy()
     assert a.shape == b.shape, f"{what}: {a.shape} vs {b.shape}"
     assert a.dtype == b.dtype, f"{what}: {a.dtype} vs {b.dtype}"

@@ -140,7 +140,7 @@ def test_forward_pre_hook_replaces_input(rng):
         outs.append(m(x))
     assert_close(outs[0], outs[2])
     assert_close(outs[1], outs[3])
-    assert not np.allclose(outs[0].data, outs[1].data)
+    assert not np.allclose(outs[0]._data, outs[1]._data)
 
 
 def test_forward_hook_sees_args_and_replaces_output(rng):
@@ -190,9 +190,9 @@ def test_full_backward_hook_matches_torch(rng):
 
         def hook(mod, gin, gout, key=key):
             seen[key].append((type(mod).__name__, [None if g is None else g.detach().numpy()
-                                                  if key == "torch" else g.data
+                                                  if key == "torch" else g._data
                                                   for g in gin],
-                              [g.detach().numpy() if key == "torch" else g.data
+                              [g.detach().numpy() if key == "torch" else g._data
                                for g in gout]))
             return (gin[0] * 0.5,)
 

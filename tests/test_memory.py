@@ -81,7 +81,7 @@ def test_graph_freed_without_gc_when_output_dropped():
         h = (x * 2).exp()
         z = h.tanh().sum()
         node_refs = [weakref.ref(h.grad_fn), weakref.ref(z.grad_fn)]
-        arr_ref = weakref.ref(h.data)
+        arr_ref = weakref.ref(h._data)
         z.backward()
         del h, z
         assert all(r() is None for r in node_refs)

@@ -38,35 +38,35 @@ def test_conv_like_weight_gradient_matches_torch(rng):
     wt = torch.tensor(w, requires_grad=True)
     ct = torch.tensor(cols, requires_grad=True)
     (wt @ ct).backward(torch.tensor(g))
-    np.testing.assert_allclose(wa.grad.data, wt.grad.numpy(), rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(ca.grad.data, ct.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(wa.grad._data, wt.grad.numpy(), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ca.grad._data, ct.grad.numpy(), rtol=1e-10, atol=1e-10)
 
 
 def test_gradient_comes_in_the_inputs_memory_order(rng):
     w_f = np.asfortranarray(rng.standard_normal((5, 7)))
     x = rng.standard_normal((4, 7))
     wa = ag.tensor(w_f, requires_grad=True)
-    wa.data = w_f  # keep the column-major array itself
+    wa._data = w_f  # keep the column-major array itself
     (ag.tensor(x) @ wa.T).sum().backward()
-    assert wa.grad.data.flags.f_contiguous
-    np.testing.assert_allclose(wa.grad.data, np.ones((4, 5)).T @ x, rtol=1e-12)
+    assert wa.grad._data.flags.f_contiguous
+    np.testing.assert_allclose(wa.grad._data, np.ones((4, 5)).T @ x, rtol=1e-12)
 
 
 def test_linear_weight_is_column_major_and_so_is_its_gradient(rng):
     lin = nn.Linear(6, 3)
-    assert lin.weight.data.flags.f_contiguous and lin.weight.shape == (3, 6)
+    assert lin.weight._data.flags.f_contiguous and lin.weight.shape == (3, 6)
     ref = torch.nn.Linear(6, 3).double()
     lin_d = nn.Linear(6, 3, dtype=ag.float64)
     with torch.no_grad():
-        lin_d.weight.data[...] = ref.weight.numpy()
-        lin_d.bias.data[...] = ref.bias.numpy()
+        lin_d.weight._data[...] = ref.weight.numpy()
+        lin_d.bias._data[...] = ref.bias.numpy()
     x = rng.standard_normal((4, 6))
     lin_d(ag.tensor(x)).sum().backward()
     ref(torch.tensor(x)).sum().backward()
-    assert lin_d.weight.grad.data.flags.f_contiguous
-    np.testing.assert_allclose(lin_d.weight.grad.data, ref.weight.grad.numpy(), rtol=1e-12)
+    assert lin_d.weight.grad._data.flags.f_contiguous
+    np.testing.assert_allclose(lin_d.weight.grad._data, ref.weight.grad.numpy(), rtol=1e-12)
     # Copies keep the layout: a deep copy, and SGD's momentum buffer.
-    assert copy.deepcopy(lin_d).weight.data.flags.f_contiguous
+    assert copy.deepcopy(lin_d).weight._data.flags.f_contiguous
     opt = optim.SGD(lin_d.parameters(), lr=0.1, momentum=0.9)
     opt.step()
     assert opt.state[lin_d.weight]["momentum_buffer"].flags.f_contiguous
@@ -78,21 +78,21 @@ def test_view_of_column_major_weight_is_a_read_only_copy_that_refuses_writes():
     change through it raises rather than being silently lost."""
     lin = nn.Linear(3, 2)
     flat = lin.weight.view(-1)
-    np.testing.assert_array_equal(flat.data, lin.weight.data.reshape(-1))
-    assert not flat.data.flags.writeable
+    np.testing.assert_array_equal(flat._data, lin.weight._data.reshape(-1))
+    assert not flat._data.flags.writeable
     with ag.no_grad(), pytest.raises(RuntimeError, match="result of view"):
         flat.add_(1.0)
     with pytest.raises(ValueError, match="read-only"):
-        flat.data[0] = 5.0
+        flat._data[0] = 5.0
     # reshape() may copy, as in torch, and that copy is an ordinary tensor.
-    assert lin.weight.reshape(-1).data.flags.writeable
+    assert lin.weight.reshape(-1)._data.flags.writeable
     # A view that can alias still does, and writes through it reach the original.
     x = ag.ones(2, 3)
     with ag.no_grad():
         x.view(-1).add_(1.0)
         lin.weight.view(2, 3).mul_(0.0)
-    np.testing.assert_array_equal(x.data, np.full((2, 3), 2.0, np.float32))
-    np.testing.assert_array_equal(lin.weight.data, np.zeros((2, 3), np.float32))
+    np.testing.assert_array_equal(x._data, np.full((2, 3), 2.0, np.float32))
+    np.testing.assert_array_equal(lin.weight._data, np.zeros((2, 3), np.float32))
 
 
 def test_flattening_a_conv_output_with_view_aliases_and_trains_like_torch(rng):
@@ -102,17 +102,17 @@ def test_flattening_a_conv_output_with_view_aliases_and_trains_like_torch(rng):
     conv = nn.Conv2d(1, 3, 3, padding=1, dtype=ag.float64)
     ref = torch.nn.Conv2d(1, 3, 3, padding=1).double()
     with torch.no_grad():
-        conv.weight.data[...] = ref.weight.numpy()
-        conv.bias.data[...] = ref.bias.numpy()
+        conv.weight._data[...] = ref.weight.numpy()
+        conv.bias._data[...] = ref.bias.numpy()
     y = nn.functional.max_pool2d(conv(ag.tensor(x)), 2)
     flat = y.view(4, -1)
-    assert np.shares_memory(flat.data, y.data)
+    assert np.shares_memory(flat._data, y._data)
     (flat * ag.tensor(np.arange(27.0))).sum().backward()
     yt = torch.nn.functional.max_pool2d(ref(torch.tensor(x)), 2)
     (yt.view(4, -1) * torch.arange(27.0, dtype=torch.float64)).sum().backward()
-    np.testing.assert_allclose(flat.data, yt.reshape(4, -1).detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(conv.weight.grad.data, ref.weight.grad.numpy(), rtol=1e-10)
-    np.testing.assert_allclose(conv.bias.grad.data, ref.bias.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(flat._data, yt.reshape(4, -1).detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(conv.weight.grad._data, ref.weight.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(conv.bias.grad._data, ref.bias.grad.numpy(), rtol=1e-10)
 
 
 @pytest.mark.parametrize("layout", ["batch-last", "column-major", "contiguous", "0-d"])
@@ -128,16 +128,16 @@ def test_relu_keeps_the_memory_order_and_matches_torch(layout, rng):
         arr = {"batch-last": base.transpose(3, 0, 1, 2), "column-major": base[..., 0].T,
                "contiguous": base}[layout]
     x = ag.tensor(arr, requires_grad=True)
-    x.data = arr  # the strided array itself, not a contiguous copy
+    x._data = arr  # the strided array itself, not a contiguous copy
     y = x.relu()
     if layout == "batch-last":
-        assert np.argsort(y.data.strides).tolist() == np.argsort(arr.strides).tolist()
+        assert np.argsort(y._data.strides).tolist() == np.argsort(arr.strides).tolist()
     if layout == "column-major":
-        assert y.data.flags.f_contiguous
+        assert y._data.flags.f_contiguous
     g = rng.standard_normal(arr.shape)
     y.backward(ag.tensor(g))
     xt = torch.tensor(arr, requires_grad=True)
     yt = xt.relu()
     yt.backward(torch.tensor(g))
-    np.testing.assert_array_equal(y.data, yt.detach().numpy())
-    np.testing.assert_array_equal(x.grad.data, xt.grad.numpy())
+    np.testing.assert_array_equal(y._data, yt.detach().numpy())
+    np.testing.assert_array_equal(x.grad._data, xt.grad.numpy())

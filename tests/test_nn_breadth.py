@@ -260,12 +260,12 @@ def _compare_loose(ours, theirs, arrays, dtype, tolerance):
     xs = [ag.tensor(a, requires_grad=True) for a in arrays]
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, tout = ours(*xs), theirs(*ts)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = np.random.default_rng(0).standard_normal(tout.shape).astype(dtype)
     out.backward(ag.tensor(g))
     tout.backward(torch.tensor(g))
     for x, t in zip(xs, ts):
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), **tolerance)
+        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), **tolerance)
 
 
 # ----- functional forms: (id, fn(F, T, *tensors), input makers) --------------------------
@@ -451,7 +451,7 @@ def test_functional_matches_torch(name, fn, makers, dtype, rng):
             assert x.grad is None, f"input {i}: torch has no gradient, ours has one"
             continue
         assert x.grad.dtype == np.dtype(dtype)
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), err_msg=f"grad of input {i}",
+        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), err_msg=f"grad of input {i}",
                                    **_functional_tol(name, dtype))
 
 
@@ -493,7 +493,7 @@ def test_gradcheck_of_layers_with_parameters(rng):
                           nn.ConvTranspose1d(3, 2, 2, stride=2), nn.LayerNorm(8),
                           nn.Mish()).double()
     x = ag.tensor(rng.standard_normal((2, 2, 3)), requires_grad=True)
-    values = [ag.tensor(p.data.copy(), requires_grad=True) for p in model.parameters()]
+    values = [ag.tensor(p._data.copy(), requires_grad=True) for p in model.parameters()]
 
     def as_fn(x, *vals):
         # The parameters as inputs: functional calls with the given values.
@@ -505,7 +505,7 @@ def test_gradcheck_of_layers_with_parameters(rng):
         return F.mish(h)
 
     with ag.no_grad():
-        np.testing.assert_allclose(as_fn(x, *values).data, model(x).data, rtol=1e-12)
+        np.testing.assert_allclose(as_fn(x, *values)._data, model(x)._data, rtol=1e-12)
     assert gradcheck(as_fn, [x] + values)
     assert gradcheck(_second_order(lambda F_, T, *a: as_fn(*a), 9), [x] + values)
 
@@ -516,21 +516,21 @@ def test_gradcheck_of_layers_with_parameters(rng):
 def test_initial_parameters_follow_torch_distributions():
     ag.manual_seed(0)
     emb = nn.Embedding(400, 50, padding_idx=3)
-    w = emb.weight.data
+    w = emb.weight._data
     assert abs(w.mean()) < 0.02 and abs(w.std() - 1.0) < 0.02  # N(0, 1)
     assert not w[3].any() and w[4].any()
     assert emb.weight.requires_grad
     ln = nn.LayerNorm((3, 4))
-    assert (ln.weight.data == 1).all() and (ln.bias.data == 0).all()
+    assert (ln.weight._data == 1).all() and (ln.bias._data == 0).all()
     gn = nn.GroupNorm(2, 4)
-    assert (gn.weight.data == 1).all() and (gn.bias.data == 0).all()
-    assert (nn.RMSNorm(3).weight.data == 1).all()
-    assert (nn.PReLU(5, init=0.3).weight.data == np.float32(0.3)).all()
+    assert (gn.weight._data == 1).all() and (gn.bias._data == 0).all()
+    assert (nn.RMSNorm(3).weight._data == 1).all()
+    assert (nn.PReLU(5, init=0.3).weight._data == np.float32(0.3)).all()
     for layer, fan_in in [(nn.Conv1d(6, 300, 5, groups=2), 3 * 5),
                           (nn.ConvTranspose2d(300, 8, 3, groups=2), 4 * 9),
                           (nn.ConvTranspose1d(200, 6, 4), 6 * 4)]:
         bound = 1 / math.sqrt(fan_in)  # kaiming_uniform_(a=sqrt(5)) and the bias
-        w, b = np.abs(layer.weight.data), np.abs(layer.bias.data)
+        w, b = np.abs(layer.weight._data), np.abs(layer.bias._data)
         assert w.max() <= bound and b.max() <= bound
         assert w.max() > 0.95 * bound and abs(w.mean() - bound / 2) < 0.05 * bound
         assert layer.weight.dtype == np.float32
@@ -559,7 +559,7 @@ def _model(N):
 def test_state_dict_round_trip_with_torch(rng):
     ours, theirs = _model(nn), _model(torch.nn)
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v._data) for k, v in ours.state_dict().items()})
     ours.eval()
     theirs.eval()
     idx = rng.integers(0, 10, (2, 3))
@@ -578,9 +578,9 @@ def test_embedding_padding_row_gets_no_gradient_and_keeps_its_value():
     emb = nn.Embedding.from_pretrained(ag.tensor(np.arange(12.0).reshape(4, 3)),
                                        freeze=False, padding_idx=1)
     out = emb(ag.tensor([[1, 2], [1, 1]]))
-    np.testing.assert_array_equal(out.data[0, 0], [3.0, 4.0, 5.0])  # not zeroed
+    np.testing.assert_array_equal(out._data[0, 0], [3.0, 4.0, 5.0])  # not zeroed
     out.sum().backward()
-    np.testing.assert_array_equal(emb.weight.grad.data,
+    np.testing.assert_array_equal(emb.weight.grad._data,
                                   [[0, 0, 0], [0, 0, 0], [1, 1, 1], [0, 0, 0]])
 
 
@@ -590,8 +590,8 @@ def test_embedding_from_pretrained_shares_and_freezes():
     theirs = torch.nn.Embedding.from_pretrained(torch.ones(3, 2, dtype=torch.float64))
     assert not emb.weight.requires_grad and not theirs.weight.requires_grad
     assert emb.weight.dtype == np.float64
-    table.data[0, 0] = 7.0
-    assert emb.weight.data[0, 0] == 7.0  # shared memory, as torch's
+    table._data[0, 0] = 7.0
+    assert emb.weight._data[0, 0] == 7.0  # shared memory, as torch's
     assert repr(emb) == repr(theirs)
     assert nn.Embedding.from_pretrained(table, freeze=False).weight.requires_grad
     with pytest.raises(AssertionError, match="Embeddings parameter is expected to be "
@@ -604,14 +604,14 @@ def test_embedding_max_norm_renormalises_the_rows_it_reads(norm_type, rng):
     w = rng.standard_normal((6, 4)) * 2
     ours = nn.Embedding(6, 4, max_norm=1.5, norm_type=norm_type, dtype=ag.float64)
     theirs = torch.nn.Embedding(6, 4, max_norm=1.5, norm_type=norm_type, dtype=torch.float64)
-    ours.weight.data[...] = w
+    ours.weight._data[...] = w
     with torch.no_grad():
         theirs.weight.copy_(torch.tensor(w))
     idx = np.array([[0, 2, 2], [5, 0, 1]])
     out, tout = ours(ag.tensor(idx)), theirs(torch.tensor(idx))
     assert_close(out, tout, np.float64, "output")
-    assert_close(ours.weight.data, theirs.weight, np.float64, "renormalised table")
-    assert np.array_equal(ours.weight.data[3], w[3])  # rows not read stay as they were
+    assert_close(ours.weight._data, theirs.weight, np.float64, "renormalised table")
+    assert np.array_equal(ours.weight._data[3], w[3])  # rows not read stay as they were
     assert repr(ours) == repr(theirs)
 
 
@@ -659,18 +659,18 @@ def test_channel_dropout_zeroes_whole_channels(fn, module, shape, channel_axes):
         y = fn(x, p)
         ag.manual_seed(5)
         again = module(p)(x)
-    np.testing.assert_array_equal(y.data, again.data)  # same seed, same mask
-    per_channel = y.data.reshape(shape[:channel_axes] + (-1,))
+    np.testing.assert_array_equal(y._data, again._data)  # same seed, same mask
+    per_channel = y._data.reshape(shape[:channel_axes] + (-1,))
     # Each channel is all zeros or all 1/(1-p).
     assert np.all((per_channel == 0).all(-1) | np.isclose(per_channel, 1 / (1 - p)).all(-1))
     dropped = (per_channel == 0).all(-1).mean()
     assert 0.15 < dropped < 0.65
     y.backward(ag.tensor(np.ones(shape)))
-    np.testing.assert_array_equal(x.grad.data, y.data)  # the gradient is the same mask
+    np.testing.assert_array_equal(x.grad._data, y._data)  # the gradient is the same mask
     m = module(p).eval()
     assert m(x) is x
     assert fn(x, p, training=False) is x
-    assert not fn(x, 1.0).data.any()
+    assert not fn(x, 1.0)._data.any()
     assert fn(x, 0.0) is x
 
 
@@ -712,7 +712,7 @@ def test_parameter_containers_register_like_torch():
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     assert all(isinstance(p, nn.Parameter) for p in ours.parameters())
     assert repr(ours) == repr(theirs)
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.tensor(v._data) for k, v in ours.state_dict().items()})
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
 
 
@@ -768,7 +768,7 @@ def test_parameter_dict_behaves_as_a_dict():
     with pytest.raises(RuntimeError, match="ParameterDict should not be called."):
         pd(1)
     fk = pd.fromkeys(["p", "q"], ag.ones(2))
-    assert list(fk) == ["p", "q"] and np.shares_memory(fk["p"].data, fk["q"].data)
+    assert list(fk) == ["p", "q"] and np.shares_memory(fk["p"]._data, fk["q"]._data)
 
 
 # ----- transposed convolution: output_size, errors ----------------------------------------
@@ -894,13 +894,13 @@ def test_adaptive_max_pool_indices_equal_torch(rng):
         (v, i), (tv, ti) = (F.adaptive_max_pool2d(ag.tensor(x), size, True),
                             TF.adaptive_max_pool2d(torch.tensor(x), size, True))
         assert_close(v, tv, np.float64, "values")
-        np.testing.assert_array_equal(i.data, ti.numpy())
+        np.testing.assert_array_equal(i._data, ti.numpy())
         assert i.dtype == np.int64
     x = rng.standard_normal((2, 3, 9))
     (v, i), (tv, ti) = (nn.AdaptiveMaxPool1d(4, return_indices=True)(ag.tensor(x)),
                         torch.nn.AdaptiveMaxPool1d(4, return_indices=True)(torch.tensor(x)))
     assert_close(v, tv, np.float64, "values")
-    np.testing.assert_array_equal(i.data, ti.numpy())
+    np.testing.assert_array_equal(i._data, ti.numpy())
 
 
 def test_reprs_of_parameter_free_layers_match_torch():

@@ -175,8 +175,8 @@ def test_conv2d_gradients_are_correlation_and_full_convolution(padding, rng):
                 np.testing.assert_allclose(full, _correlate_valid(padded, rot), atol=1e-12)
                 dx_p[b, ci] += full
     dx = dx_p[:, :, padding:padding + h, padding:padding + w]
-    np.testing.assert_allclose(ko.grad.data, dk, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(xo.grad.data, dx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ko.grad._data, dk, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(xo.grad._data, dx, rtol=1e-10, atol=1e-12)
 
 
 # ----- unfold / fold ---------------------------------------------------------------
@@ -225,8 +225,8 @@ def test_unfold_fold_unbatched_and_layers(rng):
 def test_unfold_output_never_aliases_input():
     x = ag.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
     cols = F.unfold(x, 1)
-    cols.data[...] = -1
-    assert x.data.min() == 0
+    cols._data[...] = -1
+    assert x._data.min() == 0
 
 
 def test_unfold_and_fold_errors_name_sizes():

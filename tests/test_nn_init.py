@@ -64,27 +64,27 @@ def test_init_distributions_match_torch(name, kw):
     ours = getattr(init, name)(ag.zeros(*shape), **kw)
     torch.manual_seed(0)
     theirs = getattr(torch.nn.init, name)(torch.zeros(*shape), **kw)
-    _ks_same_distribution(ours.data, theirs.numpy())
+    _ks_same_distribution(ours._data, theirs.numpy())
 
 
 def test_uniform_bounds_are_exact():
     t = init.kaiming_uniform_(ag.zeros(500, 50), a=math.sqrt(5))
     bound = 1 / math.sqrt(50)  # gain sqrt(2 / (1 + 5)) * sqrt(3 / fan_in)
-    assert np.abs(t.data).max() <= bound and np.abs(t.data).max() > 0.99 * bound
+    assert np.abs(t._data).max() <= bound and np.abs(t._data).max() > 0.99 * bound
     t = init.xavier_uniform_(ag.zeros(300, 100))
     bound = math.sqrt(6 / 400)
-    assert np.abs(t.data).max() <= bound and np.abs(t.data).max() > 0.99 * bound
+    assert np.abs(t._data).max() <= bound and np.abs(t._data).max() > 0.99 * bound
 
 
 def test_constant_inits_and_generator():
     t = ag.zeros(3, 4)
-    assert init.ones_(t) is t and np.all(t.data == 1)
-    assert np.all(init.zeros_(t).data == 0)
-    assert np.all(init.constant_(t, 2.5).data == 2.5)
-    np.testing.assert_array_equal(init.eye_(ag.zeros(3, 4)).data, np.eye(3, 4))
+    assert init.ones_(t) is t and np.all(t._data == 1)
+    assert np.all(init.zeros_(t)._data == 0)
+    assert np.all(init.constant_(t, 2.5)._data == 2.5)
+    np.testing.assert_array_equal(init.eye_(ag.zeros(3, 4))._data, np.eye(3, 4))
     g1, g2 = np.random.default_rng(3), np.random.default_rng(3)
-    np.testing.assert_array_equal(init.normal_(ag.zeros(5), generator=g1).data,
-                                  init.normal_(ag.zeros(5), generator=g2).data)
+    np.testing.assert_array_equal(init.normal_(ag.zeros(5), generator=g1)._data,
+                                  init.normal_(ag.zeros(5), generator=g2)._data)
 
 
 def test_init_errors():
@@ -107,10 +107,10 @@ def test_default_layer_initialisation_matches_torch(make):
     ours, theirs = make(nn), make(torch.nn)
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
         assert p.dtype == np.float32
-        _ks_same_distribution(p.data, q.detach().numpy())
+        _ks_same_distribution(p._data, q.detach().numpy())
         # Both libraries draw from U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
         fan_in = init._calculate_fan_in_and_fan_out(ours.weight)[0]
-        assert np.abs(p.data).max() <= 1 / math.sqrt(fan_in), name
+        assert np.abs(p._data).max() <= 1 / math.sqrt(fan_in), name
 
 
 def test_default_init_is_seeded_by_manual_seed():
@@ -119,7 +119,7 @@ def test_default_init_is_seeded_by_manual_seed():
     ag.manual_seed(42)
     b = nn.Conv2d(3, 4, 3).state_dict()
     for k in a:
-        np.testing.assert_array_equal(a[k].data, b[k].data)
+        np.testing.assert_array_equal(a[k]._data, b[k]._data)
     bn = nn.BatchNorm2d(3)
-    assert np.all(bn.weight.data == 1) and np.all(bn.bias.data == 0)
-    assert np.all(bn.running_var.data == 1) and int(bn.num_batches_tracked.data) == 0
+    assert np.all(bn.weight._data == 1) and np.all(bn.bias._data == 0)
+    assert np.all(bn.running_var._data == 1) and int(bn.num_batches_tracked._data) == 0

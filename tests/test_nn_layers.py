@@ -89,12 +89,12 @@ def test_dropout_keeps_expected_fraction_and_scales(rng):
     ag.manual_seed(1)
     x = ag.ones(200, 500, requires_grad=True)
     y = F.dropout(x, p=0.3)
-    kept = y.data != 0
+    kept = y._data != 0
     assert abs(kept.mean() - 0.7) < 0.005
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(y._data[kept], 1 / 0.7, rtol=1e-6)
     y.sum().backward()
     # delta_x = mask / (1 - p): the same mask, the same scale.
-    np.testing.assert_array_equal(x.grad.data, y.data)
+    np.testing.assert_array_equal(x.grad._data, y._data)
 
 
 def test_dropout_eval_p0_p1_and_errors():
@@ -103,7 +103,7 @@ def test_dropout_eval_p0_p1_and_errors():
     layer.eval()
     assert layer(x) is x
     assert F.dropout(x, 0.0) is x
-    assert np.all(F.dropout(x, 1.0).data == 0)
+    assert np.all(F.dropout(x, 1.0)._data == 0)
     assert F.dropout(x, 0.5, training=False) is x
     with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, "
                                          "but got 1.5"):
@@ -115,9 +115,9 @@ def test_dropout_eval_p0_p1_and_errors():
 
 def test_dropout_is_seeded_by_manual_seed():
     ag.manual_seed(7)
-    a = F.dropout(ag.ones(50), 0.5).data
+    a = F.dropout(ag.ones(50), 0.5)._data
     ag.manual_seed(7)
-    b = F.dropout(ag.ones(50), 0.5).data
+    b = F.dropout(ag.ones(50), 0.5)._data
     np.testing.assert_array_equal(a, b)
 
 
@@ -142,9 +142,9 @@ def test_batchnorm_matches_torch_in_train_and_eval(ours_cls, theirs_cls, shape, 
     theirs = theirs_cls(3, dtype=_tdt(dtype), **kw)
     if ours.weight is not None:
         # Non-trivial affine parameters, the same in both.
-        ours.weight.data[...] = rng.uniform(0.5, 1.5, 3)
+        ours.weight._data[...] = rng.uniform(0.5, 1.5, 3)
         if ours.bias is not None:
-            ours.bias.data[...] = rng.standard_normal(3)
+            ours.bias._data[...] = rng.standard_normal(3)
     copy_weights(ours, theirs)
     for step in range(3):  # running statistics evolve over several batches
         x = (rng.standard_normal(shape) * 2 + 1).astype(dtype)
@@ -236,9 +236,9 @@ def test_pad_errors():
 
 def test_one_hot_matches_torch():
     idx = np.array([[0, 2], [1, 4]])
-    np.testing.assert_array_equal(F.one_hot(ag.tensor(idx)).data,
+    np.testing.assert_array_equal(F.one_hot(ag.tensor(idx))._data,
                                   TF.one_hot(torch.tensor(idx)).numpy())
-    np.testing.assert_array_equal(F.one_hot(ag.tensor(idx), 6).data,
+    np.testing.assert_array_equal(F.one_hot(ag.tensor(idx), 6)._data,
                                   TF.one_hot(torch.tensor(idx), 6).numpy())
     assert F.one_hot(ag.tensor(idx)).dtype == np.int64
     with pytest.raises(RuntimeError, match="Class values must be smaller than num_classes"):

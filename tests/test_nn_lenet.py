@@ -67,7 +67,7 @@ def test_lenet_sgd_losses_match_torch(dtype, rtol):
     np.testing.assert_allclose(losses_o, losses_t, rtol=rtol)
     assert losses_o[-1] < losses_o[0]  # it learns (the two batches alternate)
     for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=rtol * 10, atol=rtol,
+        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=rtol * 10, atol=rtol,
                                    err_msg=name)
 
 
@@ -81,4 +81,4 @@ def test_lenet_functional_form_matches_module_form():
     h = F.relu(F.linear(h.flatten(1), model.fc1.weight, model.fc1.bias))
     h = F.relu(F.linear(h, model.fc2.weight, model.fc2.bias))
     out = F.linear(h, model.fc3.weight, model.fc3.bias)
-    np.testing.assert_array_equal(out.data, model(x).data)
+    np.testing.assert_array_equal(out._data, model(x)._data)

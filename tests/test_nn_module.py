@@ -103,7 +103,7 @@ def test_train_eval_zero_grad_requires_grad():
     assert all(p.grad is not None for p in model.parameters())
     grads = [p.grad for p in model.parameters()]
     model.zero_grad(set_to_none=False)
-    assert all(g is p.grad and not g.data.any() for g, p in zip(grads, model.parameters()))
+    assert all(g is p.grad and not g._data.any() for g, p in zip(grads, model.parameters()))
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
     model.requires_grad_(False)
@@ -132,7 +132,7 @@ def test_apply_float_double():
 def test_state_dict_shares_memory_and_keep_vars():
     lin = nn.Linear(3, 2)
     sd = lin.state_dict()
-    assert np.shares_memory(sd["weight"].data, lin.weight.data)
+    assert np.shares_memory(sd["weight"]._data, lin.weight._data)
     assert not sd["weight"].requires_grad
     assert lin.state_dict(keep_vars=True)["weight"] is lin.weight
     assert "scratch" not in Net().state_dict()
@@ -144,12 +144,12 @@ def test_load_state_dict_round_trip_in_place_and_cast():
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (n, pa), pb in zip(a.state_dict().items(), b.state_dict().values()):
-        np.testing.assert_array_equal(pa.data, pb.data, err_msg=n)
+        np.testing.assert_array_equal(pa._data, pb._data, err_msg=n)
     # In place: the same Parameter objects (an optimizer holding them sees the new values).
     assert all(p is q for p, q in zip(params_before, b.parameters()))
     lin = nn.Linear(2, 2)
     lin.load_state_dict({"weight": np.ones((2, 2)), "bias": ag.zeros(2, dtype=ag.float64)})
-    assert lin.weight.dtype == np.float32 and lin.weight.data.sum() == 4
+    assert lin.weight.dtype == np.float32 and lin.weight._data.sum() == 4
 
 
 def test_load_state_dict_errors_name_keys_and_shapes():
@@ -177,14 +177,14 @@ def test_load_state_dict_from_torch_and_back(rng):
     ours2 = build(nn)
     ours2.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     for k, v in ours.state_dict().items():
-        np.testing.assert_array_equal(v.data, ours2.state_dict()[k].data)
+        np.testing.assert_array_equal(v._data, ours2.state_dict()[k]._data)
 
 
 def test_deepcopy_is_independent():
     model = build(nn)
     clone = copy.deepcopy(model)
-    clone[0][0].weight.data[...] = 0
-    assert model[0][0].weight.data.any()
+    clone[0][0].weight._data[...] = 0
+    assert model[0][0].weight._data.any()
     assert isinstance(clone[0][0].weight, nn.Parameter)
 
 
@@ -192,7 +192,7 @@ def test_parameter_shares_data_and_reprs():
     arr = np.ones((2, 2), dtype=np.float32)
     p = nn.Parameter(ag.tensor(arr))
     q = nn.Parameter(arr)
-    assert np.shares_memory(q.data, arr) and isinstance(p, ag.Tensor)
+    assert np.shares_memory(q._data, arr) and isinstance(p, ag.Tensor)
     assert repr(q).startswith("Parameter containing:\ntensor(")
     assert not nn.Parameter(arr, requires_grad=False).requires_grad
 
@@ -268,15 +268,15 @@ def test_forward_hooks_modify_and_remove():
     h2 = lin.register_forward_hook(lambda m, args, out: calls.append("post") or out + 1)
     h3 = lin.register_forward_hook(lambda m, args, out: calls.append("first"), prepend=True)
     out = lin(ag.ones(1, 2))
-    np.testing.assert_allclose(out.data, lin.bias.data[None] + 1, rtol=1e-6)
+    np.testing.assert_allclose(out._data, lin.bias._data[None] + 1, rtol=1e-6)
     assert calls == ["first", "post"]
     for h in (h1, h2, h3):
         h.remove()
     assert not lin._has_hooks
-    np.testing.assert_allclose(lin(ag.zeros(1, 2)).data, lin.bias.data[None], rtol=1e-6)
+    np.testing.assert_allclose(lin(ag.zeros(1, 2))._data, lin.bias._data[None], rtol=1e-6)
     with lin.register_forward_pre_hook(lambda m, a, kw: ((a[0] + 1,), kw), with_kwargs=True):
         expected = nn.functional.linear(ag.ones(1, 2), lin.weight, lin.bias)
-        np.testing.assert_allclose(lin(ag.zeros(1, 2)).data, expected.data)
+        np.testing.assert_allclose(lin(ag.zeros(1, 2))._data, expected._data)
     assert not lin._has_hooks
     seen = []
     lin.register_forward_hook(lambda m, a, kw, out: seen.append(kw), with_kwargs=True)
@@ -430,13 +430,13 @@ def test_layers_use_whatever_weight_and_bias_the_module_holds_now(make):
     x = ag.randn(*((4, 3) if isinstance(m, nn.Linear) else (1, 1, 4, 4)))
     w2 = nn.Parameter(ag.zeros(*m.weight.shape))
     m._parameters["weight"] = w2
-    assert np.all(m(x).data == np.broadcast_to(
-        m.bias.data.reshape((-1,) + (1,) * (x.ndim - 2)), m(x).shape))
+    assert np.all(m(x)._data == np.broadcast_to(
+        m.bias._data.reshape((-1,) + (1,) * (x.ndim - 2)), m(x).shape))
     del m.weight
     m.weight = ag.ones(*w2.shape) * 2  # a plain tensor attribute now, not a parameter
     del m.bias
     m.bias = None
-    ref = (x.data @ np.full((3, 2), 2.0, np.float32) if isinstance(m, nn.Linear)
-           else nn.functional.conv2d(x, m.weight, None, padding=1).data)
-    np.testing.assert_allclose(m(x).data, ref, rtol=1e-6)
+    ref = (x._data @ np.full((3, 2), 2.0, np.float32) if isinstance(m, nn.Linear)
+           else nn.functional.conv2d(x, m.weight, None, padding=1)._data)
+    np.testing.assert_allclose(m(x)._data, ref, rtol=1e-6)
     assert "weight" not in dict(m.named_parameters())

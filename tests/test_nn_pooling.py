@@ -54,7 +54,7 @@ def test_max_pool2d_indices_match_torch(i, kw, rng):
     out_t, idx_t = TF.max_pool2d(torch.tensor(x), **kw, return_indices=True)
     assert_close(out_o, out_t)
     assert idx_o.dtype == np.int64
-    np.testing.assert_array_equal(idx_o.data, idx_t.numpy())
+    np.testing.assert_array_equal(idx_o._data, idx_t.numpy())
 
 
 def test_max_pool2d_ties_send_gradient_to_first_maximum(rng):
@@ -71,7 +71,7 @@ def test_max_pool2d_unbatched_and_layer(rng):
     _compare(nn.MaxPool2d(2, padding=1), torch.nn.MaxPool2d(2, padding=1), x, np.float64, rng)
     out, idx = nn.MaxPool2d(2, return_indices=True)(ag.tensor(x))
     out_t, idx_t = torch.nn.MaxPool2d(2, return_indices=True)(torch.tensor(x))
-    np.testing.assert_array_equal(idx.data, idx_t.numpy())
+    np.testing.assert_array_equal(idx._data, idx_t.numpy())
 
 
 AVG_CASES = [

@@ -41,7 +41,7 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm, rng):
 
 def test_clip_grad_norm_nonfinite_and_single_tensor(rng):
     ours, _ = _with_grads(rng, 1.0)
-    ours[0].grad.data[0, 0] = np.inf
+    ours[0].grad._data[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="The total norm of order 2.0 for gradients from "
                                            "`parameters` is non-finite"):
         clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
@@ -49,7 +49,7 @@ def test_clip_grad_norm_nonfinite_and_single_tensor(rng):
     p.grad = ag.tensor(np.full(4, 3.0))
     total = clip_grad_norm_(p, 1.0)
     assert total.item() == pytest.approx(6.0)
-    np.testing.assert_allclose(np.linalg.norm(p.grad.data), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(np.linalg.norm(p.grad._data), 1.0, rtol=1e-5)
 
 
 def test_clip_grad_value_matches_torch(rng):
@@ -63,16 +63,16 @@ def test_clip_grad_value_matches_torch(rng):
 def test_parameters_to_vector_and_back():
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
     tmodel = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
-    tmodel.load_state_dict({k: torch.from_numpy(v.data.copy())
+    tmodel.load_state_dict({k: torch.from_numpy(v._data.copy())
                             for k, v in model.state_dict().items()})
     vec = parameters_to_vector(model.parameters())
     assert_close(vec, torch.nn.utils.parameters_to_vector(tmodel.parameters()))
     # Differentiable, as in PyTorch.
     (vec * vec).sum().backward()
-    np.testing.assert_allclose(model[0].weight.grad.data, 2 * model[0].weight.data)
+    np.testing.assert_allclose(model[0].weight.grad._data, 2 * model[0].weight._data)
     new = ag.arange(vec.shape[0], dtype=ag.float32)
     vector_to_parameters(new, model.parameters())
-    np.testing.assert_array_equal(parameters_to_vector(model.parameters()).data, new.data)
+    np.testing.assert_array_equal(parameters_to_vector(model.parameters())._data, new._data)
     assert model[1].bias.shape == (1,)
     with pytest.raises(TypeError, match="expected torch.Tensor, but got: list"):
         vector_to_parameters([1.0], model.parameters())

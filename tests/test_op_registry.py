@@ -145,7 +145,7 @@ FAST = [op for op in OPS if op.fast_backward is not None]
 
 def _as_arrays(res) -> tuple:
     res = res if isinstance(res, tuple) else (res,)
-    return tuple(None if r is None else r.data for r in res)
+    return tuple(None if r is None else r._data for r in res)
 
 
 def _assert_same(fast, slow, what: str, dtype) -> None:
@@ -182,7 +182,7 @@ def test_fast_backward_equals_backward_on_every_case(dtype):
             cls = type(node)
             if cls.fast_backward is None:
                 continue
-            out = walk.output_entry(i).tensor.data
+            out = walk.output_entry(i).tensor._data
             for g in _deltas(out.shape, out.dtype, rng):
                 order = "F" if g.ndim > 1 and g.flags.f_contiguous else "C"
                 what = f"{case.name}: {cls.__name__} (delta in {order} order)"

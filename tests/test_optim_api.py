@@ -167,8 +167,8 @@ def test_adagrad_parameter_added_later_gets_state() -> None:
         opt.step()
         ((tp * tr) ** 2).sum().backward()
         topt.step()
-    np.testing.assert_allclose(r.data, tr.detach().numpy(), rtol=1e-12)
-    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(r._data, tr.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(p._data, tp.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
@@ -192,11 +192,11 @@ def test_zero_grad_to_zeros_keeps_the_array() -> None:
     opt.zero_grad(set_to_none=False)
     topt.zero_grad(set_to_none=False)
     assert p.grad is g
-    np.testing.assert_array_equal(p.grad.data, np.zeros(3))
+    np.testing.assert_array_equal(p.grad._data, np.zeros(3))
     # A zero gradient still takes a step (weight decay acts); None would skip it.
     opt.step()
     topt.step()
-    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-15)
+    np.testing.assert_allclose(p._data, tp.detach().numpy(), rtol=1e-15)
 
 
 def test_zero_grad_to_zeros_detaches_a_graph_gradient() -> None:
@@ -205,7 +205,7 @@ def test_zero_grad_to_zeros_detaches_a_graph_gradient() -> None:
     assert p.grad.requires_grad
     optim.SGD([p], lr=0.1).zero_grad(set_to_none=False)
     assert p.grad.grad_fn is None and not p.grad.requires_grad
-    np.testing.assert_array_equal(p.grad.data, np.zeros(3))
+    np.testing.assert_array_equal(p.grad._data, np.zeros(3))
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
@@ -231,7 +231,7 @@ def test_step_with_closure_returns_loss_with_grad_enabled(name: str) -> None:
     with torch.no_grad():
         tloss = topt.step(tclosure)
     assert float(loss) == pytest.approx(float(tloss.detach()), rel=1e-15)
-    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-14)
+    np.testing.assert_allclose(p._data, tp.detach().numpy(), rtol=1e-14)
     assert opt.step() is None
 
 
@@ -239,10 +239,10 @@ def test_step_with_closure_returns_loss_with_grad_enabled(name: str) -> None:
 def test_step_updates_in_place_without_graph(name: str) -> None:
     p, _ = _pair()
     opt = getattr(optim, name)([p], lr=0.1)
-    arr, version = p.data, p._version
+    arr, version = p._data, p._version
     (p * p).sum().backward()
     opt.step()
-    assert p.data is arr  # the same array, changed in place
+    assert p._data is arr  # the same array, changed in place
     assert p.grad_fn is None and p.is_leaf and p.requires_grad
     assert p._version > version  # in-place change is visible to version checks
 
@@ -280,7 +280,7 @@ def test_adam_decoupled_weight_decay_is_adamw() -> None:
         a.step()
         (r * r).sum().backward()
         w.step()
-    np.testing.assert_array_equal(p.data, r.data)
+    np.testing.assert_array_equal(p._data, r._data)
 
 
 def test_repr_lists_group_options() -> None:

@@ -156,8 +156,8 @@ def _train_both(
             ts.step()
             assert s.get_last_lr() == ts.get_last_lr()
         for p, q in zip(ours, theirs):
-            assert p.data.dtype == np.dtype(dtype)
-            worst = max(worst, _close(p.data, q, rtol))
+            assert p._data.dtype == np.dtype(dtype)
+            worst = max(worst, _close(p._data, q, rtol))
     return worst
 
 
@@ -184,7 +184,7 @@ def test_maximize_ascends() -> None:
             _loss_ours(ps, 0, 1.0).backward()
             opt.step()
         for u, d, w0 in zip(up, down, INIT):
-            np.testing.assert_allclose(u.data - w0, -(d.data - w0), rtol=1e-6, atol=1e-14)
+            np.testing.assert_allclose(u._data - w0, -(d._data - w0), rtol=1e-6, atol=1e-14)
 
 
 PARAM_GROUP_CASES = [
@@ -260,7 +260,7 @@ def test_float32_stays_float32_and_follows_torch(name: str, kw: dict[str, Any]) 
     _loss_ours(ours, 0, 1.0).backward()
     opt.step()
     for p in ours:
-        assert p.data.dtype == np.float32
+        assert p._data.dtype == np.float32
         for buf in opt.state[p].values():
             if isinstance(buf, np.ndarray):
                 assert buf.dtype == np.float32
@@ -288,11 +288,11 @@ def test_parameter_without_grad_is_skipped(name: str) -> None:
         opt.step()
         _loss_torch(theirs, i, 1.0).backward()
         topt.step()
-    np.testing.assert_array_equal(extra.data, np.ones(3))
+    np.testing.assert_array_equal(extra._data, np.ones(3))
     assert extra.grad is None
     assert sorted(opt.state_dict()["state"]) == sorted(topt.state_dict()["state"])
     for p, q in zip(ours, theirs):
-        _close(p.data, q, RTOL)
+        _close(p._data, q, RTOL)
 
 
 # PyTorch-only switches (kernels, devices, graph capture) that our groups do not carry.
@@ -396,7 +396,7 @@ def test_resume_from_file_gives_identical_trajectory(
             _loss_ours(ps, i, 1.0).backward()
             opt.step()
             sched.step()
-            out.append([p.data.copy() for p in ps])
+            out.append([p._data.copy() for p in ps])
         return out
 
     ps, _ = _params()
@@ -411,7 +411,7 @@ def test_resume_from_file_gives_identical_trajectory(
     path = tmp_path / "checkpoint.npz"
     save(
         {
-            "params": [p.data for p in ps],
+            "params": [p._data for p in ps],
             "optimizer": opt.state_dict(),
             "scheduler": sched.state_dict(),
         },

@@ -166,7 +166,7 @@ def test_nadam_mu_product_is_kept_in_the_default_dtype(default: Any) -> None:
             _loss_torch(theirs, i, 1.0).backward()
             topt.step()
             for p, q in zip(ours, theirs):
-                _close(p.data, q, RTOL)
+                _close(p._data, q, RTOL)
             want = topt.state[theirs[0]]["mu_product"]
             assert want.dtype == (torch.float64 if default == np.float64 else torch.float32)
             assert opt.state[ours[0]]["mu_product"] == want.item()
@@ -250,11 +250,11 @@ def test_capturable_true_is_refused(name: str) -> None:
     # A group that asks for it is refused at the step, before anything moves.
     opt = getattr(optim, name)([{"params": ours[:2]}, {"params": ours[2:], "capturable": True}])
     _loss_ours(ours, 0, 1.0).backward()
-    before = [p.data.copy() for p in ours]
+    before = [p._data.copy() for p in ours]
     with pytest.raises(ValueError, match="capturable=True"):
         opt.step()
     for p, b in zip(ours[2:], before[2:]):
-        np.testing.assert_array_equal(p.data, b)
+        np.testing.assert_array_equal(p._data, b)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -331,7 +331,7 @@ def test_empty_parameter_list_raises_like_torch(name: str) -> None:
 def test_step_with_closure_and_in_place_update(name: str) -> None:
     ours, theirs = _params()
     opt, topt = getattr(optim, name)(ours, lr=0.05), getattr(torch.optim, name)(theirs, lr=0.05)
-    arrays, versions = [p.data for p in ours], [p._version for p in ours]
+    arrays, versions = [p._data for p in ours], [p._version for p in ours]
 
     def closure() -> ac.Tensor:
         opt.zero_grad()
@@ -351,8 +351,8 @@ def test_step_with_closure_and_in_place_update(name: str) -> None:
         tloss = topt.step(tclosure)
     assert float(loss) == pytest.approx(float(tloss.detach()), rel=1e-14)
     for p, q, arr, version in zip(ours, theirs, arrays, versions):
-        _close(p.data, q, RTOL)
-        assert p.data is arr  # changed in place
+        _close(p._data, q, RTOL)
+        assert p._data is arr  # changed in place
         assert p._version > version  # and visible to version checks
         assert p.grad_fn is None and p.is_leaf and p.requires_grad
     assert opt.step() is None
@@ -371,11 +371,11 @@ def test_parameter_without_grad_is_skipped(name: str) -> None:
         opt.step()
         _loss_torch(theirs, i, 1.0).backward()
         topt.step()
-    np.testing.assert_array_equal(extra.data, np.ones(3))
+    np.testing.assert_array_equal(extra._data, np.ones(3))
     assert extra.grad is None
     assert sorted(opt.state_dict()["state"]) == sorted(topt.state_dict()["state"])
     for p, q in zip(ours, theirs):
-        _close(p.data, q, RTOL)
+        _close(p._data, q, RTOL)
 
 
 @pytest.mark.parametrize(
@@ -429,7 +429,7 @@ def test_float32_stays_float32_and_follows_torch(name: str, kw: dict[str, Any]) 
     _loss_ours(ours, 0, 1.0).backward()
     opt.step()
     for p in ours:
-        assert p.data.dtype == np.float32
+        assert p._data.dtype == np.float32
         for buf in opt.state[p].values():
             if isinstance(buf, np.ndarray):
                 assert buf.dtype == np.float32
@@ -509,7 +509,7 @@ def test_resume_from_file_gives_identical_trajectory(
             _loss_ours(ps, i, 1.0).backward()
             opt.step()
             sched.step()
-            out.append([p.data.copy() for p in ps])
+            out.append([p._data.copy() for p in ps])
         return out
 
     ps, _ = _params()
@@ -521,7 +521,7 @@ def test_resume_from_file_gives_identical_trajectory(
     first = run(ps, opt, sched, 0, stop)
     save, load = SAVERS[saver]
     path = tmp_path / "checkpoint.npz"
-    save({"params": [p.data for p in ps], "optimizer": opt.state_dict(),
+    save({"params": [p._data for p in ps], "optimizer": opt.state_dict(),
           "scheduler": sched.state_dict()}, path)  # fmt: skip
     run(ps, opt, sched, stop, stop + 5)  # the file must not follow
     del ps, opt, sched

@@ -68,7 +68,7 @@ def _train_torch(model, rng, steps=3):
 
 
 def _np(t):
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.data)
+    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t._data)
 
 
 def test_state_dict_keys_shapes_and_dtypes_are_torchs():
@@ -128,12 +128,12 @@ def test_trained_in_torch_loads_here_and_goes_back(tmp_path, rng):
 
 def test_linear_weight_is_stored_as_its_logical_out_by_in_matrix(tmp_path):
     lin = nn.Linear(3, 2)
-    assert lin.weight.data.flags.f_contiguous  # kept column-major in memory here
+    assert lin.weight._data.flags.f_contiguous  # kept column-major in memory here
     path = tmp_path / "lin.safetensors"
     save_safetensors(lin.state_dict(), path)
     raw = st_numpy.load_file(str(path))
     assert raw["weight"].shape == (2, 3)
-    np.testing.assert_array_equal(raw["weight"], lin.weight.data)
+    np.testing.assert_array_equal(raw["weight"], lin.weight._data)
 
 
 def test_round_trip_keeps_dtypes_shapes_and_metadata(tmp_path):
@@ -149,8 +149,8 @@ def test_round_trip_keeps_dtypes_shapes_and_metadata(tmp_path):
     loaded = load_safetensors(path)
     assert list(loaded) == sorted(tensors)
     for k, v in tensors.items():
-        arr = np.asarray(v.data if isinstance(v, ac.Tensor) else v)
-        got = loaded[k].data
+        arr = np.asarray(v._data if isinstance(v, ac.Tensor) else v)
+        got = loaded[k]._data
         assert got.dtype == arr.dtype and got.shape == arr.shape, k
         np.testing.assert_array_equal(got, arr)
         assert got.flags.writeable and not loaded[k].requires_grad
@@ -169,7 +169,7 @@ def test_tied_weights_load_into_the_shared_parameter(tmp_path):
     other = nn.Sequential(nn.Linear(4, 4, bias=False), nn.Linear(4, 4, bias=False))
     other[1].weight = other[0].weight
     other.load_state_dict(load_safetensors(path))
-    np.testing.assert_array_equal(other[1].weight.data, emb.weight.data)
+    np.testing.assert_array_equal(other[1].weight._data, emb.weight._data)
     assert other[0].weight is other[1].weight
 
 

@@ -31,14 +31,14 @@ def test_state_dict_round_trip(tmp_path):
     assert list(loaded) == list(model.state_dict())
     for k, v in model.state_dict().items():
         assert loaded[k].dtype == v.dtype and loaded[k].shape == v.shape
-        np.testing.assert_array_equal(loaded[k].data, v.data)
+        np.testing.assert_array_equal(loaded[k]._data, v._data)
     fresh = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Flatten(),
                           nn.Linear(8, 3))
     fresh.load_state_dict(loaded)
     x = ag.randn(3, 1, 4, 4)
     model.eval()
     fresh.eval()
-    np.testing.assert_array_equal(model(x).data, fresh(x).data)
+    np.testing.assert_array_equal(model(x)._data, fresh(x)._data)
 
 
 def test_nested_containers_and_scalars_round_trip(tmp_path):
@@ -53,7 +53,7 @@ def test_nested_containers_and_scalars_round_trip(tmp_path):
     ag.save(obj, path)
     back = ag.load(path)
     assert back["state"][0]["step"] == 3 and 0 in back["state"]
-    np.testing.assert_array_equal(back["state"][0]["exp_avg"].data, np.ones((2, 2)))
+    np.testing.assert_array_equal(back["state"][0]["exp_avg"]._data, np.ones((2, 2)))
     assert back["state"][1]["momentum_buffer"] is None
     group = back["param_groups"][0]
     assert group["betas"] == (0.9, 0.999) and group["params"] == [0, 1]
@@ -66,7 +66,7 @@ def test_file_objects_work():
     buf = io.BytesIO()
     ag.save({"w": ag.arange(4)}, buf)
     buf.seek(0)
-    np.testing.assert_array_equal(ag.load(buf)["w"].data, np.arange(4))
+    np.testing.assert_array_equal(ag.load(buf)["w"]._data, np.arange(4))
 
 
 def test_save_replaces_atomically_and_leaves_no_temp_files(tmp_path, monkeypatch):
@@ -83,7 +83,7 @@ def test_save_replaces_atomically_and_leaves_no_temp_files(tmp_path, monkeypatch
     with pytest.raises(KeyboardInterrupt):
         ag.save({"v": ag.zeros(3)}, path)
     monkeypatch.setattr(np, "savez", real_savez)
-    np.testing.assert_array_equal(ag.load(path)["v"].data, np.ones(3))
+    np.testing.assert_array_equal(ag.load(path)["v"]._data, np.ones(3))
     assert os.listdir(tmp_path) == ["ckpt.npz"]
 
 

@@ -44,7 +44,7 @@ def test_constructor_dtype_like_torch(name):
     ours, theirs = ac.tensor(data), torch.tensor(data)
     assert ours.dtype == np_dtype(theirs)
     assert ours.shape == tuple(theirs.shape)
-    np.testing.assert_array_equal(ours.data, theirs.numpy())
+    np.testing.assert_array_equal(ours._data, theirs.numpy())
     assert Tensor(data).dtype == ours.dtype
 
 
@@ -64,10 +64,10 @@ def test_constructor_copies_its_data():
     arr = np.array([1.0, 2.0])
     t = ac.tensor(arr)
     arr[0] = 100.0
-    assert t.data[0] == 1.0
+    assert t._data[0] == 1.0
     u = ac.tensor(t)
-    t.data[1] = 50.0
-    assert u.data[1] == 2.0
+    t._data[1] = 50.0
+    assert u._data[1] == 2.0
 
 
 @pytest.mark.parametrize(
@@ -140,11 +140,11 @@ def test_random_factories_shapes_dtypes_and_seed(name, make, dtype, shape):
     ac.manual_seed(123)
     b = make()
     assert a.dtype == dtype and a.shape == shape
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a._data, b._data)
     if name == "rand":
-        assert a.data.min() >= 0.0 and a.data.max() < 1.0
+        assert a._data.min() >= 0.0 and a._data.max() < 1.0
     if name == "randint":
-        assert a.data.min() >= 0 and a.data.max() < 10
+        assert a._data.min() >= 0 and a._data.max() < 10
     if name == "randperm":
         assert sorted(a.tolist()) == list(range(7))
 
@@ -224,7 +224,7 @@ def test_numpy_shares_memory_and_refuses_grad_tensors():
     t = ac.tensor([1.0, 2.0])
     arr = t.numpy()
     arr[0] = 9.0
-    assert t.data[0] == 9.0
+    assert t._data[0] == 9.0
     with pytest.raises(RuntimeError, match=r"detach\(\)\.numpy\(\)"):
         ac.tensor([1.0], requires_grad=True).numpy()
 
@@ -249,13 +249,13 @@ def test_detach_shares_data_and_leaves_the_graph():
     y = x * 2
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d._data, y._data)
 
 
 def test_clone_copies_and_passes_the_gradient():
     x, tx = pair(np.array([1.0, 2.0, 3.0]))
     c, tc = x.clone(), tx.clone()
-    assert not np.shares_memory(c.data, x.data)
+    assert not np.shares_memory(c._data, x._data)
     assert repr(c).endswith("grad_fn=<CloneBackward>)")
     (c * c).sum().backward()
     (tc * tc).sum().backward()
@@ -523,7 +523,7 @@ def test_custom_function_passes_gradcheck_and_matches_torch():
     assert ac.gradcheck(Square.apply, (x,))
     y = Square.apply(x)
     assert repr(y).endswith("grad_fn=<SquareBackward>)")
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x._data, requires_grad=True)
     (y * 3).sum().backward()
     (tx * tx * 3).sum().backward()
     assert_close(x.grad, tx.grad)
@@ -567,4 +567,4 @@ def test_shape_ops_with_unchanged_shape_still_make_a_new_node(op):
     assert y is not x
     assert y.is_leaf == yt.is_leaf is False
     y.sum().backward()
-    assert np.array_equal(x.grad.data, np.ones((2, 3), dtype=np.float32))
+    assert np.array_equal(x.grad._data, np.ones((2, 3), dtype=np.float32))

@@ -93,7 +93,7 @@ def test_checkpoint_rebuilds_the_trained_model(short_run):
     fresh = train.build_model(model_name, ckpt["config"]["in_shape"])
     saved = ckpt["model"]
     assert set(fresh.state_dict()) == set(saved)
-    assert any(not np.array_equal(v.data, saved[k].data)
+    assert any(not np.array_equal(v._data, saved[k]._data)
                for k, v in fresh.state_dict().items())
     fresh.load_state_dict(saved)
     fresh.eval()
@@ -103,8 +103,8 @@ def test_checkpoint_rebuilds_the_trained_model(short_run):
     x, y = ag.datasets.load_digits("test")
     with ag.no_grad():
         logits = model(x)
-        np.testing.assert_array_equal(fresh(x).data, logits.data)
-    accuracy = float((logits.argmax(1).data == y.data).mean())
+        np.testing.assert_array_equal(fresh(x)._data, logits._data)
+    accuracy = float((logits.argmax(1)._data == y._data).mean())
     assert f"{100 * accuracy:.2f}" == ACCURACY.search(proc.stdout).group(1)
     assert accuracy == pytest.approx(ckpt["history"]["test_acc"][-1], abs=1e-12)
     loss, _ = train.evaluate(model, TensorDataset(x, y), ckpt["args"]["label_smoothing"])
@@ -184,7 +184,7 @@ def test_non_finite_loss_stops_training(tmp_path, monkeypatch, capsys):
 
     def broken_model(name, in_shape, num_classes=10):
         model = nn.Sequential(nn.Flatten(), nn.Linear(64, num_classes))
-        model[1].weight.data[...] = np.nan  # every logit, hence the loss, is NaN
+        model[1].weight._data[...] = np.nan  # every logit, hence the loss, is NaN
         return model
 
     monkeypatch.setattr(train, "build_model", broken_model)

@@ -53,9 +53,9 @@ def test_each_layer_box_shows_the_norm_of_its_output_gradient(rng, act):
     rows = {r.name: r for r in picture.grad_flow}
     assert set(outs) <= set(rows)
     for name, out in outs.items():
-        assert rows[name].norm == pytest.approx(np.linalg.norm(out.grad.data), rel=1e-10)
+        assert rows[name].norm == pytest.approx(np.linalg.norm(out.grad._data), rel=1e-10)
         if act is nn.ReLU and name in {str(k) for k in range(1, 8, 2)}:
-            pre = outs[str(int(name) - 1)].data
+            pre = outs[str(int(name) - 1)]._data
             assert rows[name].no_grad_fraction == pytest.approx(np.mean(pre <= 0))
         else:
             assert rows[name].no_grad_fraction is None
@@ -93,9 +93,9 @@ def test_ops_are_coloured_without_modules_and_flow_needs_the_graph(rng):
     flow = gradient_flow(loss)
     picture = draw_graph(loss, names={"x": x, "w": w}, grad_flow=flow)
     rows = {r.name: r for r in picture.grad_flow}
-    h_grad = 2 * h.data
+    h_grad = 2 * h._data
     assert rows["relu"].norm == pytest.approx(np.linalg.norm(h_grad), rel=1e-12)
-    assert rows["relu"].no_grad_fraction == pytest.approx(np.mean((x.data @ w.data) <= 0))
+    assert rows["relu"].no_grad_fraction == pytest.approx(np.mean((x._data @ w._data) <= 0))
     assert rows["sum"].norm == pytest.approx(1.0)
     loss.backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):

@@ -123,10 +123,10 @@ def test_trace_takes_one_step_per_convolution_with_the_engines_numbers(rng):
                                    "features.0.bias -> t1")
     loss.backward()
     for name, p in model.named_parameters():
-        np.testing.assert_allclose(folded.grad(p), p.grad.data, rtol=1e-5, atol=1e-7,
+        np.testing.assert_allclose(folded.grad(p), p.grad._data, rtol=1e-5, atol=1e-7,
                                    err_msg=name)
-        np.testing.assert_allclose(full.grad(p), p.grad.data, rtol=1e-5, atol=1e-7)
-    np.testing.assert_allclose(folded.grad(x), x.grad.data, rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(full.grad(p), p.grad._data, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(folded.grad(x), x.grad._data, rtol=1e-5, atol=1e-8)
     # No formula prints an option as if it were an operand (im2col(x, 0.0)), and values
     # cut from a line say how many.
     for trace in (folded, full):
@@ -191,7 +191,7 @@ def test_lenet_picture_is_at_most_one_and_a_half_torchviz_heights(rng, capsys):
             return self.classifier(self.features(inp))
 
     tmodel = TorchLeNet()
-    tout = tmodel(torch.tensor(x.data))
+    tout = tmodel(torch.tensor(x._data))
     theirs = _height(torchviz.make_dot((tout * tout).mean(),
                                        params=dict(tmodel.named_parameters())))
     with capsys.disabled():

@@ -94,7 +94,7 @@ def test_xy_svg_has_exactly_the_expected_nodes_values_and_gradients(rng, tmp_pat
     }
     assert set(parsed["edges"]) == expected_edges and len(parsed["edges"]) == 5
 
-    xv, yv = float(x.data), float(y.data)
+    xv, yv = float(x._data), float(y._data)
     two_w = 2.0 * (xv + yv)
     want = {
         "x": (xv, two_w), "y": (yv, two_w), "w": (xv + yv, two_w), "z": ((xv + yv) ** 2, 1.0)
@@ -105,7 +105,7 @@ def test_xy_svg_has_exactly_the_expected_nodes_values_and_gradients(rng, tmp_pat
         assert value_after(texts, "data") == pytest.approx(data, rel=1e-3, abs=1e-4)
         assert value_after(texts, "grad") == pytest.approx(grad, rel=1e-3, abs=1e-4)
     # ... and those numbers are the engine's.
-    assert two_w == pytest.approx(float(x.grad.data), rel=1e-5)
+    assert two_w == pytest.approx(float(x.grad._data), rel=1e-5)
 
 
 def test_before_backward_no_gradients_and_data_hidden_by_default(rng):
@@ -123,7 +123,7 @@ def test_trace_gradients_can_be_drawn_for_intermediates(rng):
     g = draw_graph(z, names={"w": w}, grads={w: tr.grad(w)})
     parsed = parse_svg(g.pipe(format="svg"))
     texts = parsed["nodes"][by_label(parsed)["w"]]["text"]
-    assert value_after(texts, "grad") == pytest.approx(2 * float((x + y).data), rel=1e-3)
+    assert value_after(texts, "grad") == pytest.approx(2 * float((x + y)._data), rel=1e-3)
 
 
 def test_larger_tensors_hide_values_and_constants_are_drawn_dashed(rng):

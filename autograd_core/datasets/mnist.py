@@ -146,8 +146,8 @@ class MNIST(Dataset):
         return self.data.shape[0]
 
     def __getitem__(self, index: int) -> tuple[Any, Any]:
-        image = Tensor._wrap(_to_float_images(self.data.data[index][None])[0])
-        label = int(self.targets.data[index])
+        image = Tensor._wrap(_to_float_images(self.data._data[index][None])[0])
+        label = int(self.targets._data[index])
         if self.transform is not None:
             image = self.transform(image)
         if self.target_transform is not None:
@@ -159,6 +159,6 @@ class MNIST(Dataset):
             return None
         if type(self).__getitem__ is not MNIST.__getitem__:
             return None
-        images, labels = self.data.data, self.targets.data
+        images, labels = self.data._data, self.targets._data
         return lambda idx: [Tensor._wrap(_to_float_images(images[idx])),
                             Tensor._wrap(labels[idx])]

@@ -35,23 +35,23 @@ def promote_pair(a: Any, b: Any, true_div: bool = False) -> tuple[Any, Any]:
     a_t = isinstance(a, Tensor)
     b_t = isinstance(b, Tensor)
     if a_t and b_t:
-        da, db = a.data.dtype, b.data.dtype
-        target = da if da == db else _dt.promote(da, a.data.ndim, db, b.data.ndim)
+        da, db = a._data.dtype, b._data.dtype
+        target = da if da == db else _dt.promote(da, a._data.ndim, db, b._data.ndim)
     elif a_t:
-        target = a.data.dtype
+        target = a._data.dtype
         if target.kind != "f":
             target = _dt.promote_scalar(target, b)
     elif b_t:
-        target = b.data.dtype
+        target = b._data.dtype
         if target.kind != "f":
             target = _dt.promote_scalar(target, a)
     else:
         raise TypeError("at least one operand must be a Tensor")
     if true_div and target.kind != "f":
         target = _dt.DEFAULT_FLOAT
-    if a_t and a.data.dtype != target:
+    if a_t and a._data.dtype != target:
         a = a.to(target)
-    if b_t and b.data.dtype != target:
+    if b_t and b._data.dtype != target:
         b = b.to(target)
     return a, b
 
@@ -68,7 +68,7 @@ def fit_int_scalars(op: str, a: Any, b: Any) -> tuple[Any, Any]:
     for i, (x, other) in enumerate(((a, b), (b, a))):
         if x.__class__ is not int or not isinstance(other, Tensor):
             continue
-        dt = other.data.dtype
+        dt = other._data.dtype
         if dt.kind not in "iu":
             continue
         info = np.iinfo(dt)
@@ -94,8 +94,8 @@ def fit_int_scalars(op: str, a: Any, b: Any) -> tuple[Any, Any]:
 
 def broadcast_error(op: str, a: Any, b: Any) -> RuntimeError:
     """PyTorch's wording for shapes that do not broadcast, with both shapes named."""
-    sa = tuple(np.shape(a.data if isinstance(a, Tensor) else a))
-    sb = tuple(np.shape(b.data if isinstance(b, Tensor) else b))
+    sa = tuple(np.shape(a._data if isinstance(a, Tensor) else a))
+    sb = tuple(np.shape(b._data if isinstance(b, Tensor) else b))
     n = max(len(sa), len(sb))
     pa = (1,) * (n - len(sa)) + sa
     pb = (1,) * (n - len(sb)) + sb
@@ -110,4 +110,4 @@ def broadcast_error(op: str, a: Any, b: Any) -> RuntimeError:
 
 
 def shape_of(x: Any) -> tuple[int, ...]:
-    return x.data.shape if isinstance(x, Tensor) else ()
+    return x._data.shape if isinstance(x, Tensor) else ()

@@ -11,7 +11,7 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     grad: (*broadcast_shape); returns (*shape). With ``create_graph`` the sum is recorded
     like any other op.
     """
-    gshape = grad.data.shape
+    gshape = grad._data.shape
     if gshape == shape:
         return grad
     lead = len(gshape) - len(shape)
@@ -21,7 +21,7 @@ def unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     from .reduce import Sum
 
     out = Sum.apply(grad, axes, False) if axes else grad
-    if out.data.shape != shape:
+    if out._data.shape != shape:
         from .shape import Reshape
 
         out = Reshape.apply(out, shape)

@@ -39,8 +39,8 @@ class Add(_Elementwise2):
     def backward(ctx, grad):
         a, b = ctx.inputs
         return (
-            unbroadcast(grad, a.data.shape) if isinstance(a, Tensor) else None,
-            unbroadcast(grad, b.data.shape) if isinstance(b, Tensor) else None,
+            unbroadcast(grad, a._data.shape) if isinstance(a, Tensor) else None,
+            unbroadcast(grad, b._data.shape) if isinstance(b, Tensor) else None,
         )
 
     def formula(self, operands):
@@ -64,8 +64,8 @@ class Sub(_Elementwise2):
     def backward(ctx, grad):
         a, b = ctx.inputs
         return (
-            unbroadcast(grad, a.data.shape) if isinstance(a, Tensor) else None,
-            unbroadcast(-grad, b.data.shape) if isinstance(b, Tensor) else None,
+            unbroadcast(grad, a._data.shape) if isinstance(a, Tensor) else None,
+            unbroadcast(-grad, b._data.shape) if isinstance(b, Tensor) else None,
         )
 
     def formula(self, operands):
@@ -80,9 +80,9 @@ def _times(grad: Tensor, other: Any) -> Tensor:
     number or a tensor of that dtype, where NumPy's promotion is PyTorch's); else as a
     Tensor product."""
     if other.__class__ is float or other.__class__ is int:
-        return Tensor._wrap(grad.data * other)
-    if isinstance(other, Tensor) and other.data.dtype == grad.data.dtype:
-        return Tensor._wrap(grad.data * other.data)
+        return Tensor._wrap(grad._data * other)
+    if isinstance(other, Tensor) and other._data.dtype == grad._data.dtype:
+        return Tensor._wrap(grad._data * other._data)
     return grad * other
 
 
@@ -105,9 +105,9 @@ class Mul(_Elementwise2):
         a, b = ctx.inputs
         ga = gb = None
         if isinstance(a, Tensor) and a.requires_grad:
-            ga = unbroadcast(grad * b, a.data.shape)
+            ga = unbroadcast(grad * b, a._data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
-            gb = unbroadcast(grad * a, b.data.shape)
+            gb = unbroadcast(grad * a, b._data.shape)
         return ga, gb
 
     @staticmethod
@@ -116,9 +116,9 @@ class Mul(_Elementwise2):
         a, b = ctx.inputs
         ga = gb = None
         if isinstance(a, Tensor) and a.requires_grad:
-            ga = unbroadcast(_times(grad, b), a.data.shape)
+            ga = unbroadcast(_times(grad, b), a._data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
-            gb = unbroadcast(_times(grad, a), b.data.shape)
+            gb = unbroadcast(_times(grad, a), b._data.shape)
         return ga, gb
 
     def formula(self, operands):
@@ -147,11 +147,11 @@ class Div(_Elementwise2):
         a, b = ctx.inputs
         ga = gb = None
         if isinstance(a, Tensor) and a.requires_grad:
-            ga = unbroadcast(grad / b, a.data.shape)
+            ga = unbroadcast(grad / b, a._data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
             # d(a/b)/db = -a / b^2, computed as -(a / b) / b: b * b under- or overflows
             # for tiny or huge b where (a / b) / b does not (PyTorch's order too).
-            gb = unbroadcast(-grad * ((a / b) / b), b.data.shape)
+            gb = unbroadcast(-grad * ((a / b) / b), b._data.shape)
         return ga, gb
 
     def formula(self, operands):
@@ -185,8 +185,8 @@ class Pow(_Elementwise2):
                 # a**0 is constant: its derivative is 0 even at a == 0, where the formula
                 # gives 0 * inf = nan, and even for an inf or NaN delta (PyTorch's rule:
                 # 0 is selected after multiplying by delta).
-                if np.any(b.data == 0):
-                    zero_exp = b.data == 0
+                if np.any(b._data == 0):
+                    zero_exp = b._data == 0
             elif b == 0:
                 local = None
                 zero_exp = True
@@ -200,11 +200,11 @@ class Pow(_Elementwise2):
                 local = b * a ** (b - 1)
             ga = grad if local is None else grad * local
             if zero_exp is True:
-                ga = Tensor._wrap(np.zeros(np.broadcast_shapes(grad.data.shape, a.data.shape),
-                                           dtype=grad.data.dtype))
+                ga = Tensor._wrap(np.zeros(np.broadcast_shapes(grad._data.shape, a._data.shape),
+                                           dtype=grad._data.dtype))
             elif zero_exp is not None:
                 ga = where(zero_exp, 0.0, ga)
-            ga = unbroadcast(ga, a.data.shape)
+            ga = unbroadcast(ga, a._data.shape)
         if isinstance(b, Tensor) and b.requires_grad:
             # d(a^b)/db = a^b log a. Where a == 0 and b >= 0 PyTorch takes the limit 0; the
             # formula would give 0 * -inf = nan.
@@ -212,11 +212,11 @@ class Pow(_Elementwise2):
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_a = a.log() if isinstance(a, Tensor) else float(np.log(a))
                 local = out * log_a
-            a_data = a.data if isinstance(a, Tensor) else np.asarray(a)
-            at_zero = (a_data == 0) & (b.data >= 0)
+            a_data = a._data if isinstance(a, Tensor) else np.asarray(a)
+            at_zero = (a_data == 0) & (b._data >= 0)
             if np.any(at_zero):
                 local = where(at_zero, 0.0, local)  # then times delta: NaN stays NaN
-            gb = unbroadcast(grad * local, b.data.shape)
+            gb = unbroadcast(grad * local, b._data.shape)
         return ga, gb
 
     def formula(self, operands):
@@ -263,9 +263,9 @@ def _binary(cls: type[Function], name: str, a: Any, b: Any, true_div: bool = Fal
     # Fast path for the commonest call, a float tensor with a Python number or a tensor of
     # the same dtype: nothing to promote (a Python number is a weak scalar, which NumPy
     # and PyTorch alike fold into the tensor's float dtype).
-    if not (a.__class__ is Tensor and a.data.dtype.kind == "f" and (
+    if not (a.__class__ is Tensor and a._data.dtype.kind == "f" and (
             b.__class__ is float or b.__class__ is int
-            or (b.__class__ is Tensor and b.data.dtype == a.data.dtype))):
+            or (b.__class__ is Tensor and b._data.dtype == a._data.dtype))):
         a, b = promote_pair(a, b, true_div)
         if not true_div:
             a, b = fit_int_scalars(name, a, b)
@@ -289,7 +289,7 @@ def add(a: Any, b: Any) -> Tensor:
 def sub(a: Any, b: Any) -> Tensor:
     """Elementwise a - b with broadcasting."""
     # As PyTorch: no subtraction with a bool operand (a Python bool counts as one).
-    bools = [isinstance(x, bool) or (isinstance(x, Tensor) and x.data.dtype == np.bool_)
+    bools = [isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
              for x in (a, b)]
     if all(bools):
         raise RuntimeError(
@@ -322,7 +322,7 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - PyTorch's name
 def neg(a: Tensor) -> Tensor:
     """Elementwise -a."""
     _tensor_input("neg", a)
-    if a.data.dtype == np.bool_:
+    if a._data.dtype == np.bool_:
         raise RuntimeError(
             "Negation, the `-` operator, on a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."

@@ -28,8 +28,8 @@ def masked_grad(grad: Tensor, weights: np.ndarray) -> Tensor:
     """
     keep = weights if weights.dtype == bool else weights != 0
     if weights.dtype != bool:
-        grad = grad * _mask(weights, grad.data.dtype)
-    zero = Tensor._wrap(np.zeros((), dtype=grad.data.dtype))
+        grad = grad * _mask(weights, grad._data.dtype)
+    zero = Tensor._wrap(np.zeros((), dtype=grad._data.dtype))
     return Where.apply(Tensor._wrap(keep), grad, zero)
 
 
@@ -49,7 +49,7 @@ def _extremum_backward(ctx: Function, grad: Tensor, loses: np.ufunc) -> tuple:
     comparison holds) both sides get all of it, also as PyTorch does.
     """
     a, b = ctx.inputs
-    ad, bd = a.data, b.data
+    ad, bd = a._data, b._data
     wa, wb = _pick_weights(ad, bd, loses)
     ga = unbroadcast(masked_grad(grad, wa), ad.shape) if a.requires_grad else None
     gb = unbroadcast(masked_grad(grad, wb), bd.shape) if b.requires_grad else None
@@ -114,13 +114,13 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         cond, x, y = ctx.inputs
-        c = cond.data
+        c = cond._data
         gx = gy = None
-        zero = Tensor._wrap(np.zeros((), dtype=grad.data.dtype))
+        zero = Tensor._wrap(np.zeros((), dtype=grad._data.dtype))
         if isinstance(x, Tensor) and x.requires_grad:
-            gx = unbroadcast(Where.apply(cond, grad, zero), x.data.shape)
+            gx = unbroadcast(Where.apply(cond, grad, zero), x._data.shape)
         if isinstance(y, Tensor) and y.requires_grad:
-            gy = unbroadcast(Where.apply(cond, zero, grad), y.data.shape)
+            gy = unbroadcast(Where.apply(cond, zero, grad), y._data.shape)
         del c
         return None, gx, gy
 
@@ -143,13 +143,13 @@ class Clamp(Function):
     @staticmethod
     def backward(ctx, grad):
         a, lo, hi = ctx.inputs
-        x = a.data
+        x = a._data
         # The boundary itself lets the gradient through, as PyTorch does.
         keep = np.ones(x.shape, dtype=bool)
         if lo is not None:
-            keep &= x >= (lo.data if isinstance(lo, Tensor) else lo)
+            keep &= x >= (lo._data if isinstance(lo, Tensor) else lo)
         if hi is not None:
-            keep &= x <= (hi.data if isinstance(hi, Tensor) else hi)
+            keep &= x <= (hi._data if isinstance(hi, Tensor) else hi)
         return masked_grad(grad, keep), None, None
 
     def label(self) -> str:
@@ -170,8 +170,8 @@ class Clamp(Function):
 
 def _pair(name: str, cls: type[Function], a: Any, b: Any) -> Tensor:
     a, b = promote_pair(a, b)
-    a = a if isinstance(a, Tensor) else Tensor._wrap(np.asarray(a, dtype=b.data.dtype))
-    b = b if isinstance(b, Tensor) else Tensor._wrap(np.asarray(b, dtype=a.data.dtype))
+    a = a if isinstance(a, Tensor) else Tensor._wrap(np.asarray(a, dtype=b._data.dtype))
+    b = b if isinstance(b, Tensor) else Tensor._wrap(np.asarray(b, dtype=a._data.dtype))
     try:
         return cls.apply(a, b)
     except ValueError:
@@ -193,8 +193,8 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     cond = as_operand(condition)
     if not isinstance(cond, Tensor):
         cond = Tensor._wrap(np.asarray(cond))
-    if cond.data.dtype != np.bool_:
-        cond = Tensor._wrap(cond.data.astype(bool))
+    if cond._data.dtype != np.bool_:
+        cond = Tensor._wrap(cond._data.astype(bool))
     x, y = as_operand(x), as_operand(y)
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
         # Two Python numbers: PyTorch's dtype for them (float32, int64 or bool).
@@ -203,20 +203,20 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     x, y = promote_pair(x, y)
     # Python numbers become 0-d arrays of the result dtype so np.where keeps it.
     if not isinstance(x, Tensor):
-        x = np.asarray(x, dtype=y.data.dtype)
+        x = np.asarray(x, dtype=y._data.dtype)
     if not isinstance(y, Tensor):
-        y = np.asarray(y, dtype=x.data.dtype)
+        y = np.asarray(y, dtype=x._data.dtype)
     try:
         return Where.apply(cond, x, y)
     except ValueError:
         try:
-            xy = np.broadcast_shapes(np.shape(x.data if isinstance(x, Tensor) else x),
-                                     np.shape(y.data if isinstance(y, Tensor) else y))
+            xy = np.broadcast_shapes(np.shape(x._data if isinstance(x, Tensor) else x),
+                                     np.shape(y._data if isinstance(y, Tensor) else y))
         except ValueError:
             raise broadcast_error("where", x, y) from None
         # input and other agree: the condition is the odd one out.
         raise RuntimeError(
-            f"where: the condition of shape {list(cond.data.shape)} cannot be broadcast to "
+            f"where: the condition of shape {list(cond._data.shape)} cannot be broadcast to "
             f"the shape {list(xy)} of input and other"
         ) from None
 
@@ -252,8 +252,8 @@ def compare(a: Any, b: Any, ufunc: np.ufunc) -> Tensor:
     """A comparison or logical op: a bool (or integer) tensor that does not require grad."""
     if ufunc in _BITWISE:
         a, b = fit_int_scalars(ufunc.__name__, a, b)
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ad = a._data if isinstance(a, Tensor) else a
+    bd = b._data if isinstance(b, Tensor) else b
     try:
         return Tensor._wrap(np.asarray(ufunc(ad, bd)))
     except ValueError:

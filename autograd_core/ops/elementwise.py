@@ -56,8 +56,8 @@ def _floating(name: str, a: Any) -> Tensor:
     """``a`` checked to be a Tensor; integer and bool tensors become the default float
     dtype (they never require grad, so no node is recorded for the cast)."""
     _tensor_input(name, a)
-    if not _is_float(a.data.dtype):
-        return Tensor._wrap(a.data.astype(_dt.DEFAULT_FLOAT))
+    if not _is_float(a._data.dtype):
+        return Tensor._wrap(a._data.astype(_dt.DEFAULT_FLOAT))
     return a
 
 
@@ -74,7 +74,7 @@ def _quiet(f):
 
 
 def _zeros_like(grad: Tensor) -> Tensor:
-    return Tensor._wrap(np.zeros(grad.data.shape, grad.data.dtype))
+    return Tensor._wrap(np.zeros(grad._data.shape, grad._data.dtype))
 
 
 def _sq(x: nt.Expr) -> nt.Expr:
@@ -320,7 +320,7 @@ class Expm1(_Unary):
     @staticmethod
     @_quiet
     def fast_backward(ctx, grad):
-        return Tensor._wrap(grad.data * (ctx.saved_tensors[0] + 1.0))
+        return Tensor._wrap(grad._data * (ctx.saved_tensors[0] + 1.0))
 
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.call("exp", operands[0]))
@@ -346,7 +346,7 @@ class Exp2(_Unary):
     @staticmethod
     @_quiet
     def fast_backward(ctx, grad):
-        return Tensor._wrap(grad.data * (ctx.saved_tensors[0] * _LN2))
+        return Tensor._wrap(grad._data * (ctx.saved_tensors[0] * _LN2))
 
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.mul(out, nt.Expr("ln(2)")))
@@ -374,7 +374,7 @@ class Rsqrt(_Unary):
     @_quiet
     def fast_backward(ctx, grad):
         r = ctx.saved_tensors[0]
-        return Tensor._wrap(grad.data * (r * r * r * -0.5))
+        return Tensor._wrap(grad._data * (r * r * r * -0.5))
 
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.mul(nt.number(-0.5), nt.power(operands[0], nt.Expr("-3/2"))))
@@ -402,7 +402,7 @@ class Reciprocal(_Unary):
     @_quiet
     def fast_backward(ctx, grad):
         r = ctx.saved_tensors[0]
-        return Tensor._wrap(-grad.data * (r * r))
+        return Tensor._wrap(-grad._data * (r * r))
 
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.neg(nt.div(nt.ONE, _sq(operands[0]))))
@@ -575,8 +575,8 @@ class Atan2(_Binary):
     def backward(ctx, grad):
         y, x = ctx.inputs
         r = 1.0 / (y * y + x * x)
-        gy = unbroadcast(grad * (x * r), y.data.shape) if _needs(y) else None
-        gx = unbroadcast(grad * (-y * r), x.data.shape) if _needs(x) else None
+        gy = unbroadcast(grad * (x * r), y._data.shape) if _needs(y) else None
+        gx = unbroadcast(grad * (-y * r), x._data.shape) if _needs(x) else None
         return gy, gx
 
     def trace_rule(self, k, operands, out, numbers):
@@ -602,14 +602,14 @@ class Remainder(_Binary):
     @_quiet
     def backward(ctx, grad):
         a, b = ctx.inputs
-        ga = unbroadcast(grad, a.data.shape) if _needs(a) else None
+        ga = unbroadcast(grad, a._data.shape) if _needs(a) else None
         gb = None
         if _needs(b):
             # floor(a/b) is piecewise constant: a constant factor, also for create_graph.
-            ad = a.data if isinstance(a, Tensor) else a
+            ad = a._data if isinstance(a, Tensor) else a
             with np.errstate(invalid="ignore", divide="ignore"):
-                q = np.floor_divide(ad, b.data)
-            gb = unbroadcast(grad * Tensor._wrap(-q), b.data.shape)
+                q = np.floor_divide(ad, b._data)
+            gb = unbroadcast(grad * Tensor._wrap(-q), b._data.shape)
         return ga, gb
 
     def trace_rule(self, k, operands, out, numbers):
@@ -634,12 +634,12 @@ class Fmod(_Binary):
     @_quiet
     def backward(ctx, grad):
         a, b = ctx.inputs
-        ga = unbroadcast(grad, a.data.shape) if _needs(a) else None
+        ga = unbroadcast(grad, a._data.shape) if _needs(a) else None
         gb = None
         if _needs(b):
             with np.errstate(invalid="ignore", divide="ignore"):
-                q = np.trunc(a.data / b.data)
-            gb = unbroadcast(grad * Tensor._wrap(-q), b.data.shape)
+                q = np.trunc(a._data / b._data)
+            gb = unbroadcast(grad * Tensor._wrap(-q), b._data.shape)
         return ga, gb
 
     def trace_rule(self, k, operands, out, numbers):
@@ -666,8 +666,8 @@ class Hypot(_Binary):
         ctx.saved_tensors  # noqa: B018 - raises if the output was overwritten or freed
         out = Hypot.apply(a, b)
         with np.errstate(invalid="ignore", divide="ignore"):
-            ga = unbroadcast(grad * (a / out), a.data.shape) if _needs(a) else None
-            gb = unbroadcast(grad * (b / out), b.data.shape) if _needs(b) else None
+            ga = unbroadcast(grad * (a / out), a._data.shape) if _needs(a) else None
+            gb = unbroadcast(grad * (b / out), b._data.shape) if _needs(b) else None
         return ga, gb
 
     def trace_rule(self, k, operands, out, numbers):
@@ -690,8 +690,8 @@ class LogAddExp(_Binary):
     def backward(ctx, grad):
         # e^a / (e^a + e^b) = 1 / (1 + e^(b-a)): the sigmoid, which never overflows.
         a, b = ctx.inputs
-        ga = unbroadcast(grad * (a - b).sigmoid(), a.data.shape) if _needs(a) else None
-        gb = unbroadcast(grad * (b - a).sigmoid(), b.data.shape) if _needs(b) else None
+        ga = unbroadcast(grad * (a - b).sigmoid(), a._data.shape) if _needs(a) else None
+        gb = unbroadcast(grad * (b - a).sigmoid(), b._data.shape) if _needs(b) else None
         return ga, gb
 
     def trace_rule(self, k, operands, out, numbers):
@@ -726,9 +726,9 @@ class Lerp(Function):
     @_quiet
     def backward(ctx, grad):
         s, e, w = ctx.inputs
-        gs = unbroadcast(grad * (1.0 - w), s.data.shape) if _needs(s) else None
-        ge = unbroadcast(grad * w, e.data.shape) if _needs(e) else None
-        gw = unbroadcast(grad * (e - s), w.data.shape) if _needs(w) else None
+        gs = unbroadcast(grad * (1.0 - w), s._data.shape) if _needs(s) else None
+        ge = unbroadcast(grad * w, e._data.shape) if _needs(e) else None
+        gw = unbroadcast(grad * (e - s), w._data.shape) if _needs(w) else None
         return gs, ge, gw
 
     def formula(self, operands):
@@ -815,18 +815,18 @@ def reciprocal(input: Tensor) -> Tensor:  # noqa: A002
 def frac(input: Tensor) -> Tensor:  # noqa: A002
     """The fractional part x - trunc(x) (floating tensors only). (*) -> (*)."""
     _tensor_input("frac", input)
-    if not _is_float(input.data.dtype):
-        raise _not_implemented("frac_cpu", input.data.dtype)
+    if not _is_float(input._data.dtype):
+        raise _not_implemented("frac_cpu", input._data.dtype)
     return Frac.apply(input)
 
 
 def _rounding(name: str, cls: type[Function], a: Any) -> Tensor:
     _tensor_input(name, a)
-    kind = a.data.dtype.kind
+    kind = a._data.dtype.kind
     if kind == "b":
-        raise _not_implemented(f"{name}_vml_cpu", a.data.dtype)
-    if not _is_float(a.data.dtype):
-        return Tensor._wrap(a.data.copy())  # integers are already whole: a copy, as torch
+        raise _not_implemented(f"{name}_vml_cpu", a._data.dtype)
+    if not _is_float(a._data.dtype):
+        return Tensor._wrap(a._data.copy())  # integers are already whole: a copy, as torch
     return cls.apply(a)
 
 
@@ -858,13 +858,13 @@ def round(input: Tensor, *, decimals: int = 0) -> Tensor:  # noqa: A001, A002
     if not isinstance(decimals, (int, np.integer)) or isinstance(decimals, bool):
         raise TypeError(
             f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
-    dt = input.data.dtype
+    dt = input._data.dtype
     if dt.kind == "b":
         raise _not_implemented("round_vml_cpu" if decimals == 0 else "round_cpu", dt)
     if not _is_float(dt):
         if decimals != 0:
             raise _not_implemented("round_cpu", dt)
-        return Tensor._wrap(input.data.copy())
+        return Tensor._wrap(input._data.copy())
     return Round.apply(input, int(decimals))
 
 
@@ -872,16 +872,16 @@ def sign(input: Tensor) -> Tensor:  # noqa: A002
     """-1, 0 or 1 by sign (0 for NaN), in the input's dtype (bool stays bool). Gradient 0.
     (*) -> (*)."""
     _tensor_input("sign", input)
-    if not _is_float(input.data.dtype):
-        return Tensor._wrap(_sign_array(input.data))
+    if not _is_float(input._data.dtype):
+        return Tensor._wrap(_sign_array(input._data))
     return Sign.apply(input)
 
 
 def sgn(input: Tensor) -> Tensor:  # noqa: A002
     """sign for real tensors (PyTorch's sgn differs only for complex ones). (*) -> (*)."""
     _tensor_input("sgn", input)
-    if not _is_float(input.data.dtype):
-        return Tensor._wrap(_sign_array(input.data))
+    if not _is_float(input._data.dtype):
+        return Tensor._wrap(_sign_array(input._data))
     return Sgn.apply(input)
 
 
@@ -901,9 +901,9 @@ def _tensors(name: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
             raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, "
                             f"not {type(x).__name__}")
     a, b = promote_pair(a, b)
-    if not _is_float(a.data.dtype):
-        a = Tensor._wrap(a.data.astype(_dt.DEFAULT_FLOAT))
-        b = Tensor._wrap(b.data.astype(_dt.DEFAULT_FLOAT))
+    if not _is_float(a._data.dtype):
+        a = Tensor._wrap(a._data.astype(_dt.DEFAULT_FLOAT))
+        b = Tensor._wrap(b._data.astype(_dt.DEFAULT_FLOAT))
     return a, b
 
 
@@ -936,8 +936,8 @@ def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
             raise TypeError(f"hypot(): argument '{arg}' (position {pos}) must be Tensor, "
                             f"not {type(x).__name__}")
     a, b = promote_pair(input, other)
-    if not _is_float(a.data.dtype):
-        raise _not_implemented("hypot_cpu", a.data.dtype)
+    if not _is_float(a._data.dtype):
+        raise _not_implemented("hypot_cpu", a._data.dtype)
     return _apply2("hypot", Hypot, a, b)
 
 
@@ -948,8 +948,8 @@ def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
             raise TypeError(f"logaddexp(): argument '{arg}' (position {pos}) must be "
                             f"Tensor, not {type(x).__name__}")
     a, b = promote_pair(input, other)
-    if not _is_float(a.data.dtype):
-        raise _not_implemented("logaddexp_cpu", a.data.dtype)
+    if not _is_float(a._data.dtype):
+        raise _not_implemented("logaddexp_cpu", a._data.dtype)
     return _apply2("logaddexp", LogAddExp, a, b)
 
 
@@ -959,11 +959,11 @@ def _modulo(name: str, cls: type[Function], a: Any, b: Any) -> Tensor:
     # it (int8 % 300 is int8 % 44; uint8 % 256 divides by zero).
     a, b = fit_int_scalars(name, a, b)
     t = a if isinstance(a, Tensor) else b
-    dt = t.data.dtype
+    dt = t._data.dtype
     if dt.kind == "b":
         raise _not_implemented(f"{name}_cpu", dt)
     if dt.kind in "iu":
-        bd = b.data if isinstance(b, Tensor) else b
+        bd = b._data if isinstance(b, Tensor) else b
         if np.any(np.asarray(bd) == 0):
             raise RuntimeError("ZeroDivisionError")
     try:
@@ -1021,7 +1021,7 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
             f"({type(input).__name__}, {type(end).__name__}, {type(weight).__name__}), but "
             "expected one of:\n * (Tensor input, Tensor end, Tensor weight)\n"
             " * (Tensor input, Tensor end, Number weight)")
-    dt = input.data.dtype
+    dt = input._data.dtype
     w_tensor = isinstance(weight, Tensor)
     if not w_tensor and (not isinstance(weight, (int, float, np.number))
                          or isinstance(weight, bool)):
@@ -1030,21 +1030,21 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
     if not _is_float(dt):
         raise _not_implemented("lerp_kernel_tensor" if w_tensor else "lerp_kernel_scalar",
                                dt)
-    if end.data.dtype != dt:
+    if end._data.dtype != dt:
         raise RuntimeError(f"expected dtype {_c_name(dt)} for `end` but got dtype "
-                           f"{_c_name(end.data.dtype)}")
-    if w_tensor and weight.data.dtype != dt:
-        if weight.data.ndim != 0:
+                           f"{_c_name(end._data.dtype)}")
+    if w_tensor and weight._data.dtype != dt:
+        if weight._data.ndim != 0:
             raise RuntimeError(f"expected dtype {_c_name(dt)} for `weight` but got dtype "
-                               f"{_c_name(weight.data.dtype)}")
+                               f"{_c_name(weight._data.dtype)}")
         weight = weight.to(dt)
     if not w_tensor:
         weight = float(weight)
     try:
-        np.broadcast_shapes(input.data.shape, end.data.shape, shape_of(weight))
+        np.broadcast_shapes(input._data.shape, end._data.shape, shape_of(weight))
     except ValueError:
         try:
-            np.broadcast_shapes(input.data.shape, end.data.shape)
+            np.broadcast_shapes(input._data.shape, end._data.shape)
         except ValueError:
             raise broadcast_error("lerp", input, end) from None
         raise broadcast_error("lerp", end, weight) from None

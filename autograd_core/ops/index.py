@@ -25,7 +25,7 @@ def _norm_index(index: Any) -> tuple[Any, bool]:
     basic = True
     for it in items:
         if isinstance(it, Tensor):
-            it = it.data
+            it = it._data
         if isinstance(it, (list, np.ndarray)):
             # An empty list selects nothing: integer, not NumPy's default float64.
             it = np.asarray(it) if not (isinstance(it, list) and not it) else np.zeros(
@@ -99,7 +99,7 @@ class GetItem(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return IndexAdd.apply(grad, ctx.index, ctx.basic, ctx.inputs[0].data.shape), None, None
+        return IndexAdd.apply(grad, ctx.index, ctx.basic, ctx.inputs[0]._data.shape), None, None
 
     def label(self) -> str:
         return "getitem"
@@ -108,7 +108,7 @@ class GetItem(ViewFunction):
         return nt.indexed(operands[0], _index_text(self.index))
 
     def trace_rule(self, k, operands, out, numbers):
-        shape = tuple(self.inputs[0].data.shape)
+        shape = tuple(self.inputs[0]._data.shape)
         index = _index_text(self.index)
         return ("custom", lambda u: nt.call("index_add", f"zeros{shape}", f"[{index}]", u))
 
@@ -158,7 +158,7 @@ def getitem(a: Tensor, index: Any) -> Tensor:
             return GetItem.apply(GetItem.apply(a, ints, True), rest, False)
         return GetItem.apply(a, idx, basic)
     except IndexError as e:
-        raise IndexError(f"{e} (indexing a tensor of shape {list(a.data.shape)})") from None
+        raise IndexError(f"{e} (indexing a tensor of shape {list(a._data.shape)})") from None
 
 
 def _grid_index(index: np.ndarray, dim: int) -> tuple:
@@ -198,19 +198,19 @@ def _check_scatter_src(a: Tensor, dim: int, index: np.ndarray, src: Any) -> None
         raise TypeError(
             f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
             f"{type(src).__name__}")
-    if src.data.dtype != a.data.dtype:
+    if src._data.dtype != a._data.dtype:
         raise RuntimeError(
             f"scatter(): Expected self.dtype to be equal to src.dtype (self is "
-            f"{a.data.dtype}, src is {src.data.dtype})")
-    if src.data.ndim != index.ndim:
+            f"{a._data.dtype}, src is {src._data.dtype})")
+    if src._data.ndim != index.ndim:
         raise RuntimeError(
             f"Index tensor must have the same number of dimensions as src tensor "
-            f"({index.ndim} vs {src.data.ndim})")
-    if any(si > ss for si, ss in zip(index.shape, src.data.shape)):
+            f"({index.ndim} vs {src._data.ndim})")
+    if any(si > ss for si, ss in zip(index.shape, src._data.shape)):
         raise RuntimeError(
             f"Expected index {list(index.shape)} to be no larger than self "
-            f"{list(a.data.shape)} apart from dimension {dim} and to be no larger size "
-            f"than src {list(src.data.shape)}")
+            f"{list(a._data.shape)} apart from dimension {dim} and to be no larger size "
+            f"than src {list(src._data.shape)}")
 
 
 class Gather(Function):
@@ -231,7 +231,7 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        shape = ctx.inputs[0].data.shape
+        shape = ctx.inputs[0]._data.shape
         return (ScatterAddInto.apply(grad, ctx.dim, ctx.index, shape),) + (None,) * (
             len(ctx.inputs) - 1)
 
@@ -300,18 +300,18 @@ class ScatterAddInto(Function):
 
 def gather(a: Tensor, dim: int, index: Any) -> Tensor:
     """out[i][j][k] = a[i][index[i][j][k]][k] for dim=1; out has index's shape."""
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
-    d = _norm_dim(dim, a.data.ndim)
-    _check_gather("gather", a.data.shape, d, idx)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    d = _norm_dim(dim, a._data.ndim)
+    _check_gather("gather", a._data.shape, d, idx)
     return Gather.apply(a, d, idx.astype(np.intp, copy=False))
 
 
 def scatter_add(a: Tensor, dim: int, index: Any, src: Tensor) -> Tensor:
     """a with src[i][j] added at row index[i][j] along ``dim`` (not in place)."""
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
-    d = _norm_dim(dim, a.data.ndim)
-    _check_gather("scatter_add", a.data.shape, d, idx)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    d = _norm_dim(dim, a._data.ndim)
+    _check_gather("scatter_add", a._data.shape, d, idx)
     _check_scatter_src(a, d, idx, src)
     region = tuple(slice(0, s) for s in idx.shape)
-    src_part = src[region] if src.data.shape != idx.shape else src
-    return a + ScatterAddInto.apply(src_part, d, idx.astype(np.intp, copy=False), a.data.shape)
+    src_part = src[region] if src._data.shape != idx.shape else src
+    return a + ScatterAddInto.apply(src_part, d, idx.astype(np.intp, copy=False), a._data.shape)

@@ -33,8 +33,8 @@ def _int_arg(name: str, arg: str, value: Any, pos: int) -> int:
     """``value`` as an int, or PyTorch's TypeError naming the argument (without its
     position ``pos``, which PyTorch counts differently for ``torch.f(x, ...)`` and
     ``x.f(...)``)."""
-    if isinstance(value, Tensor) and value.data.ndim == 0 and value.data.dtype.kind in "iu":
-        return int(value.data)
+    if isinstance(value, Tensor) and value._data.ndim == 0 and value._data.dtype.kind in "iu":
+        return int(value._data)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(
             f"{name}(): argument '{arg}' must be int, not {type(value).__name__}")
@@ -54,7 +54,7 @@ def _int_tuple(name: str, arg: str, value: Any, pos: int) -> tuple[int, ...]:
 
 def _index_vector(name: str, index: Any, what: str = "Index") -> np.ndarray:
     """A 0-d or 1-d int32/int64 index as an intp vector (PyTorch's index_select rules)."""
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu" or idx.dtype.itemsize < 4:
         kind = {"f": "Float", "b": "Bool"}.get(idx.dtype.kind, str(idx.dtype))
         if idx.dtype == np.float64:
@@ -89,10 +89,10 @@ def split(a: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor,
     """Pieces of ``a`` along ``dim``: of ``split_size`` each (the last may be smaller), or
     of the listed sizes, which must add up to ``a.shape[dim]``. Views of ``a``."""
     _tensor_input("split", a)
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise RuntimeError("split expects at least a 1-dimensional tensor")
-    d = _norm_dim(dim, a.data.ndim)
-    n = a.data.shape[d]
+    d = _norm_dim(dim, a._data.ndim)
+    n = a._data.shape[d]
     sizes = split_size_or_sections
     if isinstance(sizes, Tensor):
         raise TypeError(
@@ -131,12 +131,12 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     when that already covers it). Views of ``a``."""
     _tensor_input("chunk", a)
     chunks = _int_arg("chunk", "chunks", chunks, 2)
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    d = _norm_dim(dim, a.data.ndim)
-    n = a.data.shape[d]
+    d = _norm_dim(dim, a._data.ndim)
+    n = a._data.shape[d]
     if n == 0:
         return split(a, [0] * chunks, d)
     return split(a, -(-n // chunks), d)
@@ -145,24 +145,24 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 def unbind(a: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices of ``a`` along ``dim``, that dimension removed: a tuple of views."""
     _tensor_input("unbind", a)
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     from .index import GetItem
 
-    d = _norm_dim(dim, a.data.ndim)
-    return tuple(GetItem.apply(a, _along(d, i), True) for i in range(a.data.shape[d]))
+    d = _norm_dim(dim, a._data.ndim)
+    return tuple(GetItem.apply(a, _along(d, i), True) for i in range(a._data.shape[d]))
 
 
 def narrow(a: Tensor, dim: int, start: Any, length: int) -> Tensor:
     """``a``'s elements start .. start+length-1 along ``dim`` (a view); start may be
     negative (counted from the end) or a 0-d integer tensor."""
     _tensor_input("narrow", a)
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = _norm_dim(dim, a.data.ndim)
+    d = _norm_dim(dim, a._data.ndim)
     start = _int_arg("narrow", "start", start, 3)
     length = _int_arg("narrow", "length", length, 4)
-    n = a.data.shape[d]
+    n = a._data.shape[d]
     if not -n <= start <= n:
         raise IndexError(
             f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
@@ -192,14 +192,14 @@ def index_select(a: Tensor, dim: int, index: Any) -> Tensor:
     indices give repeated slices (and add up their gradients)."""
     _tensor_input("index_select", a)
     idx = _index_vector("index_select", index)
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         _norm_dim(dim, 0)
         _check_bounds("index_select", idx, 1, 0)
         from .index import getitem
 
         return getitem(a, ()) if idx.size == 1 else getitem(a.reshape(1), idx)
-    d = _norm_dim(dim, a.data.ndim)
-    _check_bounds("index_select", idx, a.data.shape[d], d)
+    d = _norm_dim(dim, a._data.ndim)
+    _check_bounds("index_select", idx, a._data.shape[d], d)
     from .index import GetItem
 
     return GetItem.apply(a, _along(d, idx), False)
@@ -209,13 +209,13 @@ def masked_select(a: Tensor, mask: Any) -> Tensor:
     """The elements of ``a`` where the bool ``mask`` is True, as a 1-D tensor; ``a`` and
     ``mask`` broadcast together first."""
     _tensor_input("masked_select", a)
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     from .reduce_more import broadcast_shape_or_raise
 
-    shape = broadcast_shape_or_raise(m.shape, a.data.shape)  # torch names the mask "a"
-    if a.data.shape != shape:
+    shape = broadcast_shape_or_raise(m.shape, a._data.shape)  # torch names the mask "a"
+    if a._data.shape != shape:
         a = Expand.apply(a, shape)
     if m.shape != shape:
         m = np.broadcast_to(m, shape)
@@ -236,33 +236,33 @@ def index_add(a: Tensor, dim: int, index: Any, source: Tensor, *, alpha: Any = 1
         raise TypeError(
             f"index_add(): argument 'source' (position 3) must be Tensor, not "
             f"{type(source).__name__}")
-    nd = max(a.data.ndim, 1)
+    nd = max(a._data.ndim, 1)
     d = _norm_dim(dim, nd)
-    if source.data.dtype != a.data.dtype:
+    if source._data.dtype != a._data.dtype:
         from ..inplace import _torch_dtype_name as tn
 
         raise RuntimeError(
-            f"index_add_(): self ({tn(a.data.dtype)}) and source ({tn(source.data.dtype)}) "
+            f"index_add_(): self ({tn(a._data.dtype)}) and source ({tn(source._data.dtype)}) "
             "must have the same scalar type")
-    shape = a.data.shape or (1,)
-    src_shape = source.data.shape or (1,)
+    shape = a._data.shape or (1,)
+    src_shape = source._data.shape or (1,)
     if len(src_shape) != len(shape) or any(
             s != t for i, (s, t) in enumerate(zip(src_shape, shape)) if i != d):
         raise RuntimeError(
             "source tensor shape must match self tensor shape, excluding the specified "
-            f"dimension. Got self.shape = {list(a.data.shape)} source.shape = "
-            f"{list(source.data.shape)}")
+            f"dimension. Got self.shape = {list(a._data.shape)} source.shape = "
+            f"{list(source._data.shape)}")
     if src_shape[d] != idx.size:
         raise RuntimeError(
             f"index_add_(): Number of indices ({idx.size}) should be equal to "
             f"source.size(dim): ({src_shape[d]}), for dim: {d}")
     _check_bounds("index_add", idx, shape[d], d)
-    src = source if source.data.shape == src_shape else Reshape.apply(source, src_shape)
+    src = source if source._data.shape == src_shape else Reshape.apply(source, src_shape)
     if alpha != 1:
         src = src * alpha
     added = IndexAdd.apply(src, _along(d, idx), False, shape)
-    if added.data.shape != a.data.shape:
-        added = Reshape.apply(added, a.data.shape)
+    if added._data.shape != a._data.shape:
+        added = Reshape.apply(added, a._data.shape)
     return a + added
 
 
@@ -299,7 +299,7 @@ class Tri(Function):
 def _tri(name: str, a: Tensor, diagonal: Any, upper: bool) -> Tensor:
     _tensor_input(name, a)
     k = _int_arg(name, "diagonal", diagonal, 2)
-    if a.data.ndim < 2:
+    if a._data.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     return Tri.apply(a, k, upper)
 
@@ -352,7 +352,7 @@ def flip(a: Tensor, *dims: Any) -> Tensor:
     if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
         dims = tuple(dims[0])
     dims = _int_tuple("flip", "dims", dims, 2)
-    nd = a.data.ndim
+    nd = a._data.ndim
     if nd == 0:
         for d in dims:
             _norm_dim(d, 0)
@@ -409,7 +409,7 @@ def roll(a: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     if len(sh) != len(ds):
         raise RuntimeError(
             f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
-    nd = a.data.ndim
+    nd = a._data.ndim
     if nd == 0:
         for d in ds:
             _norm_dim(d, 0)
@@ -442,7 +442,7 @@ class Diagonal(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        shape = ctx.inputs[0].data.shape
+        shape = ctx.inputs[0]._data.shape
         return (DiagonalScatter.apply(grad, ctx.offset, ctx.dim1, ctx.dim2, shape),
                 None, None, None)
 
@@ -453,7 +453,7 @@ class Diagonal(ViewFunction):
         return nt.call("diagonal", operands[0])
 
     def trace_rule(self, k, operands, out, numbers):
-        shape = tuple(self.inputs[0].data.shape)
+        shape = tuple(self.inputs[0]._data.shape)
         return ("custom", lambda u: nt.call(
             "diagonal_scatter", f"zeros{shape}", u, f"offset={self.offset}"))
 
@@ -492,7 +492,7 @@ def diagonal(a: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     dimension (offset > 0: above the main diagonal). A view of ``a``."""
     _tensor_input("diagonal", a)
     offset = _int_arg("diagonal", "offset", offset, 2)
-    nd = a.data.ndim
+    nd = a._data.ndim
     if nd < 2:
         _norm_dim(dim1, nd)
         _norm_dim(dim2, nd)
@@ -508,9 +508,9 @@ def diag(a: Tensor, diagonal: int = 0) -> Tensor:
     ``diagonal``-th diagonal as a vector. (n,) -> (n+|k|, n+|k|); (m, n) -> (l,)."""
     _tensor_input("diag", a)
     k = _int_arg("diag", "diagonal", diagonal, 2)
-    nd = a.data.ndim
+    nd = a._data.ndim
     if nd == 1:
-        n = a.data.shape[0] + abs(k)
+        n = a._data.shape[0] + abs(k)
         return DiagonalScatter.apply(a, k, 0, 1, (n, n))
     if nd == 2:
         return Diagonal.apply(a, k, 0, 1)
@@ -520,9 +520,9 @@ def diag(a: Tensor, diagonal: int = 0) -> Tensor:
 def trace(a: Tensor) -> Tensor:
     """Sum of the main diagonal of a matrix (int64 for integer matrices). (m, n) -> ()."""
     _tensor_input("trace", a)
-    if a.data.ndim != 2:
-        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a.data.ndim}")
-    if a.data.dtype == np.bool_:
+    if a._data.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {a._data.ndim}")
+    if a._data.dtype == np.bool_:
         raise NotImplementedError('"trace" not implemented for \'Bool\'')
     from .reduce import sum as _sum
 
@@ -536,16 +536,16 @@ def _check_scatter(name: str, a: Tensor, d: int, index: np.ndarray, src: Any) ->
     """PyTorch's checks of scatter's index (and src, when it is a tensor)."""
     if index.dtype.kind not in "iu" or index.dtype.itemsize < 4:
         raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
-    nd = max(a.data.ndim, 1)
+    nd = max(a._data.ndim, 1)
     if max(index.ndim, 1) != nd:
         raise RuntimeError(
             "Index tensor must have the same number of dimensions as self tensor")
-    ashape = a.data.shape or (1,)
+    ashape = a._data.shape or (1,)
     ishape = index.shape or (1,)
     if isinstance(src, Tensor):
-        if src.data.dtype != a.data.dtype:
+        if src._data.dtype != a._data.dtype:
             raise RuntimeError(f"{name}(): Expected self.dtype to be equal to src.dtype")
-        sshape = src.data.shape or (1,)
+        sshape = src._data.shape or (1,)
         if len(sshape) != nd:
             raise RuntimeError(
                 "Index tensor must have the same number of dimensions as src tensor")
@@ -553,12 +553,12 @@ def _check_scatter(name: str, a: Tensor, d: int, index: np.ndarray, src: Any) ->
                 i > s for k, (i, s) in enumerate(zip(ishape, ashape)) if k != d):
             raise RuntimeError(
                 f"Expected index {list(index.shape)} to be no larger than self "
-                f"{list(a.data.shape)} apart from dimension {d} and to be no larger size "
-                f"than src {list(src.data.shape)}")
+                f"{list(a._data.shape)} apart from dimension {d} and to be no larger size "
+                f"than src {list(src._data.shape)}")
     elif any(i > s for k, (i, s) in enumerate(zip(ishape, ashape)) if k != d):
         raise RuntimeError(
             f"Expected index {list(index.shape)} to be no larger than self "
-            f"{list(a.data.shape)} apart from dimension {d}")
+            f"{list(a._data.shape)} apart from dimension {d}")
     if index.size and (index.min() < 0 or index.max() >= ashape[d]):
         bad = index.min() if index.min() < 0 else index.max()
         raise RuntimeError(
@@ -599,7 +599,7 @@ class Scatter(Function):
         a, src = ctx.inputs[0], ctx.inputs[1]
         ga = gs = None
         if isinstance(a, Tensor) and a.requires_grad:
-            zero = np.zeros((), dtype=grad.data.dtype)
+            zero = np.zeros((), dtype=grad._data.dtype)
             ga = Scatter.apply(grad, zero, ctx.dim, ctx.index)
         if isinstance(src, Tensor) and src.requires_grad:
             gs = Gather.apply(grad, ctx.dim, ctx.index)
@@ -629,8 +629,8 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = No
         raise TypeError("scatter() got both 'src' and 'value'")
     if src is None:
         raise TypeError("scatter() missing required argument 'src' or 'value'")
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
-    nd = max(a.data.ndim, 1)
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    nd = max(a._data.ndim, 1)
     d = _norm_dim(dim, nd)
     if not isinstance(src, Tensor):
         if isinstance(src, np.ndarray):
@@ -644,13 +644,13 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = No
     if not isinstance(src, Tensor):
         from .. import dtypes as _dt
 
-        src = np.asarray(_dt.fill_scalar(src, a.data.dtype), dtype=a.data.dtype)
-    if a.data.ndim == 0:
+        src = np.asarray(_dt.fill_scalar(src, a._data.dtype), dtype=a._data.dtype)
+    if a._data.ndim == 0:
         # One element: work on it as a 1-vector.
         src1 = src.reshape(1) if isinstance(src, Tensor) else src
         out = Scatter.apply(a.reshape(1), src1, 0, idx.reshape(1).astype(np.intp))
         return out.reshape(())
-    if isinstance(src, Tensor) and src.data.shape != idx.shape:
+    if isinstance(src, Tensor) and src._data.shape != idx.shape:
         from .index import GetItem
 
         # Only the part that index covers is read (and gets a gradient), as in PyTorch.
@@ -661,34 +661,34 @@ def scatter(a: Tensor, dim: int, index: Any, src: Any = None, *, value: Any = No
 def _scatter_reduce(a: Tensor, d: int, idx: np.ndarray, src: Any, reduce: str) -> Tensor:
     if reduce not in ("add", "multiply"):
         raise RuntimeError("reduce argument must be either add or multiply.")
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         a1 = a.reshape(1)
         s1 = src.reshape(1) if isinstance(src, Tensor) else src
         return _scatter_reduce(a1, 0, idx.reshape(1), s1, reduce).reshape(())
     if isinstance(src, Tensor):
         from .index import GetItem
 
-        part = src if src.data.shape == idx.shape else GetItem.apply(
+        part = src if src._data.shape == idx.shape else GetItem.apply(
             src, tuple(slice(0, s) for s in idx.shape), True)
     else:
         from .. import dtypes as _dt
 
-        part = Tensor._wrap(np.full(idx.shape, _dt.fill_scalar(src, a.data.dtype),
-                                    dtype=a.data.dtype))
+        part = Tensor._wrap(np.full(idx.shape, _dt.fill_scalar(src, a._data.dtype),
+                                    dtype=a._data.dtype))
     idx = idx.astype(np.intp, copy=False)
     if reduce == "add":
         # Exactly scatter_add, whose gradient is known (PyTorch leaves this one without
         # a derivative; having it is harmless).
         from .index import ScatterAddInto
 
-        return a + ScatterAddInto.apply(part, d, idx, a.data.shape)
+        return a + ScatterAddInto.apply(part, d, idx, a._data.shape)
     if _STATE.enabled and (a.requires_grad or part.requires_grad):
         raise RuntimeError(
             "scatter(reduce='multiply'): derivative for aten::scatter is not implemented "
             "(PyTorch raises this in backward); compute it under no_grad() or detach the "
             "inputs")
-    out = a.data.copy()
-    np.multiply.at(out, _grid(idx, d), part.data)
+    out = a._data.copy()
+    np.multiply.at(out, _grid(idx, d), part._data)
     return Tensor._wrap(out)
 
 
@@ -708,7 +708,7 @@ def repeat(a: Tensor, *sizes: Any) -> Tensor:
     (d0, ..., dn) -> (s0 * d0, ..., sn * dn)."""
     _tensor_input("repeat", a)
     reps = _shape_arg(sizes)
-    shape = a.data.shape
+    shape = a._data.shape
     if len(reps) < len(shape):
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of "
@@ -737,14 +737,14 @@ def repeat_interleave(a: Any, repeats: Any = None, dim: int | None = None, *,
         return Tensor._wrap(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
     _tensor_input("repeat_interleave", a)
     if dim is None:
-        a = Reshape.apply(a, (a.data.size,))
+        a = Reshape.apply(a, (a._data.size,))
         d = 0
     else:
-        d = _norm_dim(dim, max(a.data.ndim, 1))
-        if a.data.ndim == 0:
+        d = _norm_dim(dim, max(a._data.ndim, 1))
+        if a._data.ndim == 0:
             a = Reshape.apply(a, (1,))
-    n = a.data.shape[d]
-    if isinstance(repeats, Tensor) and repeats.data.size != 1:
+    n = a._data.shape[d]
+    if isinstance(repeats, Tensor) and repeats._data.size != 1:
         counts = _repeat_counts(repeats, n)
         if output_size is not None and int(counts.sum()) != output_size:
             raise RuntimeError("allocated size does not match required size")
@@ -758,7 +758,7 @@ def repeat_interleave(a: Any, repeats: Any = None, dim: int | None = None, *,
         r = _int_arg("repeat_interleave", "repeats", repeats, 2)
         if r < 0:
             raise RuntimeError("Repeats must be non-negative")
-    shape = a.data.shape
+    shape = a._data.shape
     # (.., n, ..) -> (.., n, 1, ..) -> expand (.., n, r, ..) -> (.., n r, ..)
     inter = shape[:d + 1] + (1,) + shape[d + 1:]
     big = shape[:d + 1] + (r,) + shape[d + 1:]
@@ -767,7 +767,7 @@ def repeat_interleave(a: Any, repeats: Any = None, dim: int | None = None, *,
 
 
 def _repeat_counts(repeats: Any, n: int | None) -> np.ndarray:
-    c = repeats.data if isinstance(repeats, Tensor) else np.asarray(repeats)
+    c = repeats._data if isinstance(repeats, Tensor) else np.asarray(repeats)
     if c.dtype.kind not in "iu":
         raise RuntimeError(
             f"repeat_interleave: repeats has to be Long or Int tensor, got {c.dtype}")
@@ -801,17 +801,17 @@ def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         if not isinstance(t, Tensor):
             raise TypeError(
                 f"meshgrid(): expected a sequence of Tensors, got {type(t).__name__}")
-        if t.data.ndim > 1:
+        if t._data.ndim > 1:
             raise RuntimeError(
                 "torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got a "
-                f"tensor of shape {list(t.data.shape)}")
-        if t.data.dtype != tensors[0].data.dtype:
+                f"tensor of shape {list(t._data.shape)}")
+        if t._data.dtype != tensors[0]._data.dtype:
             raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     ts = list(tensors)
     swap = indexing == "xy" and len(ts) >= 2
     if swap:
         ts[0], ts[1] = ts[1], ts[0]
-    sizes = tuple(t.data.size for t in ts)
+    sizes = tuple(t._data.size for t in ts)
     out = []
     for i, t in enumerate(ts):
         view = tuple(s if j == i else 1 for j, s in enumerate(sizes))
@@ -825,7 +825,7 @@ def _check_fill_mask(a: Tensor, mask: Any, value: Any) -> tuple[np.ndarray, Any]
     from .. import dtypes as _dt
     from ..tensor import _check_number
 
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype != np.bool_:
         names = {"int64": "long int", "int32": "int", "uint8": "unsigned char",
                  "float32": "float", "float64": "double"}
@@ -833,14 +833,14 @@ def _check_fill_mask(a: Tensor, mask: Any, value: Any) -> tuple[np.ndarray, Any]
             f"masked_fill_ only supports boolean masks, but got mask with dtype "
             f"{names.get(m.dtype.name, m.dtype.name)}")
     if isinstance(value, Tensor):
-        if value.data.ndim != 0:
+        if value._data.ndim != 0:
             raise RuntimeError(
                 f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor "
-                f"with {value.data.ndim} dimension(s).")
+                f"with {value._data.ndim} dimension(s).")
     else:
         if not isinstance(value, (bool, np.bool_)):
             _check_number("masked_fill_", "value", value)
-        value = _dt.fill_scalar(value, a.data.dtype)
+        value = _dt.fill_scalar(value, a._data.dtype)
     return m, value
 
 
@@ -851,8 +851,8 @@ def masked_fill(a: Tensor, mask: Any, value: Any) -> Tensor:
 
     _tensor_input("masked_fill", a)
     m, value = _check_fill_mask(a, mask, value)
-    if isinstance(value, Tensor) and value.data.dtype != a.data.dtype:
-        value = value.to(a.data.dtype)
+    if isinstance(value, Tensor) and value._data.dtype != a._data.dtype:
+        value = value.to(a._data.dtype)
     return where(Tensor._wrap(m), value, a)
 
 
@@ -870,14 +870,14 @@ def masked_fill_(a: Tensor, mask: Any, value: Any) -> Tensor:
     _tensor_input("masked_fill_", a)
     m, value = _check_fill_mask(a, mask, value)
     try:
-        ok = np.broadcast_shapes(m.shape, a.data.shape) == a.data.shape
+        ok = np.broadcast_shapes(m.shape, a._data.shape) == a._data.shape
     except ValueError:
         ok = False
     if not ok:
-        shape = np.broadcast_shapes(m.shape, a.data.shape) if _broadcastable(
-            m.shape, a.data.shape) else m.shape
+        shape = np.broadcast_shapes(m.shape, a._data.shape) if _broadcastable(
+            m.shape, a._data.shape) else m.shape
         raise RuntimeError(
-            f"output with shape {list(a.data.shape)} doesn't match the broadcast shape "
+            f"output with shape {list(a._data.shape)} doesn't match the broadcast shape "
             f"{list(shape)}")
     return _modify(a, lambda s, v: masked_fill(s, m, v), value, _never, cast_any=True)
 

@@ -96,8 +96,8 @@ def _operand_grad(grad: Tensor, equation: str, out: str, terms: list[str],
     the gradient is the same along it: a vector of ones spreads it.
     """
     sub = terms[i]
-    shape = ops[i].data.shape
-    dtype = grad.data.dtype
+    shape = ops[i]._data.shape
+    dtype = grad._data.dtype
     fresh = iter(c for c in _LETTERS if c not in equation)
     target: list[str] = []
     consts: list[tuple[str, np.ndarray]] = []
@@ -203,7 +203,7 @@ def _normalise(equation: str, ops: list[Tensor]) -> tuple[str, list[tuple[int, .
         items = _split_term(term, pos, f"operand {i}")
         pos += len(term) + 1
         n = sum(1 for s in items if s != "...")
-        nd = t.data.ndim
+        nd = t._data.ndim
         if "..." in items:
             if n > nd:
                 raise RuntimeError(
@@ -216,7 +216,7 @@ def _normalise(equation: str, ops: list[Tensor]) -> tuple[str, list[tuple[int, .
         parsed.append(items)
     out_items = _split_term(rhs, len(lhs) + 2, "output") if explicit else None
     used = set("".join(term for term in terms) + rhs)
-    n_ell = max([ops[i].data.ndim - (len(p) - 1) for i, p in enumerate(parsed)
+    n_ell = max([ops[i]._data.ndim - (len(p) - 1) for i, p in enumerate(parsed)
                  if "..." in p] or [0])
     spare = [c for c in _LETTERS if c not in used]
     if n_ell > len(spare):
@@ -225,7 +225,7 @@ def _normalise(equation: str, ops: list[Tensor]) -> tuple[str, list[tuple[int, .
     ell = spare[:n_ell]
     subs: list[str] = []
     for i, p in enumerate(parsed):
-        k = ops[i].data.ndim - (len(p) - 1)
+        k = ops[i]._data.ndim - (len(p) - 1)
         subs.append("".join("".join(ell[n_ell - k:]) if s == "..." else s for s in p))
     if explicit:
         seen = set()
@@ -248,7 +248,7 @@ def _normalise(equation: str, ops: list[Tensor]) -> tuple[str, list[tuple[int, .
     size: dict[str, int] = {}
     for i, (sub, t) in enumerate(zip(subs, ops)):
         mine: dict[str, int] = {}
-        for c, n in zip(sub, t.data.shape):
+        for c, n in zip(sub, t._data.shape):
             if c in mine and mine[c] != n:
                 raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {i} but "
                                    f"the sizes don't match, {n} != {mine[c]}")
@@ -295,21 +295,21 @@ def einsum(*args: Any) -> Tensor:
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {k} in argument 1, but got "
                             f"{type(t).__name__}")
-    dt = ops[0].data.dtype
+    dt = ops[0]._data.dtype
     for t in ops[1:]:
-        if t.data.dtype != dt:
+        if t._data.dtype != dt:
             raise RuntimeError(f"expected scalar type {_tname(dt)} but found "
-                               f"{_tname(t.data.dtype)}")
+                               f"{_tname(t._data.dtype)}")
     if dt == np.bool_:
         raise NotImplementedError("\"einsum\" not implemented for 'Bool'")
     eq, shapes = _normalise(equation, ops)
-    ops = [t if t.data.shape == s else t.expand(s) for t, s in zip(ops, shapes)]
+    ops = [t if t._data.shape == s else t.expand(s) for t, s in zip(ops, shapes)]
     out = Einsum.apply(eq, *ops)
     if len(ops) == 1 and dt.kind in "iu":
         lhs, res = eq.split("->")
         if set(lhs) - set(res):
             # PyTorch sums a lone integer operand with sum(), which widens to int64.
-            out = Tensor._wrap(out.data.astype(np.int64))
+            out = Tensor._wrap(out._data.astype(np.int64))
     return out
 
 
@@ -324,23 +324,23 @@ def _tensors(name: str, names: tuple[str, ...], *xs: Any) -> None:
 
 
 def _shape(t: Tensor) -> str:
-    return "x".join(str(s) for s in t.data.shape)
+    return "x".join(str(s) for s in t._data.shape)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argument name
     """Matrix product of two matrices, no broadcasting. (n, m), (m, p) -> (n, p)."""
     _tensors("mm", ("input", "mat2"), input, mat2)
-    if input.data.ndim != 2:
+    if input._data.ndim != 2:
         raise RuntimeError("self must be a matrix")
-    if mat2.data.ndim != 2:
+    if mat2._data.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    if input.data.shape[1] != mat2.data.shape[0]:
+    if input._data.shape[1] != mat2._data.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape(input)} and "
                            f"{_shape(mat2)})")
-    if input.data.dtype != mat2.data.dtype:
+    if input._data.dtype != mat2._data.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_c_name(input.data.dtype)} != {_c_name(mat2.data.dtype)}")
-    if input.data.dtype == np.bool_:
+                           f"{_c_name(input._data.dtype)} != {_c_name(mat2._data.dtype)}")
+    if input._data.dtype == np.bool_:
         raise NotImplementedError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
     return MatMul.apply(input, mat2)
 
@@ -348,19 +348,19 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002 - PyTorch's argumen
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Batched matrix product, no broadcasting. (b, n, m), (b, m, p) -> (b, n, p)."""
     _tensors("bmm", ("input", "mat2"), input, mat2)
-    if input.data.ndim != 3:
+    if input._data.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
-    if mat2.data.ndim != 3:
+    if mat2._data.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
-    b, _, m = input.data.shape
-    if mat2.data.shape[:2] != (b, m):
+    b, _, m = input._data.shape
+    if mat2._data.shape[:2] != (b, m):
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] but "
-            f"got: [{mat2.data.shape[0]}, {mat2.data.shape[1]}].")
-    if input.data.dtype != mat2.data.dtype:
-        raise RuntimeError(f"expected scalar type {_tname(input.data.dtype)} but found "
-                           f"{_tname(mat2.data.dtype)}")
-    if input.data.dtype == np.bool_:
+            f"got: [{mat2._data.shape[0]}, {mat2._data.shape[1]}].")
+    if input._data.dtype != mat2._data.dtype:
+        raise RuntimeError(f"expected scalar type {_tname(input._data.dtype)} but found "
+                           f"{_tname(mat2._data.dtype)}")
+    if input._data.dtype == np.bool_:
         raise NotImplementedError("\"bmm\" not implemented for 'Bool'")
     return MatMul.apply(input, mat2)
 
@@ -368,18 +368,18 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
 def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
     """Matrix times vector. (n, m), (m,) -> (n,)."""
     _tensors("mv", ("input", "vec"), input, vec)
-    if input.data.ndim != 2 or vec.data.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.data.ndim}, "
-                           f"{vec.data.ndim}")
-    n, m = input.data.shape
-    if vec.data.shape[0] != m:
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, "
+                           f"{vec._data.ndim}")
+    n, m = input._data.shape
+    if vec._data.shape[0] != m:
         raise RuntimeError(f"size mismatch, got input ({n}), mat ({n}x{m}), vec "
-                           f"({vec.data.shape[0]})")
-    if input.data.dtype != vec.data.dtype:
-        tv, ta = _tname(vec.data.dtype), _tname(input.data.dtype)
+                           f"({vec._data.shape[0]})")
+    if input._data.dtype != vec._data.dtype:
+        tv, ta = _tname(vec._data.dtype), _tname(input._data.dtype)
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got {tv}, "
                            f"{ta}, and {tv}")
-    if input.data.dtype == np.bool_:
+    if input._data.dtype == np.bool_:
         raise NotImplementedError("\"addmv_impl_cpu\" not implemented for 'Bool'")
     return MatMul.apply(input, vec)
 
@@ -387,18 +387,18 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
 def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
     """Inner product of two vectors of equal length. (n,), (n,) -> ()."""
     _tensors("dot", ("input", "tensor"), input, tensor)
-    if input.data.ndim != 1 or tensor.data.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {input.data.ndim}D and "
-                           f"{tensor.data.ndim}D tensors")
-    n, k = input.data.shape[0], tensor.data.shape[0]
+    if input._data.ndim != 1 or tensor._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
+                           f"{tensor._data.ndim}D tensors")
+    n, k = input._data.shape[0], tensor._data.shape[0]
     if n != k:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{k}] to "
                            f"have the same number of elements, but got {n} and {k} elements "
                            "respectively")
-    if input.data.dtype != tensor.data.dtype:
+    if input._data.dtype != tensor._data.dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_tname(input.data.dtype)} and {_tname(tensor.data.dtype)}")
-    if input.data.dtype == np.bool_:
+                           f"{_tname(input._data.dtype)} and {_tname(tensor._data.dtype)}")
+    if input._data.dtype == np.bool_:
         raise NotImplementedError("\"dot\" not implemented for 'Bool'")
     return MatMul.apply(input, tensor)
 
@@ -407,9 +407,9 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
     """Outer product input[i] * vec2[j] (dtypes promote as in ``mul``). (n,), (m,) -> (n, m)."""
     _tensors("outer", ("input", "vec2"), input, vec2)
     for name, t in (("self", input), ("vec2", vec2)):
-        if t.data.ndim != 1:
+        if t._data.ndim != 1:
             raise RuntimeError(f"outer: Expected 1-D argument {name}, but got "
-                               f"{t.data.ndim}-D")
+                               f"{t._data.ndim}-D")
     return input.reshape(-1, 1) * vec2
 
 
@@ -433,15 +433,15 @@ def baddbmm(input: Any, batch1: Tensor, batch2: Tensor, *, beta: float = 1,
     _number("baddbmm", "beta", beta)
     _number("baddbmm", "alpha", alpha)
     for name, t in (("batch1", batch1), ("batch2", batch2)):
-        if t.data.ndim != 3:
+        if t._data.ndim != 3:
             raise RuntimeError(f"{name} must be a 3D tensor")
-    dts = (input.data.dtype, batch1.data.dtype, batch2.data.dtype)
+    dts = (input._data.dtype, batch1._data.dtype, batch2._data.dtype)
     if len(set(dts)) != 1:
         raise RuntimeError(f"Input dtypes must be the same, got: input {_c_name(dts[0])}, "
                            f"batch1: {_c_name(dts[1])}, batch2: {_c_name(dts[2])}")
     prod = bmm(batch1, batch2)
-    target = prod.data.shape
-    shape = input.data.shape
+    target = prod._data.shape
+    shape = input._data.shape
     if len(shape) > 3:
         raise RuntimeError(
             f"expand(torch.{_tname(dts[0])}Tensor{{{list(shape)}}}, size={list(target)}): "

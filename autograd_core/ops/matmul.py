@@ -36,7 +36,7 @@ class MatMul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.inputs
-        ad, bd = a.data, b.data
+        ad, bd = a._data, b._data
         # View 1-D operands as matrices (a: row vector, b: column vector), as matmul does.
         a2 = a if ad.ndim > 1 else a.reshape(1, -1)
         b2 = b if bd.ndim > 1 else b.reshape(-1, 1)
@@ -50,12 +50,12 @@ class MatMul(Function):
         ga = gb = None
         if a.requires_grad:
             # dL/dA = delta B^T
-            ga = unbroadcast(_in_layout_of(ad, g, b2.mT), a2.data.shape)
+            ga = unbroadcast(_in_layout_of(ad, g, b2.mT), a2._data.shape)
             if ad.ndim == 1:
                 ga = ga.reshape(ad.shape)
         if b.requires_grad:
             # dL/dB = A^T delta
-            gb = unbroadcast(_in_layout_of(bd, a2.mT, g), b2.data.shape)
+            gb = unbroadcast(_in_layout_of(bd, a2.mT, g), b2._data.shape)
             if bd.ndim == 1:
                 gb = gb.reshape(bd.shape)
         return ga, gb
@@ -63,8 +63,8 @@ class MatMul(Function):
     @staticmethod
     def fast_backward(ctx, grad):
         a, b = ctx.inputs
-        if a.data.ndim == 2 and b.data.ndim == 2:
-            return _backward_2d(a, b, grad.data)
+        if a._data.ndim == 2 and b._data.ndim == 2:
+            return _backward_2d(a, b, grad._data)
         return MatMul.backward(ctx, grad)
 
     def formula(self, operands):
@@ -119,7 +119,7 @@ def _backward_2d(a: Tensor, b: Tensor, g: np.ndarray) -> tuple:
     make every later elementwise update (optimizer step, accumulation) stride across
     memory, about five times slower.
     """
-    ad, bd = a.data, b.data
+    ad, bd = a._data, b._data
     ga = gb = None
     if a.requires_grad:
         # dL/dA = delta B^T
@@ -173,10 +173,10 @@ def _check(a: np.ndarray, b: np.ndarray) -> None:
 def _check_same_dtype(a: Tensor, b: Tensor) -> None:
     # PyTorch does not promote in matrix products; silently computing in float64 would
     # hide a mistake (and cost time), so refuse as it does.
-    if a.data.dtype != b.data.dtype:
+    if a._data.dtype != b._data.dtype:
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {a.data.dtype} != "
-            f"{b.data.dtype}"
+            f"expected m1 and m2 to have the same dtype, but got: {a._data.dtype} != "
+            f"{b._data.dtype}"
         )
 
 
@@ -190,7 +190,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul needs two tensors, not a Python number")
     _check_same_dtype(a, b)
-    _check(a.data, b.data)
+    _check(a._data, b._data)
     return MatMul.apply(a, b)
 
 
@@ -227,11 +227,11 @@ class Addmm(Function):
         # delta_mat1 = alpha delta mat2^T, delta_mat2 = alpha mat1^T delta
         g = grad if alpha == 1 else grad * alpha
         if a.requires_grad:
-            ga = _in_layout_of(a.data, g, b.mT)
+            ga = _in_layout_of(a._data, g, b.mT)
         if b.requires_grad:
-            gb = _in_layout_of(b.data, a.mT, g)
+            gb = _in_layout_of(b._data, a.mT, g)
         if isinstance(c, Tensor) and c.requires_grad:
-            gc = unbroadcast(grad if beta == 1 else grad * beta, c.data.shape)
+            gc = unbroadcast(grad if beta == 1 else grad * beta, c._data.shape)
         return gc, ga, gb, None, None
 
     @staticmethod
@@ -239,12 +239,12 @@ class Addmm(Function):
         c, a, b = ctx.inputs[:3]
         beta, alpha = ctx.beta, ctx.alpha
         gc = ga = gb = None
-        g = grad.data
+        g = grad._data
         if a.requires_grad or b.requires_grad:
             ga, gb = _backward_2d(a, b, g if alpha == 1 else g * alpha)
         if isinstance(c, Tensor) and c.requires_grad:
             gcd = g if beta == 1 else g * beta
-            gc = unbroadcast(Tensor._wrap(gcd), c.data.shape)
+            gc = unbroadcast(Tensor._wrap(gcd), c._data.shape)
         return gc, ga, gb, None, None
 
     def label(self) -> str:
@@ -298,13 +298,13 @@ def addmm(input: Any, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
             f"{_shape_str(b.shape)})")
     _check_same_dtype(a, b)
     if not isinstance(c, Tensor):
-        c = Tensor._wrap(np.asarray(c, dtype=a.data.dtype))
-    if c.data.dtype != a.data.dtype:
+        c = Tensor._wrap(np.asarray(c, dtype=a._data.dtype))
+    if c._data.dtype != a._data.dtype:
         from ..inplace import _torch_dtype_name as _tname
 
         raise RuntimeError(
-            f"self and mat2 must have the same dtype, but got {_tname(c.data.dtype)} and "
-            f"{_tname(b.data.dtype)}")
+            f"self and mat2 must have the same dtype, but got {_tname(c._data.dtype)} and "
+            f"{_tname(b._data.dtype)}")
     target = (a.shape[0], b.shape[1])
     if c.ndim > 2:
         raise RuntimeError(

@@ -50,7 +50,7 @@ def _expand_back(grad: Tensor, in_shape: tuple[int, ...], axes, keepdim: bool) -
     """Broadcast a reduced gradient back over the reduced axes."""
     if not keepdim:
         grad = Reshape.apply(grad, _keep_shape(in_shape, axes))
-    if grad.data.shape == in_shape:
+    if grad._data.shape == in_shape:
         return grad
     return Expand.apply(grad, in_shape)
 
@@ -68,7 +68,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim), None, None
+        return _expand_back(grad, ctx.inputs[0]._data.shape, ctx.axes, ctx.keepdim), None, None
 
     def label(self) -> str:
         return "sum" if self.axes is None else f"sum(dim={self.axes})"
@@ -94,7 +94,7 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        g = _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim)
+        g = _expand_back(grad, ctx.inputs[0]._data.shape, ctx.axes, ctx.keepdim)
         return g * (1.0 / ctx.n) if ctx.n else g, None, None
 
     def label(self) -> str:
@@ -132,7 +132,7 @@ class AMax(Function):
         (w,) = ctx.saved_tensors
         from .compare import masked_grad
 
-        g = _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim)
+        g = _expand_back(grad, ctx.inputs[0]._data.shape, ctx.axes, ctx.keepdim)
         rest = (None,) * (len(ctx.inputs) - 1)
         if len(ctx.inputs) > 4 and ctx.inputs[4]:
             # max() / min(): the gradient is put at the chosen elements (a NaN delta
@@ -179,7 +179,7 @@ class Softmax(Function):
     @staticmethod
     def fast_backward(ctx, grad):
         s = ctx.saved_tensors[0]
-        g = grad.data
+        g = grad._data
         return Tensor._wrap(s * (g - np.sum(g * s, axis=ctx.dim, keepdims=True))), None
 
     def label(self) -> str:
@@ -220,7 +220,7 @@ class LogSoftmax(Function):
     @staticmethod
     def fast_backward(ctx, grad):
         s = np.exp(ctx.saved_tensors[0])
-        g = grad.data
+        g = grad._data
         return Tensor._wrap(g - s * np.sum(g, axis=ctx.dim, keepdims=True)), None
 
     def label(self) -> str:
@@ -236,10 +236,10 @@ class LogSoftmax(Function):
 
 
 def _float_only(name: str, a: Tensor) -> None:
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         raise RuntimeError(
             f"{name}(): could not infer output dtype. Input dtype must be either a floating "
-            f"point or complex dtype. Got: {a.data.dtype}"
+            f"point or complex dtype. Got: {a._data.dtype}"
         )
 
 
@@ -247,16 +247,16 @@ def sum(a: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) ->
     """Sum over ``dim`` (int, tuple, or None for all). (*) -> reduced shape."""
     if dtype is not None:
         a = a.to(dtype)
-    axes = norm_dims(dim, a.data.ndim)
-    if a.data.dtype.kind in "biu" and a.data.dtype != np.int64:  # uint8 too, as torch
-        a = Tensor._wrap(a.data.astype(np.int64))
+    axes = norm_dims(dim, a._data.ndim)
+    if a._data.dtype.kind in "biu" and a._data.dtype != np.int64:  # uint8 too, as torch
+        a = Tensor._wrap(a._data.astype(np.int64))
     return Sum.apply(a, axes, bool(keepdim))
 
 
 def mean(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (int, tuple, or None for all). (*) -> reduced shape."""
     _float_only("mean", a)
-    axes = norm_dims(dim, a.data.ndim)
+    axes = norm_dims(dim, a._data.ndim)
     return Mean.apply(a, axes, bool(keepdim))
 
 
@@ -267,16 +267,16 @@ def var(
     """Variance over ``dim``: sum((x - mean)^2) / (N - correction); correction 1 by default."""
     if isinstance(dim, bool):  # var(False): PyTorch's var(unbiased) overload
         dim, unbiased = None, dim
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased else 0
-    if a.data.dtype.itemsize < 8:
+    if a._data.dtype.itemsize < 8:
         # Squares of large float32 values overflow; PyTorch accumulates the variance of
         # float32 in float64 on the CPU, so do the same and cast the result back.
         return var(a.to(np.float64), dim, keepdim=keepdim, correction=correction).to(
-            a.data.dtype)
-    axes = norm_dims(dim, a.data.ndim)
+            a._data.dtype)
+    axes = norm_dims(dim, a._data.ndim)
     return Var.apply(a, axes, bool(keepdim), correction)
 
 
@@ -330,7 +330,7 @@ class Var(Function):
 
 def _var_grad(ctx: Var, grad: Tensor, centered: Tensor) -> tuple:
     """delta * 2 (x - mean) / (N - correction), delta broadcast back over the axes."""
-    g = _expand_back(grad, ctx.inputs[0].data.shape, ctx.axes, ctx.keepdim)
+    g = _expand_back(grad, ctx.inputs[0]._data.shape, ctx.axes, ctx.keepdim)
     return g * centered * ctx.scale, None, None, None
 
 
@@ -368,7 +368,7 @@ def _std_sqrt_grad(grad: Tensor, out: Tensor) -> Tensor:
     """delta / (2 out), 0 where out is 0 (for std, out = sqrt(var))."""
     from .compare import where
 
-    zero = out.data == 0
+    zero = out._data == 0
     with np.errstate(divide="ignore", invalid="ignore"):
         g = grad / (out * 2.0)
     return where(zero, 0.0, g) if zero.any() else g
@@ -381,16 +381,16 @@ def std(
     """Standard deviation over ``dim``: sqrt(var); gradient 0 where it is 0."""
     if isinstance(dim, bool):  # std(False): PyTorch's std(unbiased) overload
         dim, unbiased = None, dim
-    if isinstance(a, Tensor) and a.data.dtype.itemsize < 8 and a.data.dtype.kind == "f":
+    if isinstance(a, Tensor) and a._data.dtype.itemsize < 8 and a._data.dtype.kind == "f":
         # As var: computed in float64 (a variance that overflows float32 may have a
         # square root that does not), then cast back.
         return std(a.to(np.float64), dim, unbiased, keepdim, correction=correction).to(
-            a.data.dtype)
+            a._data.dtype)
     return _StdSqrt.apply(var(a, dim, unbiased, keepdim, correction=correction))
 
 
 def _check_nonempty(name: str, a: Tensor, axes) -> None:
-    if a.data.size == 0:
+    if a._data.size == 0:
         if axes is None:
             # torch raises IndexError for argmax/argmin here, RuntimeError for the rest.
             err = IndexError if name.startswith("arg") else RuntimeError
@@ -399,7 +399,7 @@ def _check_nonempty(name: str, a: Tensor, axes) -> None:
                 "Specify the reduction dim with the 'dim' argument."
             )
         for ax in axes:
-            if a.data.shape[ax] == 0:
+            if a._data.shape[ax] == 0:
                 raise IndexError(
                     f"{name}(): Expected reduction dim {ax} to have non-zero size."
                 )
@@ -407,14 +407,14 @@ def _check_nonempty(name: str, a: Tensor, axes) -> None:
 
 def amax(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Max over ``dim`` (all when None); tied maxima share the gradient evenly."""
-    axes = norm_dims(dim, a.data.ndim)
+    axes = norm_dims(dim, a._data.ndim)
     _check_nonempty("amax", a, axes)
     return AMax.apply(a, axes, bool(keepdim), 1)
 
 
 def amin(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Min over ``dim`` (all when None); tied minima share the gradient evenly."""
-    axes = norm_dims(dim, a.data.ndim)
+    axes = norm_dims(dim, a._data.ndim)
     _check_nonempty("amin", a, axes)
     return AMax.apply(a, axes, bool(keepdim), -1)
 
@@ -422,13 +422,13 @@ def amin(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
 def _arg(name: str, fn, a: Tensor, dim: Any, keepdim: bool) -> Tensor:
     if dim is None:
         _check_nonempty(name, a, None)
-        return Tensor._wrap(np.asarray(fn(a.data), dtype=np.int64))
-    nd = a.data.ndim
+        return Tensor._wrap(np.asarray(fn(a._data), dtype=np.int64))
+    nd = a._data.ndim
     d = _norm_dim(dim, nd)
     if nd == 0:
         return Tensor._wrap(np.asarray(0, dtype=np.int64))
     _check_nonempty(name, a, (d,))
-    return Tensor._wrap(fn(a.data, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
+    return Tensor._wrap(fn(a._data, axis=d, keepdims=keepdim).astype(np.int64, copy=False))
 
 
 def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -451,14 +451,14 @@ def _max_min(name: str, a: Tensor, dim: Any, keepdim: bool, sign: int) -> Any:
         from .compare import maximum, minimum
 
         return maximum(a, dim) if sign > 0 else minimum(a, dim)
-    nd = a.data.ndim
+    nd = a._data.ndim
     d = _norm_dim(dim, nd)
     if nd == 0:
         idx = Tensor._wrap(np.asarray(0, dtype=np.int64))
         res = MaxResult if sign > 0 else MinResult
         return res(a, idx)
     _check_nonempty(name, a, (d,))
-    idx, best = _arg_extreme(a.data, d, sign)
+    idx, best = _arg_extreme(a._data, d, sign)
     from .index import Gather
 
     # The values are a gather at the arg-extremes, so the gradient is routed back to them
@@ -518,17 +518,17 @@ def min(a: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
 def logsumexp(a: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log(sum(exp(a), dim)), stable for large inputs (shifted by the max)."""
     _float_only("logsumexp", a)
-    axes = norm_dims(dim, a.data.ndim)
-    if a.data.size == 0:
+    axes = norm_dims(dim, a._data.ndim)
+    if a._data.size == 0:
         return Sum.apply(a, axes, bool(keepdim)) + float("-inf")
-    m = np.max(a.data, axis=axes, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0).astype(a.data.dtype, copy=False)
+    m = np.max(a._data, axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(a._data.dtype, copy=False)
     # The shift m is a constant: d/da of log sum exp(a - m) + m is still softmax(a).
     shifted = a - Tensor._wrap(m)
     out = Sum.apply(shifted.exp(), axes, True).log() + Tensor._wrap(m)
     if not keepdim:
         out = Reshape.apply(out, tuple(
-            s for i, s in enumerate(a.data.shape) if axes is not None and i not in axes))
+            s for i, s in enumerate(a._data.shape) if axes is not None and i not in axes))
     return out
 
 
@@ -538,8 +538,8 @@ def _normalise_along(cls: type[Function], name: str, a: Tensor, dim: int,
     if dtype is not None:
         a = a.to(dtype)
     _float_only(name, a)
-    d = _norm_dim(dim, a.data.ndim)
-    if a.data.ndim == 0:
+    d = _norm_dim(dim, a._data.ndim)
+    if a._data.ndim == 0:
         # A single element (NumPy has no axis 0 to reduce): computed as a 1-vector.
         return Reshape.apply(cls.apply(Reshape.apply(a, (1,)), 0), ())
     return cls.apply(a, d)

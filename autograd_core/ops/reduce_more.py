@@ -34,8 +34,8 @@ def _int_to_long(a: Tensor, dtype: Any) -> Tensor:
     sum-like ops)."""
     if dtype is not None:
         return a.to(dtype)
-    if a.data.dtype.kind in "biu" and a.data.dtype != np.int64:
-        return Tensor._wrap(a.data.astype(np.int64))
+    if a._data.dtype.kind in "biu" and a._data.dtype != np.int64:
+        return Tensor._wrap(a._data.astype(np.int64))
     return a
 
 
@@ -103,7 +103,7 @@ class Cumprod(Function):
     def backward(ctx, grad):
         x = ctx.inputs[0]
         d = ctx.dim
-        if not (x.data == 0).any():
+        if not (x._data == 0).any():
             out = recomputed(ctx, lambda t: Cumprod.apply(t, d))
             return reversed_cumsum(grad * out, d) / x, None
         ctx.saved_tensors  # noqa: B018 - raises if x's output was freed or overwritten
@@ -112,8 +112,8 @@ class Cumprod(Function):
     @staticmethod
     def fast_backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        x = ctx.inputs[0].data
-        g = grad.data
+        x = ctx.inputs[0]._data
+        g = grad._data
         d = ctx.dim
         zero = x == 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -154,7 +154,7 @@ def _cumprod_grad_with_zeros(x: Tensor, grad: Tensor, d: int) -> Tensor:
     from .compare import where
     from .unary import Clone
 
-    shape = x.data.shape
+    shape = x._data.shape
     n = shape[d]
     nd = len(shape)
     copies = Expand.apply(Reshape.apply(x, (1,) + shape), (n,) + shape)
@@ -166,16 +166,16 @@ def _cumprod_grad_with_zeros(x: Tensor, grad: Tensor, d: int) -> Tensor:
 
     g = Sum.apply(terms, (d + 1,), False)  # (n, *shape without d): copy i's gradient
     g = Permute.apply(g, tuple(range(1, d + 1)) + (0,) + tuple(range(d + 1, nd)))
-    return g if g.data.flags.c_contiguous else Clone.apply(g)
+    return g if g._data.flags.c_contiguous else Clone.apply(g)
 
 
 def _scan(name: str, cls: type[Function], a: Tensor, dim: Any, dtype: Any) -> Tensor:
     _tensor_input(name, a)
     if dim is None:
         raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
-    d = _norm_dim(dim, a.data.ndim)
+    d = _norm_dim(dim, a._data.ndim)
     a = _int_to_long(a, dtype)
-    if a.data.ndim == 0:
+    if a._data.ndim == 0:
         return Reshape.apply(cls.apply(Reshape.apply(a, (1,)), 0), ())
     return cls.apply(a, d)
 
@@ -210,10 +210,10 @@ class Prod(Function):
     def backward(ctx, grad):
         x = ctx.inputs[0]
         d, keep = ctx.dim, ctx.keepdim
-        shape = x.data.shape
+        shape = x._data.shape
         if d is None:
-            flat = Reshape.apply(x, (x.data.size,))
-            g = Expand.apply(Reshape.apply(grad, (1,)), (x.data.size,))
+            flat = Reshape.apply(x, (x._data.size,))
+            g = Expand.apply(Reshape.apply(grad, (1,)), (x._data.size,))
             return Reshape.apply(_prod_grad(flat, g, 0), shape), None, None
         g = _expand_back(grad, shape, (d,), keep)
         return _prod_grad(x, g, d), None, None
@@ -231,10 +231,10 @@ class Prod(Function):
 
 def _prod_grad(x: Tensor, g: Tensor, d: int) -> Tensor:
     """g * (product of the elements of x along d other than each one itself)."""
-    n = x.data.shape[d]
+    n = x._data.shape[d]
     if n == 1:
         return g
-    if not (x.data == 0).any():
+    if not (x._data == 0).any():
         return g * (Prod.apply(x, d, True) / x)
     return g * (_exclusive_cumprod(x, d, False) * _exclusive_cumprod(x, d, True))
 
@@ -247,10 +247,10 @@ def _exclusive_cumprod(x: Tensor, d: int, reverse: bool) -> Tensor:
 
     if reverse:
         x = Flip.apply(x, (d,))
-    shape = x.data.shape
+    shape = x._data.shape
     n = shape[d]
     head = GetItem.apply(x, (slice(None),) * d + (slice(0, n - 1),), True)
-    ones = Tensor._wrap(np.ones(shape[:d] + (1,) + shape[d + 1:], dtype=x.data.dtype))
+    ones = Tensor._wrap(np.ones(shape[:d] + (1,) + shape[d + 1:], dtype=x._data.dtype))
     out = Cumprod.apply(Cat.apply(d, ones, head), d)
     return Flip.apply(out, (d,)) if reverse else out
 
@@ -264,8 +264,8 @@ def prod(a: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None
     a = _int_to_long(a, dtype)
     if dim is None:
         return Prod.apply(a, None, False)
-    d = _norm_dim(dim, a.data.ndim)
-    if a.data.ndim == 0:
+    d = _norm_dim(dim, a._data.ndim)
+    if a._data.ndim == 0:
         return Prod.apply(a, None, False)  # one element: itself
     return Prod.apply(a, d, bool(keepdim))
 
@@ -300,7 +300,7 @@ class VectorNorm(Function):
 
         x = ctx.inputs[0]
         p, axes, keep = ctx.ord, ctx.axes, ctx.keepdim
-        xd = x.data
+        xd = x._data
         shape = xd.shape
         g = _expand_back(grad, shape, axes, keep)
         sign = Tensor._wrap(np.sign(xd))
@@ -309,7 +309,7 @@ class VectorNorm(Function):
         norm = _expand_back(VectorNorm.apply(x, p, axes, True), shape, axes, True)
         # Masks are constants; dividing by a "safe" norm (1 where it is 0) keeps the
         # masked-out branch finite, so second derivatives do not meet 0 * inf.
-        zero_norm = norm.data == 0
+        zero_norm = norm._data == 0
         safe_norm = where(Tensor._wrap(zero_norm), 1.0, norm) if zero_norm.any() else norm
         if p == 2:
             scale = g / safe_norm
@@ -350,12 +350,12 @@ class VectorNorm(Function):
 
 
 def _check_float(name: str, a: Tensor) -> None:
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         from ..inplace import _torch_dtype_name
 
         raise RuntimeError(
             f"{name}: Expected a floating point or complex tensor as input. Got "
-            f"{_torch_dtype_name(a.data.dtype)}")
+            f"{_torch_dtype_name(a._data.dtype)}")
 
 
 def vector_norm(a: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
@@ -370,11 +370,11 @@ def vector_norm(a: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     if dtype is not None:
         a = a.to(dtype)
     _check_float("linalg.vector_norm", a)
-    axes = norm_dims(dim, a.data.ndim)
+    axes = norm_dims(dim, a._data.ndim)
     ord = float(ord)
     if np.isinf(ord):
-        empty = a.data.size == 0 if axes is None else builtins.any(
-            a.data.shape[i] == 0 for i in axes)
+        empty = a._data.size == 0 if axes is None else builtins.any(
+            a._data.shape[i] == 0 for i in axes)
         if empty:
             raise RuntimeError(
                 "linalg.vector_norm cannot compute the inf norm on an empty tensor because "
@@ -385,8 +385,8 @@ def vector_norm(a: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
         return AMax.apply(Abs.apply(a), axes, bool(keepdim), 1 if ord > 0 else -1)
     if ord == 0:
         # The count of non-zeros: a step function, whose gradient PyTorch leaves undefined.
-        count = np.sum(a.data != 0, axis=axes, keepdims=bool(keepdim))
-        return Tensor._wrap(np.asarray(count, dtype=a.data.dtype))
+        count = np.sum(a._data != 0, axis=axes, keepdims=bool(keepdim))
+        return Tensor._wrap(np.asarray(count, dtype=a._data.dtype))
     return VectorNorm.apply(a, ord, axes, bool(keepdim))
 
 
@@ -411,7 +411,7 @@ def norm(a: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False,
 
 def _logical(name: str, fn, a: Tensor, dim: Any, keepdim: bool) -> Tensor:
     _tensor_input(name, a)
-    x = a.data
+    x = a._data
     axes = norm_dims(dim, x.ndim)
     if dim is None:
         out = np.asarray(fn(x))
@@ -436,8 +436,8 @@ def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
 def count_nonzero(a: Tensor, dim: Any = None) -> Tensor:
     """The number of non-zero elements over ``dim`` (all when None), as int64."""
     _tensor_input("count_nonzero", a)
-    axes = norm_dims(dim, a.data.ndim)
-    return Tensor._wrap(np.asarray(np.count_nonzero(a.data, axis=axes), dtype=np.int64))
+    axes = norm_dims(dim, a._data.ndim)
+    return Tensor._wrap(np.asarray(np.count_nonzero(a._data, axis=axes), dtype=np.int64))
 
 
 def broadcast_shape_or_raise(sa: tuple, sb: tuple) -> tuple:
@@ -472,7 +472,7 @@ def isclose(a: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
 
     _tensor_input("isclose", a)
     other = _other_tensor("isclose", other)
-    x, y = a.data, other.data
+    x, y = a._data, other._data
     if x.dtype != y.dtype:
         raise RuntimeError(f"{tn(x.dtype)} did not match {tn(y.dtype)}")
     if rtol < 0:
@@ -504,16 +504,16 @@ def allclose(a: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
     """True when every element of ``a`` is close to ``other``'s (see ``isclose``)."""
     _tensor_input("allclose", a)
     _other_tensor("allclose", other)
-    return bool(isclose(a, other, rtol, atol, equal_nan).data.all())
+    return bool(isclose(a, other, rtol, atol, equal_nan)._data.all())
 
 
 def equal(a: Tensor, other: Tensor) -> bool:
     """True when both have the same shape and equal elements (NaN is never equal)."""
     _tensor_input("equal", a)
     other = _other_tensor("equal", other)
-    if a.data.shape != other.data.shape:
+    if a._data.shape != other._data.shape:
         return False
-    return bool(np.array_equal(a.data, other.data))
+    return bool(np.array_equal(a._data, other._data))
 
 
 __all__ = ["all", "allclose", "any", "count_nonzero", "cumprod", "cumsum", "equal",

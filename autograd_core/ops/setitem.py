@@ -50,9 +50,9 @@ class IndexPut(Function):
         g_a = IndexPut.apply(grad, 0.0, ctx.index, ctx.basic)
         g_v = None
         if isinstance(value, Tensor) and value.requires_grad:
-            g_v = unbroadcast(getitem(grad, ctx.index), value.data.shape)
-            if g_v.data.dtype != value.data.dtype:
-                g_v = g_v.to(value.data.dtype)
+            g_v = unbroadcast(getitem(grad, ctx.index), value._data.shape)
+            if g_v._data.dtype != value._data.dtype:
+                g_v = g_v.to(value._data.dtype)
         return g_a, g_v, None, None
 
     _reads_inputs = False  # backward needs only the value's shape
@@ -70,7 +70,7 @@ class IndexPut(Function):
 
 def _write(arr: np.ndarray, index: tuple, value: Any) -> None:
     """``arr[index] = value`` with PyTorch's errors for shapes that do not fit."""
-    v = value.data if isinstance(value, Tensor) else value
+    v = value._data if isinstance(value, Tensor) else value
     try:
         arr[index] = v
     except ValueError as e:
@@ -98,7 +98,7 @@ def setitem(t: Tensor, index: Any, value: Any) -> None:
     value: a number or a tensor broadcasting to ``t[index]``'s shape; cast to t's dtype.
     """
     if isinstance(value, (list, tuple)):
-        value = Tensor(value, dtype=t.data.dtype)
+        value = Tensor(value, dtype=t._data.dtype)
     elif isinstance(value, np.ndarray):
         value = Tensor(value)
     elif not isinstance(value, (Tensor, int, float, bool, np.number, np.bool_)):
@@ -111,21 +111,21 @@ def setitem(t: Tensor, index: Any, value: Any) -> None:
         # that view with the rest of the index.
         ints, rest = _split_ints(idx)
         return setitem(getitem(t, ints), rest, value)
-    if not basic and isinstance(value, Tensor) and value.data.ndim and (
-            value.data.dtype != t.data.dtype):
+    if not basic and isinstance(value, Tensor) and value._data.ndim and (
+            value._data.dtype != t._data.dtype):
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "
-            f"{_inplace._torch_dtype_name(t.data.dtype)} for the destination and "
-            f"{_inplace._torch_dtype_name(value.data.dtype)} for the source.")
+            f"{_inplace._torch_dtype_name(t._data.dtype)} for the destination and "
+            f"{_inplace._torch_dtype_name(value._data.dtype)} for the source.")
     recording = _STATE.enabled and (
         t.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if not recording:
         _inplace.check_writable(t)
-        _inplace._poison_saved(t, t.data)
+        _inplace._poison_saved(t, t._data)
         try:
-            _write(t.data, idx, value)
+            _write(t._data, idx, value)
         except IndexError as e:
-            raise IndexError(f"{e} (indexing a tensor of shape {list(t.data.shape)})") from None
+            raise IndexError(f"{e} (indexing a tensor of shape {list(t._data.shape)})") from None
         _version.mark_modified(t)
         return None
     _inplace._modify(t, lambda s, v: IndexPut.apply(s, v, idx, basic), value,

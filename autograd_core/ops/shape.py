@@ -31,7 +31,7 @@ def _shape_arg(shape: tuple) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     if len(shape) == 1 and isinstance(shape[0], Tensor):
-        return tuple(int(s) for s in shape[0].data.tolist())
+        return tuple(int(s) for s in shape[0]._data.tolist())
     return tuple(int(s) for s in shape)
 
 
@@ -50,18 +50,18 @@ class Reshape(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return Reshape.apply(grad, ctx.inputs[0].data.shape), None
+        return Reshape.apply(grad, ctx.inputs[0]._data.shape), None
 
     @staticmethod
     def fast_backward(ctx, grad):
         # The array's own reshape, without a node's bookkeeping.
-        return Tensor._wrap(grad.data.reshape(ctx.inputs[0].data.shape)), None
+        return Tensor._wrap(grad._data.reshape(ctx.inputs[0]._data.shape)), None
 
     def label(self) -> str:
         return "reshape"
 
     def trace_rule(self, k, operands, out, numbers):
-        shape = _shape_text(self.inputs[0].data.shape)
+        shape = _shape_text(self.inputs[0]._data.shape)
         return ("custom", lambda u: nt.call("reshape", u, shape))
 
 
@@ -81,7 +81,7 @@ class Permute(ViewFunction):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        return Tensor._wrap(grad.data.transpose(tuple(np.argsort(ctx.dims)))), None
+        return Tensor._wrap(grad._data.transpose(tuple(np.argsort(ctx.dims)))), None
 
     def label(self) -> str:
         return f"permute(dims={self.dims})"
@@ -103,7 +103,7 @@ class Expand(ViewFunction):
 
     @staticmethod
     def backward(ctx, grad):
-        return unbroadcast(grad, ctx.inputs[0].data.shape), None
+        return unbroadcast(grad, ctx.inputs[0]._data.shape), None
 
     def formula(self, operands):
         return nt.call("expand", operands[0])
@@ -130,7 +130,7 @@ class Cat(Function):
 
         grads: list = [None]
         start = 0
-        nd = grad.data.ndim
+        nd = grad._data.ndim
         for inp, size in zip(ctx.inputs[1:], ctx.sizes):
             if isinstance(inp, Tensor) and inp.requires_grad:
                 idx = (slice(None),) * ctx.dim + (slice(start, start + size),)
@@ -155,7 +155,7 @@ class Cat(Function):
 def reshape(a: Tensor, *shape: Any) -> Tensor:
     """Same elements in a new shape; one dimension may be -1 (inferred)."""
     shape = _shape_arg(shape)
-    n = a.data.size
+    n = a._data.size
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
     known = int(np.prod([s for s in shape if s != -1])) if shape else 1
@@ -172,7 +172,7 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
 def permute(a: Tensor, *dims: Any) -> Tensor:
     """Reorder dimensions: out.shape[i] == a.shape[dims[i]]."""
     dims = _shape_arg(dims)
-    nd = a.data.ndim
+    nd = a._data.ndim
     if len(dims) != nd:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match "
@@ -187,7 +187,7 @@ def permute(a: Tensor, *dims: Any) -> Tensor:
 
 def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
-    nd = a.data.ndim
+    nd = a._data.ndim
     if nd == 0:
         return Reshape.apply(a, ())
     d0, d1 = _norm_dim(dim0, nd), _norm_dim(dim1, nd)
@@ -198,20 +198,20 @@ def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
 
 def unsqueeze(a: Tensor, dim: int) -> Tensor:
     """Insert a size-1 dimension at ``dim`` (negative counts from the new end)."""
-    nd = a.data.ndim + 1
+    nd = a._data.ndim + 1
     d = _norm_dim(dim, nd)
-    shape = a.data.shape[:d] + (1,) + a.data.shape[d:]
+    shape = a._data.shape[:d] + (1,) + a._data.shape[d:]
     return Reshape.apply(a, shape)
 
 
 def squeeze(a: Tensor, dim: Any = None) -> Tensor:
     """Drop size-1 dimensions (all of them, or those named by ``dim``)."""
-    shape = a.data.shape
+    shape = a._data.shape
     if dim is None:
         new = tuple(s for s in shape if s != 1)
     else:
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        drop = {_norm_dim(d, a.data.ndim) for d in dims} if a.data.ndim else set()
+        drop = {_norm_dim(d, a._data.ndim) for d in dims} if a._data.ndim else set()
         new = tuple(s for i, s in enumerate(shape) if not (i in drop and s == 1))
     return Reshape.apply(a, new)
 
@@ -219,7 +219,7 @@ def squeeze(a: Tensor, dim: Any = None) -> Tensor:
 def expand(a: Tensor, *sizes: Any) -> Tensor:
     """Broadcast to a larger shape without copying; -1 keeps a dimension's size."""
     sizes = _shape_arg(sizes)
-    shape = a.data.shape
+    shape = a._data.shape
     lead = len(sizes) - len(shape)
     if lead < 0:
         raise RuntimeError(
@@ -245,13 +245,13 @@ def expand(a: Tensor, *sizes: Any) -> Tensor:
 
 def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions start_dim..end_dim into one."""
-    nd = a.data.ndim
+    nd = a._data.ndim
     if nd == 0:
         return reshape(a, 1)
     s, e = _norm_dim(start_dim, nd), _norm_dim(end_dim, nd)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shape = a.data.shape
+    shape = a._data.shape
     new = shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :]
     return reshape(a, new)
 
@@ -265,29 +265,29 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     if any(not isinstance(t, Tensor) for t in ts):
         raise TypeError("cat(): expected a sequence of Tensors")
-    nd = ts[0].data.ndim
+    nd = ts[0]._data.ndim
     if nd == 0:
         raise RuntimeError("zero-dimensional tensor cannot be concatenated")
     d = _norm_dim(dim, nd)
     for i, t in enumerate(ts):
-        if t.data.ndim != nd:
+        if t._data.ndim != nd:
             raise RuntimeError(
-                f"Tensors must have same number of dimensions: got {nd} and {t.data.ndim}"
+                f"Tensors must have same number of dimensions: got {nd} and {t._data.ndim}"
             )
         for k in range(nd):
-            if k != d and t.data.shape[k] != ts[0].data.shape[k]:
+            if k != d and t._data.shape[k] != ts[0]._data.shape[k]:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{ts[0].data.shape[k]} but got size {t.data.shape[k]} for tensor "
+                    f"{ts[0]._data.shape[k]} but got size {t._data.shape[k]} for tensor "
                     f"number {i} in the list."
                 )
     from .. import dtypes as _dt
 
     # PyTorch's promotion (int64 with float32 gives float32), not NumPy's (float64).
-    dt = ts[0].data.dtype
+    dt = ts[0]._data.dtype
     for t in ts[1:]:
-        dt = _dt.promote(dt, nd, t.data.dtype, nd)
-    ts = [t if t.data.dtype == dt else t.to(dt) for t in ts]
+        dt = _dt.promote(dt, nd, t._data.dtype, nd)
+    ts = [t if t._data.dtype == dt else t.to(dt) for t in ts]
     return Cat.apply(d, *ts)
 
 
@@ -300,12 +300,12 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         raise RuntimeError("stack expects a non-empty TensorList")
     if any(not isinstance(t, Tensor) for t in ts):
         raise TypeError("stack(): expected a sequence of Tensors")
-    shape = ts[0].data.shape
+    shape = ts[0]._data.shape
     for i, t in enumerate(ts):
-        if t.data.shape != shape:
+        if t._data.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at "
-                f"entry 0 and {list(t.data.shape)} at entry {i}"
+                f"entry 0 and {list(t._data.shape)} at entry {i}"
             )
     d = _norm_dim(dim, len(shape) + 1)
     return cat([unsqueeze(t, d) for t in ts], d)

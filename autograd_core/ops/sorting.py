@@ -52,7 +52,7 @@ def _sorted_along(a: Tensor, d: int, idx: np.ndarray) -> tuple[Tensor, Tensor]:
     """(values, int64 indices) of ``a`` taken at ``idx`` along ``d``: values by gather."""
     from .index import Gather
 
-    vals = np.take_along_axis(a.data, idx, axis=d)
+    vals = np.take_along_axis(a._data, idx, axis=d)
     values = Gather.apply(a, d, idx.astype(np.intp, copy=False), vals)
     return values, Tensor._wrap(idx.astype(np.int64, copy=False))
 
@@ -62,13 +62,13 @@ def sort(a: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = F
     ``values == a.gather(dim, indices)``. Always stable (ties keep their order), which
     PyTorch also gives on the CPU; ``stable`` is accepted for the signature."""
     _tensor_input("sort", a)
-    nd = a.data.ndim
+    nd = a._data.ndim
     d = _norm_dim(dim, nd)
     if nd == 0:
         from .unary import clone
 
         return SortResult(clone(a), Tensor._wrap(np.zeros((), np.int64)))
-    idx = stable_argsort(a.data, d, bool(descending))
+    idx = stable_argsort(a._data, d, bool(descending))
     return SortResult(*_sorted_along(a, d, idx))
 
 
@@ -76,11 +76,11 @@ def argsort(a: Tensor, dim: int = -1, descending: bool = False, *,
             stable: bool = False) -> Tensor:
     """The int64 indices that sort ``a`` along ``dim`` (ties in their original order)."""
     _tensor_input("argsort", a)
-    nd = a.data.ndim
+    nd = a._data.ndim
     d = _norm_dim(dim, nd)
     if nd == 0:
         return Tensor._wrap(np.zeros((), np.int64))
-    return Tensor._wrap(stable_argsort(a.data, d, bool(descending)).astype(np.int64))
+    return Tensor._wrap(stable_argsort(a._data, d, bool(descending)).astype(np.int64))
 
 
 def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
@@ -91,16 +91,16 @@ def topk(a: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = 
     _tensor_input("topk", a)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise TypeError(f"topk(): argument 'k' (position 1) must be int, not {type(k).__name__}")
-    nd = a.data.ndim
+    nd = a._data.ndim
     d = _norm_dim(dim, nd)
-    n = a.data.shape[d] if nd else 1
+    n = a._data.shape[d] if nd else 1
     if k < 0 or k > n:
         raise RuntimeError("selected index k out of range")
-    if a.data.dtype == np.bool_:
+    if a._data.dtype == np.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU")
     if nd == 0:
         return TopkResult(*sort(a))
-    return TopkResult(*_sorted_along(a, d, _topk_indices(a.data, int(k), d, bool(largest))))
+    return TopkResult(*_sorted_along(a, d, _topk_indices(a._data, int(k), d, bool(largest))))
 
 
 def _topk_indices(x: np.ndarray, k: int, d: int, largest: bool) -> np.ndarray:
@@ -127,7 +127,7 @@ def unique(a: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa
     int64 position of its value in the result; with ``return_counts``: how often each
     occurs. NaNs are each distinct, as in PyTorch."""
     _tensor_input("unique", a)
-    x = a.data
+    x = a._data
     if dim is None:
         res = np.unique(x.reshape(-1), return_inverse=True, return_counts=True,
                         equal_nan=False)
@@ -178,7 +178,7 @@ def nonzero(a: Tensor, *, as_tuple: bool = False) -> Any:
     """Positions of the non-zero elements (NaN counts as non-zero): an (n, ndim) int64
     tensor, or with ``as_tuple`` one int64 vector per dimension."""
     _tensor_input("nonzero", a)
-    x = a.data
+    x = a._data
     if as_tuple:
         if x.ndim == 0:
             return (Tensor._wrap(np.zeros(1 if x else 0, dtype=np.int64)),)
@@ -191,7 +191,7 @@ def bincount(a: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Te
     least ``minlength`` bins); with ``weights``, their sums instead. int64 counts;
     float weights keep their dtype, other weights give float64."""
     _tensor_input("bincount", a)
-    x = a.data
+    x = a._data
     if x.dtype.kind not in "iu":
         raise NotImplementedError(f'"bincount_cpu" not implemented for \'{_tname(x.dtype)}\'')
     if isinstance(minlength, bool) or not isinstance(minlength, (int, np.integer)):
@@ -203,7 +203,7 @@ def bincount(a: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Te
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if weights is None:
         return Tensor._wrap(np.bincount(x, minlength=int(minlength)).astype(np.int64))
-    w = weights.data if isinstance(weights, Tensor) else np.asarray(weights)
+    w = weights._data if isinstance(weights, Tensor) else np.asarray(weights)
     if w.ndim != 1 or w.shape[0] != x.shape[0]:
         raise RuntimeError("weights should be 1-d and have the same length as input")
     dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
@@ -213,10 +213,10 @@ def bincount(a: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Te
 
 def _float_input(name: str, kernel: str, a: Tensor) -> np.ndarray:
     _tensor_input(name, a)
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{_tname(a.data.dtype)}\'')
-    return a.data
+            f'"{kernel}" not implemented for \'{_tname(a._data.dtype)}\'')
+    return a._data
 
 
 def _bins_arg(name: str, bins: Any) -> int:
@@ -286,7 +286,7 @@ def histogram(a: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
     x = _float_input("histogram", "histogramdd", a).reshape(-1)
     dt = x.dtype.type
     if isinstance(bins, Tensor):
-        edges = bins.data
+        edges = bins._data
         if edges.ndim != 1:
             raise RuntimeError(
                 "torch.histogramdd: bins tensor should have one dimension, but got "
@@ -325,8 +325,8 @@ def histogram(a: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
         edges = _edges(lo, hi, n + 1, dt)
     w = None
     if weight is not None:
-        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
-        if w.shape != a.data.shape:
+        w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
+        if w.shape != a._data.shape:
             raise RuntimeError(
                 "torch.histogramdd: if weight tensor is provided it should have the same "
                 f"shape as the input tensor excluding its innermost dimension, but got "

@@ -58,7 +58,7 @@ class Exp(_Unary):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        return Tensor._wrap(grad.data * ctx.saved_tensors[0])
+        return Tensor._wrap(grad._data * ctx.saved_tensors[0])
 
     def trace_rule(self, k, operands, out, numbers):
         return ("local", out)
@@ -98,7 +98,7 @@ class Sqrt(_Unary):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        return Tensor._wrap(grad.data / (ctx.saved_tensors[0] * 2.0))
+        return Tensor._wrap(grad._data / (ctx.saved_tensors[0] * 2.0))
 
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, nt.Expr(f"2{nt.call('sqrt', operands[0]).text}",
@@ -118,7 +118,7 @@ class Abs(_Unary):
     def backward(ctx, grad):
         # sign(0) = 0: PyTorch's subgradient at the kink; and sign(NaN) = 0 there too
         # (NumPy's sign(NaN) is NaN), hence the two comparisons.
-        x = ctx.inputs[0].data
+        x = ctx.inputs[0]._data
         return grad * Tensor._wrap((x > 0).astype(x.dtype) - (x < 0))
 
     def trace_rule(self, k, operands, out, numbers):
@@ -179,7 +179,7 @@ class Tanh(_Unary):
     @staticmethod
     def fast_backward(ctx, grad):
         y = ctx.saved_tensors[0]
-        return Tensor._wrap(grad.data * (1.0 - y * y))
+        return Tensor._wrap(grad._data * (1.0 - y * y))
 
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.sub(nt.ONE, nt.power(nt.call("tanh", operands[0]),
@@ -212,7 +212,7 @@ class Sigmoid(_Unary):
     @staticmethod
     def fast_backward(ctx, grad):
         s = ctx.saved_tensors[0]
-        return Tensor._wrap(grad.data * (s * (1.0 - s)))
+        return Tensor._wrap(grad._data * (s * (1.0 - s)))
 
     def trace_rule(self, k, operands, out, numbers):
         s = nt.call("sigmoid", operands[0]).text
@@ -250,12 +250,12 @@ class Relu(_Unary):
         # this works even after the saved mask was freed.
         from .compare import masked_grad
 
-        return masked_grad(grad, ~(ctx.inputs[0].data <= 0))
+        return masked_grad(grad, ~(ctx.inputs[0]._data <= 0))
 
     @staticmethod
     def fast_backward(ctx, grad):
         (mask,) = ctx.saved_tensors
-        gd = grad.data
+        gd = grad._data
         # Multiplying by the 0/1 mask is several times faster than np.where and equal to
         # selecting except where a non-finite delta meets a 0 (inf * 0 = NaN). Such a
         # product leaves a NaN, which max() propagates: one cheap pass to check. A delta
@@ -296,8 +296,8 @@ class LeakyRelu(_Unary):
 
     @staticmethod
     def backward(ctx, grad):
-        x = ctx.inputs[0].data
-        local = np.where(x > 0, 1.0, ctx.slope).astype(grad.data.dtype, copy=False)
+        x = ctx.inputs[0]._data
+        local = np.where(x > 0, 1.0, ctx.slope).astype(grad._data.dtype, copy=False)
         return grad * Tensor._wrap(local), None
 
     def label(self) -> str:
@@ -323,7 +323,7 @@ class ToDtype(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        src = ctx.inputs[0].data.dtype
+        src = ctx.inputs[0]._data.dtype
         return ToDtype.apply(grad, src), None
 
     def formula(self, operands):
@@ -357,7 +357,7 @@ class Clone(Function):
 
 def _float_input(name: str, a: Tensor) -> Tensor:
     _tensor_input(name, a)
-    if a.data.dtype.kind != "f":
+    if a._data.dtype.kind != "f":
         return ToDtype.apply(a, np.dtype(np.float32))
     return a
 
@@ -411,19 +411,19 @@ def leaky_relu(a: Tensor, negative_slope: float = 0.01) -> Tensor:
     """a where a > 0, else negative_slope * a. (*) -> (*)."""
     _check_number("leaky_relu", "negative_slope", negative_slope)
     _tensor_input("leaky_relu", a)
-    if a.data.dtype.kind != "f":  # PyTorch has no integer kernel (nor a silent cast)
+    if a._data.dtype.kind != "f":  # PyTorch has no integer kernel (nor a silent cast)
         raise NotImplementedError(
-            f'"leaky_relu_cpu" not implemented for {a.data.dtype} (leaky_relu takes '
+            f'"leaky_relu_cpu" not implemented for {a._data.dtype} (leaky_relu takes '
             "floating point tensors)")
     return LeakyRelu.apply(a, float(negative_slope))
 
 
 def to_dtype(a: Tensor, dtype: np.dtype) -> Tensor:
     """Cast to ``dtype``; the gradient is cast back. Casting to non-float cuts the graph."""
-    if a.data.dtype == dtype:
+    if a._data.dtype == dtype:
         return a
     if dtype.kind != "f":
-        return Tensor._wrap(a.data.astype(dtype))
+        return Tensor._wrap(a._data.astype(dtype))
     return ToDtype.apply(a, dtype)
 
 

@@ -109,7 +109,7 @@ def describe_problems(problems: list[InplaceProblem]) -> str:
         what = "its saved output" if p.position is None else f"its input {p.position}"
         lines.append(
             f"{p.node.name()} ({p.node.label()}) needs {what} "
-            f"[{p.tensor.data.dtype} {list(p.tensor.shape)}], changed in place: "
+            f"[{p.tensor._data.dtype} {list(p.tensor.shape)}], changed in place: "
             f"version {p.now}, expected {p.expected}")
         if p.site:
             lines.append(f"  made at {p.site}: {p.source or ''}")

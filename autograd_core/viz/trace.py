@@ -302,11 +302,11 @@ def trace_backward(
 def _seed(loss: Tensor, gradient: Any) -> np.ndarray:
     """dL/dL: ones for a scalar, else the given gradient (checked against loss's shape)."""
     if gradient is None:
-        if loss.data.size != 1:
+        if loss._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
-        return np.ones_like(loss.data)
-    seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
-                      dtype=loss.data.dtype)
+        return np.ones_like(loss._data)
+    seed = np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient,
+                      dtype=loss._data.dtype)
     if seed.shape != loss.shape:
         raise RuntimeError(
             f"Mismatch in shape: grad_output[0] has a shape of {tuple(seed.shape)} and "
@@ -371,8 +371,8 @@ def _forward_exprs(walk: GraphWalk, names: dict[int, str],
     for e in walk.tensors:
         if e.producer is None:
             t = e.tensor
-            if e.kind == "constant" and not e.name and t.data.size == 1:
-                out[e.index] = nt.number(t.data.reshape(()).item())
+            if e.kind == "constant" and not e.name and t._data.size == 1:
+                out[e.index] = nt.number(t._data.reshape(()).item())
             else:
                 out[e.index] = nt.Expr(names[e.index])
     last = {g.members[-1]: g for g in groups}
@@ -446,7 +446,7 @@ def _call_backward(node: Function, g: Tensor) -> tuple:
             f"function {node.name()} returned an incorrect number of gradients "
             f"(expected {len(node.inputs)}, got {len(res)})"
         )
-    return tuple(None if r is None else (r.data if isinstance(r, Tensor) else np.asarray(r))
+    return tuple(None if r is None else (r._data if isinstance(r, Tensor) else np.asarray(r))
                  for r in res)
 
 
@@ -456,7 +456,7 @@ def _run_output_hooks(node: Function, g: np.ndarray) -> np.ndarray:
     out_t = ref() if ref is not None else None
     if out_t is None or not out_t._hooks:
         return g
-    return out_t._run_hooks(Tensor._wrap(g)).data
+    return out_t._run_hooks(Tensor._wrap(g))._data
 
 
 class _Pending:
@@ -550,8 +550,8 @@ class _Replay:
         for (pos, e), (child, _), gi in zip(walk.op_inputs[i], node.next_functions, in_grads):
             if child is None or gi is None or not isinstance(e, TensorEntry):
                 continue
-            if isinstance(child, AccumulateGrad) and gi.dtype != e.tensor.data.dtype:
-                gi = gi.astype(e.tensor.data.dtype)
+            if isinstance(child, AccumulateGrad) and gi.dtype != e.tensor._data.dtype:
+                gi = gi.astype(e.tensor._data.dtype)
             prev = self.totals.get(e.index)
             self.totals[e.index] = gi if prev is None else prev + gi
             if group is not None and e.index not in group.internal:
@@ -587,7 +587,7 @@ class _Replay:
         for e in walk.tensors:
             t = e.tensor
             if e.producer is None and t._hooks and e.index in totals:
-                totals[e.index] = t._run_hooks(Tensor._wrap(totals[e.index])).data
+                totals[e.index] = t._run_hooks(Tensor._wrap(totals[e.index]))._data
         # A tensor reached along several paths: number its parts, now that all are known.
         for received in self.parts.values():
             if len(received) > 1:
@@ -670,7 +670,7 @@ def _make_step(index, walk, i, g, U, in_grads, names, fexpr, L, max_el, is_root)
     def has_local(v: TensorEntry) -> bool:
         # d(out)/d(input) is an array like the input when the output is one number, or
         # the op is elementwise and nothing was broadcast.
-        return out_e.tensor.data.size == 1 or (elementwise and v.tensor.shape == out_shape)
+        return out_e.tensor._data.size == 1 or (elementwise and v.tensor.shape == out_shape)
 
     # Numeric local derivatives: the node's backward of a delta of ones.
     locals_num = None

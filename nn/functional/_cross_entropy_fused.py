@@ -59,7 +59,7 @@ class CrossEntropyIndex(Function):
         # weight_n the reduction's (1/N for the mean), zero on ignored rows.
         x = ctx.inputs[0]
         row_w = _row_weights(ctx)
-        onehot = np.zeros(x.data.shape, dtype=x.data.dtype)
+        onehot = np.zeros(x._data.shape, dtype=x._data.dtype)
         onehot[ctx.rows, ctx.safe] = 1
         s = x.softmax(1)
         g = grad.reshape(-1, 1) if ctx.reduction == "none" else grad
@@ -72,7 +72,7 @@ class CrossEntropyIndex(Function):
     def fast_backward(ctx, grad):
         row_w = _row_weights(ctx)
         e, s = ctx.saved_tensors
-        g = grad.data
+        g = grad._data
         w = g if row_w is None else row_w * g
         if w.ndim == 1:
             w = w[:, None]
@@ -109,7 +109,7 @@ def _target(operands: list) -> nt.Expr:
 def _row_weights(ctx: CrossEntropyIndex) -> np.ndarray | np.generic | None:
     """The weight of each row's delta: the reduction's scale (1/N for the mean), zero on
     ignored rows; None when every row's weight is 1 (reduction "none", nothing ignored)."""
-    dt = ctx.inputs[0].data.dtype
+    dt = ctx.inputs[0]._data.dtype
     valid = ctx.valid
     if valid is None:
         return None if ctx.reduction == "none" else dt.type(ctx.scale)

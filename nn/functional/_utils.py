@@ -42,12 +42,12 @@ def same_dtype(op: str, *pairs: tuple[str, Tensor | None]) -> None:
     present = [(n, t) for n, t in pairs if t is not None]
     first_name, first = present[0]
     for n, t in present[1:]:
-        if t.data.dtype != first.data.dtype:
+        if t._data.dtype != first._data.dtype:
             raise RuntimeError(
                 f"{op}(): expected {n} to have the same dtype as {first_name} "
-                f"({first.data.dtype}), but got {t.data.dtype}; "
-                f"expected scalar type {_torch_name(first.data.dtype)} but found "
-                f"{_torch_name(t.data.dtype)}")
+                f"({first._data.dtype}), but got {t._data.dtype}; "
+                f"expected scalar type {_torch_name(first._data.dtype)} but found "
+                f"{_torch_name(t._data.dtype)}")
 
 
 def _torch_name(dt: Any) -> str:

@@ -95,10 +95,10 @@ class Softplus(Function):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        x = ctx.inputs[0].data
+        x = ctx.inputs[0]._data
         bx = x * np.asarray(ctx.beta, dtype=x.dtype)
         local = np.where(bx > ctx.threshold, np.ones((), x.dtype), _sigmoid_array(bx))
-        return Tensor._wrap(grad.data * local), None, None
+        return Tensor._wrap(grad._data * local), None, None
 
     def formula(self, operands):
         return nt.call("softplus", operands[0])
@@ -134,7 +134,7 @@ def _erf_array(a: np.ndarray) -> np.ndarray:
         _SCIPY_ERF.append(scipy_erf)
     f = _SCIPY_ERF[0]
     if f is None:
-        return ag.erf(Tensor._wrap(a)).data
+        return ag.erf(Tensor._wrap(a))._data
     return f(a).astype(a.dtype, copy=False)
 
 
@@ -179,14 +179,14 @@ class Gelu(Function):
 
     @staticmethod
     def fast_backward(ctx, grad):
-        x = ctx.inputs[0].data
+        x = ctx.inputs[0]._data
         saved = ctx.saved_tensors[0]
         if ctx.approximate == "tanh":
             slope = (x * x * (3.0 * _KAPPA) + 1.0) * _SQRT_2_OVER_PI
             local = (saved + 1.0) * 0.5 + x * (1.0 - saved * saved) * slope * 0.5
         else:
             local = saved + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
-        return Tensor._wrap(grad.data * local), None
+        return Tensor._wrap(grad._data * local), None
 
     def label(self) -> str:
         return "gelu" if self.approximate == "none" else "gelu(approximate='tanh')"
@@ -293,7 +293,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     x = _float_input(input, "hardtanh")
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    clipped = np.clip(x.data, min_val, max_val)
+    clipped = np.clip(x._data, min_val, max_val)
     return _pass_inside(x, (x > min_val) & (x < max_val), clipped)
 
 
@@ -305,7 +305,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between. (*) -> (*)."""
     x = _float_input(input, "hardsigmoid")
-    outside = np.where(x.data <= -3.0, 0.0, 1.0)
+    outside = np.where(x._data <= -3.0, 0.0, 1.0)
     return _pass_inside(x / 6.0 + 0.5, (x > -3.0) & (x < 3.0), outside)
 
 
@@ -352,7 +352,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """
     x = _float_input(input, "prelu")
     check_tensor(weight, "weight", "prelu")
-    n = weight.data.size
+    n = weight._data.size
     if weight.ndim > 1:
         raise RuntimeError(
             f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = "

@@ -22,7 +22,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    dt = input.data.dtype
+    dt = input._data.dtype
     if p == 1.0:
         return input * Tensor._wrap(np.zeros(input.shape, dtype=dt))
     keep = ag.default_generator().random(input.shape) >= p

@@ -67,7 +67,7 @@ class EmbeddingLookup(Function):
         # in the order np.add.at would use) and one reduceat, instead of np.add.at's
         # slow element-by-element scatter.
         idx = ctx.indices.reshape(-1)
-        g = grad.data.reshape(idx.size, grad.shape[-1])
+        g = grad._data.reshape(idx.size, grad.shape[-1])
         factor = EmbeddingLookup._row_factor(ctx, grad.dtype)
         if factor is not None:
             g = g * factor
@@ -99,7 +99,7 @@ def _renorm_rows(weight: Tensor, idx: np.ndarray, max_norm: float, norm_type: fl
     """Scale the table rows that ``idx`` names to p-norm at most ``max_norm`` (in place,
     outside the graph), as torch.embedding_renorm_: factor max_norm / (norm + 1e-7)."""
     rows = np.unique(idx)
-    table = weight.data
+    table = weight._data
     with no_grad():
         sub = table[rows]
         if norm_type == np.inf:
@@ -139,7 +139,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     """
     check_tensor(input, "input", "embedding")
     check_tensor(weight, "weight", "embedding")
-    idx = input.data
+    idx = input._data
     if idx.dtype not in (np.int64, np.int32):
         name = _INDEX_NAMES.get(idx.dtype.name, idx.dtype.name)
         raise RuntimeError(

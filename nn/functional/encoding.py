@@ -15,7 +15,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     num_classes=-1 uses max(index) + 1.
     """
     check_tensor(tensor, "tensor", "one_hot")
-    idx = tensor.data
+    idx = tensor._data
     if idx.dtype.kind not in "iu":
         raise RuntimeError(
             "one_hot is only applicable to index tensor of type LongTensor; got "

@@ -45,20 +45,20 @@ class Linear2d(Function):
         # as matmul gives it) and the sum that is the bias's broadcast undone.
         x, w, b = ctx.inputs
         gx = grad @ w if x.requires_grad else None
-        gw = _in_layout_of(w.data, grad.mT, x) if w.requires_grad else None
+        gw = _in_layout_of(w._data, grad.mT, x) if w.requires_grad else None
         gb = grad.sum(dim=0) if isinstance(b, Tensor) and b.requires_grad else None
         return gx, gw, gb
 
     @staticmethod
     def fast_backward(ctx, grad):
         x, w, b = ctx.inputs
-        g = grad.data
-        gx = Tensor._wrap(g @ w.data) if x.requires_grad else None
+        g = grad._data
+        gx = Tensor._wrap(g @ w._data) if x.requires_grad else None
         gw = None
         if w.requires_grad:
             # delta_W in W's own memory order (nn.Linear keeps W column-major), so
             # that accumulating and updating it stream through both arrays alike.
-            gw = Tensor._wrap((x.data.T @ g).T if _f_ordered(w.data) else g.T @ x.data)
+            gw = Tensor._wrap((x._data.T @ g).T if _f_ordered(w._data) else g.T @ x._data)
         # np.add.reduce is what ndarray.sum calls, minus a Python-level wrapper.
         has_b = isinstance(b, Tensor) and b.requires_grad
         gb = Tensor._wrap(np.add.reduce(g, axis=0)) if has_b else None
@@ -91,11 +91,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     check_tensor(input, "input", "linear")
     check_tensor(weight, "weight", "linear")
-    x, w = input.data, weight.data
+    x, w = input._data, weight._data
     if (x.ndim == 2 and w.ndim == 2 and x.shape[1] == w.shape[1] and x.shape[0] > 0
             and x.dtype == w.dtype and (bias is None or (
-                isinstance(bias, Tensor) and bias.data.shape == (w.shape[0],)
-                and bias.data.dtype == x.dtype))):
+                isinstance(bias, Tensor) and bias._data.shape == (w.shape[0],)
+                and bias._data.dtype == x.dtype))):
         # The common call (what nn.Linear makes on a batch), all checks passed at once.
         return Linear2d.apply(input, weight, bias)
     if weight.ndim not in (1, 2):
@@ -105,7 +105,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError("linear(): input must have at least one dimension, got a 0-d tensor")
     k = weight.shape[-1]
     if input.shape[-1] != k:
-        rows = int(input.data.size // input.shape[-1]) if input.shape[-1] else 0
+        rows = int(input._data.size // input.shape[-1]) if input.shape[-1] else 0
         wt = weight.shape[::-1]
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "

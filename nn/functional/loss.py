@@ -70,7 +70,7 @@ _CLASS_DTYPES = (np.dtype(np.int64), np.dtype(np.uint8))
 
 def _check_class_target(op: str, input: Tensor, target: Tensor) -> None:
     """Class-index targets: integer dtype, shape (N, d1, ...) for input (N, C, d1, ...)."""
-    t = target.data
+    t = target._data
     if t.dtype.kind in "iub" and t.dtype not in _CLASS_DTYPES:
         # PyTorch takes class indices as int64 or uint8 only; an int8 target would also
         # cap the classes at 127.
@@ -117,13 +117,13 @@ def _check_weight(input: Tensor, weight: Tensor | None) -> np.ndarray | None:
         raise RuntimeError(
             f"weight tensor should be defined either for all {c} classes or no classes but "
             f"got weight tensor of shape: {list(weight.shape)}")
-    return weight.data
+    return weight._data
 
 
 def _batched(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, bool]:
     """View an unbatched (C,) input and () target as a batch of one."""
     if input.ndim == 1:
-        return input.unsqueeze(0), Tensor._wrap(target.data.reshape(1)), True
+        return input.unsqueeze(0), Tensor._wrap(target._data.reshape(1)), True
     return input, target, False
 
 
@@ -137,7 +137,7 @@ def _nll(logp: Tensor, target: np.ndarray, weight: np.ndarray | None, ignore_ind
         raise IndexError(f"Target {int(target[bad].flat[0])} is out of bounds.")
     safe = np.where(valid, target, 0).astype(np.int64)
     picked = logp.gather(1, Tensor._wrap(np.expand_dims(safe, 1))).squeeze(1)
-    dt = logp.data.dtype
+    dt = logp._data.dtype
     w = (weight[safe] if weight is not None else np.ones(safe.shape)).astype(dt) * valid
     loss = -picked * Tensor._wrap(w.astype(dt))
     if reduction == "none":
@@ -167,7 +167,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     _check_class_target("nll_loss", input, target)
     w = _check_weight(input, weight)
     x, t, unbatched = _batched(input, target)
-    loss, _, _ = _nll(x, t.data, w, ignore_index, reduction)
+    loss, _, _ = _nll(x, t._data, w, ignore_index, reduction)
     if unbatched and reduction == "none":
         loss = loss.reshape(())
     return loss
@@ -176,7 +176,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
 def _cross_entropy_indices(input: Tensor, t: np.ndarray, ignore_index: int,
                            reduction: str) -> Tensor:
     """Logits (N, C) with N > 0 against class indices t (N,), unweighted, as one node."""
-    c = input.data.shape[1]
+    c = input._data.shape[1]
     # Every target a class and none ignored is the common case, told by one reduction:
     # seen as unsigned, a negative index is huge, so the largest is below C exactly when
     # every target is in [0, C). (An ignore_index in [0, C) needs a look of its own.)
@@ -205,7 +205,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if (isinstance(input, Tensor) and isinstance(target, Tensor) and weight is None
             and size_average is None and reduce is None and label_smoothing == 0.0
             and reduction in ("mean", "sum", "none")):
-        x, t = input.data, target.data
+        x, t = input._data, target._data
         if (x.ndim == 2 and t.ndim == 1 and x.dtype.kind == "f" and t.dtype in _CLASS_DTYPES
                 and 0 < x.shape[0] == t.shape[0]):
             return _cross_entropy_indices(input, t, ignore_index, reduction)
@@ -213,11 +213,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     check_tensor(target, "target", "cross_entropy")
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         # NotImplementedError (a RuntimeError) as in PyTorch, which has no integer kernel.
         raise NotImplementedError(
             f"cross_entropy: expected floating point logits, got input of dtype "
-            f"{input.data.dtype}")
+            f"{input._data.dtype}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(
             f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -226,17 +226,17 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     w = _check_weight(input, weight)
     class_dim = 0 if input.ndim == 1 else 1
     n_classes = input.shape[class_dim]
-    if target.data.dtype.kind == "f" and target.shape == input.shape:
+    if target._data.dtype.kind == "f" and target.shape == input.shape:
         return _cross_entropy_probs(input, target, w, ignore_index, reduction,
                                     label_smoothing, class_dim, n_classes)
     _check_class_target("cross_entropy", input, target)
     if input.ndim == 2 and w is None and label_smoothing == 0 and input.shape[0] > 0:
-        return _cross_entropy_indices(input, target.data, ignore_index, reduction)
+        return _cross_entropy_indices(input, target._data, ignore_index, reduction)
     x, t, unbatched = _batched(input, target)
     logp = x.log_softmax(1)
-    nll, valid, wsel = _nll(logp, t.data, w, ignore_index, reduction)
+    nll, valid, wsel = _nll(logp, t._data, w, ignore_index, reduction)
     if label_smoothing > 0:
-        dt = logp.data.dtype
+        dt = logp._data.dtype
         lp = logp
         if w is not None:
             shape = (1, n_classes) + (1,) * (logp.ndim - 2)
@@ -266,13 +266,13 @@ def _cross_entropy_probs(input: Tensor, target: Tensor, w: np.ndarray | None,
     prod = logp * tgt
     if w is not None:
         shape = (n_classes,) + (1,) * (input.ndim - 1 - class_dim)
-        prod = prod * Tensor._wrap(w.reshape(shape).astype(logp.data.dtype))
+        prod = prod * Tensor._wrap(w.reshape(shape).astype(logp._data.dtype))
     per_sample = -prod.sum(dim=class_dim)
     if reduction == "none":
         return per_sample
     if reduction == "sum":
         return per_sample.sum()
-    n = input.data.size // n_classes
+    n = input._data.size // n_classes
     return per_sample.sum() / float(n) if n else per_sample.sum() * float("nan")
 
 
@@ -297,19 +297,19 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"Using a target size ({_size(target.shape)}) that is different to the input "
             f"size ({_size(input.shape)}) is deprecated. Please ensure they have the same "
             "size.")
-    x = input.data
+    x = input._data
     if x.size and not (np.all(x >= 0) and np.all(x <= 1)):
         raise RuntimeError(
             "all elements of input should be between 0 and 1; got values in "
             f"[{x.min()}, {x.max()}]")
-    y = target.data
+    y = target._data
     if y.size and not (np.all(y >= 0) and np.all(y <= 1)):
         raise RuntimeError(
             "all elements of target should be between 0 and 1; got values in "
             f"[{y.min()}, {y.max()}]")
-    if target.data.dtype != x.dtype:
+    if target._data.dtype != x.dtype:
         raise RuntimeError(
-            f"binary_cross_entropy: Found dtype {_torch_dtype(target.data.dtype)} but "
+            f"binary_cross_entropy: Found dtype {_torch_dtype(target._data.dtype)} but "
             f"expected {_torch_dtype(x.dtype)} (target must have the input's dtype)")
     # One node with PyTorch's clamps: finite gradients at probabilities of exactly 0 or 1.
     loss = bce_elementwise(input, target)

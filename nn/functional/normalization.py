@@ -32,12 +32,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     c = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        if t is not None and t.data.size != c:
-            raise RuntimeError(f"{name} should contain {c} elements not {t.data.size}")
+        if t is not None and t._data.size != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t._data.size}")
     shape = _channel_shape(input)
     axes = (0,) + tuple(range(2, input.ndim))
     if training:
-        n = input.data.size // c
+        n = input._data.size // c
         if n <= 1:
             raise ValueError(
                 "Expected more than 1 value per channel when training, got input size "
@@ -48,20 +48,20 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         x_hat = centered / (var + eps).sqrt()
         with no_grad():
             if running_mean is not None:
-                m = np.asarray(momentum, dtype=running_mean.data.dtype)
-                new = (1 - m) * running_mean.data + m * mean.data.reshape(c)
-                running_mean.data[...] = new
+                m = np.asarray(momentum, dtype=running_mean._data.dtype)
+                new = (1 - m) * running_mean._data + m * mean._data.reshape(c)
+                running_mean._data[...] = new
                 mark_modified(running_mean)
             if running_var is not None:
-                m = np.asarray(momentum, dtype=running_var.data.dtype)
-                unbiased = var.data.reshape(c) * (n / (n - 1))
-                running_var.data[...] = (1 - m) * running_var.data + m * unbiased
+                m = np.asarray(momentum, dtype=running_var._data.dtype)
+                unbiased = var._data.reshape(c) * (n / (n - 1))
+                running_var._data[...] = (1 - m) * running_var._data + m * unbiased
                 mark_modified(running_var)
     else:
         if running_mean is None or running_var is None:
             raise RuntimeError("running_mean must be defined in evaluation mode")
-        rm = Tensor._wrap(running_mean.data.reshape(shape).astype(input.dtype, copy=False))
-        rv = Tensor._wrap(running_var.data.reshape(shape).astype(input.dtype, copy=False))
+        rm = Tensor._wrap(running_mean._data.reshape(shape).astype(input.dtype, copy=False))
+        rv = Tensor._wrap(running_var._data.reshape(shape).astype(input.dtype, copy=False))
         x_hat = (input - rm) / (rv + eps).sqrt()
     out = x_hat
     if weight is not None:

@@ -125,8 +125,8 @@ class LayerNormFn(Function):
         k = ctx.k
         axes = tuple(range(x_hat.ndim - k, x_hat.ndim))
         lead = tuple(range(x_hat.ndim - k))
-        d = grad.data
-        g = d * weight.data if weight is not None else d
+        d = grad._data
+        g = d * weight._data if weight is not None else d
         gx = (g - g.mean(axis=axes, keepdims=True)
               - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)) * rstd
         gw = gb = None

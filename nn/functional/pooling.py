@@ -32,7 +32,7 @@ def _pool_out(size: int, k: int, p: int, s: int, d: int, ceil_mode: bool) -> int
 
 def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
                  dilation: Any, ceil_mode: bool) -> Window:
-    if x.ndim not in (3, 4) or x.data.size == 0:
+    if x.ndim not in (3, 4) or x._data.size == 0:
         raise RuntimeError(
             f"{op}: non-empty 3D or 4D (batch mode) tensor expected for input, got a tensor "
             f"of shape {list(x.shape)}")
@@ -89,7 +89,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     n, c, h, w = x.shape
     kh, kw = win.kernel
     oh, ow = win.out
-    dt = x.data.dtype
+    dt = x._data.dtype
     fill = -np.inf if dt.kind == "f" else np.iinfo(dt).min if dt.kind in "iu" else False
     # Windows as columns, (kh*kw, C*L*N): the max runs down contiguous rows, one per
     # kernel offset, and the result is laid out (C, oh, ow, N), viewed as NCHW.
@@ -101,12 +101,12 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     if not return_indices:
         return out
     # Window offset -> input pixel: row = i*sh - pad_top + ki*dh, likewise for columns.
-    a = arg.data.reshape(c, oh, ow, n).transpose(3, 0, 1, 2)
+    a = arg._data.reshape(c, oh, ow, n).transpose(3, 0, 1, 2)
     ki, kj = a // kw, a % kw
     rows = np.arange(oh)[:, None] * win.stride[0] - win.pads[0][0] + ki * win.dilation[0]
     colsi = np.arange(ow)[None, :] * win.stride[1] - win.pads[1][0] + kj * win.dilation[1]
     idx = Tensor._wrap((rows * w + colsi).astype(np.int64))
-    return out, (Tensor._wrap(idx.data[0]) if unbatched else idx)
+    return out, (Tensor._wrap(idx._data[0]) if unbatched else idx)
 
 
 def _divisor_1d(size: int, k: int, p: int, s: int, n_out: int,
@@ -128,9 +128,9 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     divisor when ``count_include_pad`` (the default); ``divisor_override`` replaces it.
     """
     check_tensor(input, "input", "avg_pool2d")
-    if input.data.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         raise RuntimeError(
-            f"avg_pool2d: expected a floating point input, got dtype {input.data.dtype}")
+            f"avg_pool2d: expected a floating point input, got dtype {input._data.dtype}")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     win = _pool_window("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
@@ -148,5 +148,5 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         dh = _divisor_1d(h, kh, ph, win.stride[0], oh, count_include_pad)
         dw = _divisor_1d(w, kw, pw, win.stride[1], ow, count_include_pad)
         div = (dh[:, None] * dw[None, :]).reshape(-1).astype(np.float64)
-    out = (sums / Tensor._wrap(div.astype(x.data.dtype))).reshape(n, c, oh, ow)
+    out = (sums / Tensor._wrap(div.astype(x._data.dtype))).reshape(n, c, oh, ow)
     return out.squeeze(0) if unbatched else out

@@ -142,7 +142,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any,
     values, arg = win.max(dim=-1)
     if not return_indices:
         return values
-    a = arg.data
+    a = arg._data
     # Window position -> (cell row, cell column) -> input pixel, broadcast over (*, oh, ow).
     rows = ih[np.arange(oh)[:, None], a // kw]
     cols = iw[np.arange(ow)[None, :], a % kw]
@@ -160,5 +160,5 @@ def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = 
         output_size = vals[0]
     res = adaptive_max_pool2d(input.unsqueeze(-2), (1, output_size), return_indices)
     if return_indices:
-        return res[0].squeeze(-2), Tensor._wrap(res[1].data.squeeze(-2))
+        return res[0].squeeze(-2), Tensor._wrap(res[1]._data.squeeze(-2))
     return res.squeeze(-2)

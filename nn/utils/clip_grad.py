@@ -17,11 +17,11 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
 
 
 def _scale_in_place(g: Tensor, coef: float) -> None:
-    if g.data.flags.writeable:
-        g.data *= np.asarray(coef, dtype=g.data.dtype)
+    if g._data.flags.writeable:
+        g._data *= np.asarray(coef, dtype=g._data.dtype)
         mark_modified(g)
     else:
-        g.data = g.data * np.asarray(coef, dtype=g.data.dtype)
+        g._data = g._data * np.asarray(coef, dtype=g._data.dtype)
 
 
 def _vector_norm(x: np.ndarray, p: float) -> float:
@@ -61,9 +61,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     norm_type = float(norm_type)
     if not grads:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
-    dt = grads[0].data.dtype
+    dt = grads[0]._data.dtype
     # As PyTorch: the norm of the vector of per-gradient norms, each of the same order.
-    total = _vector_norm(np.array([_vector_norm(g.data, norm_type) for g in grads]),
+    total = _vector_norm(np.array([_vector_norm(g._data, norm_type) for g in grads]),
                          norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(
@@ -82,7 +82,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     """Clip every gradient element into [-clip_value, clip_value], in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        if g.data.flags.writeable:
-            np.clip(g.data, -clip_value, clip_value, out=g.data)
+        if g._data.flags.writeable:
+            np.clip(g._data, -clip_value, clip_value, out=g._data)
         else:
-            g.data = np.clip(g.data, -clip_value, clip_value)
+            g._data = np.clip(g._data, -clip_value, clip_value)

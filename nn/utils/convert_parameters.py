@@ -25,15 +25,15 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     params = list(parameters)
-    total = sum(p.data.size for p in params)
+    total = sum(p._data.size for p in params)
     if vec.ndim != 1 or vec.shape[0] != total:
         raise RuntimeError(
             f"vector_to_parameters: vec of shape {list(vec.shape)} does not match the "
             f"parameters' total size ({total},)")
     start = 0
     for p in params:
-        n = p.data.size
-        p.data = vec.data[start:start + n].reshape(p.shape).astype(p.data.dtype, copy=False)
+        n = p._data.size
+        p._data = vec._data[start:start + n].reshape(p.shape).astype(p._data.dtype, copy=False)
         # Counted as a write: a node recorded before reads p's array through p, and
         # would otherwise read the new values silently.
         mark_modified(p)

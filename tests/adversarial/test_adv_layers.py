@@ -131,7 +131,7 @@ def test_trunc_normal_any_window_ends_with_the_right_distribution(mean, std, a, 
         warnings.simplefilter("ignore")  # "mean is more than 2 std from [a, b]"
         nn.init.trunc_normal_(t, mean=mean, std=std, a=a, b=b,
                               generator=np.random.default_rng(0))
-    x = t.data
+    x = t._data
     assert np.isfinite(x).all() and x.min() >= a and x.max() <= b
     m, s = _truncated_moments(mean, std, a, b)
     if s == 0 or s < 1e-9 * max(abs(m), 1.0):

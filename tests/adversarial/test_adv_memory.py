@@ -40,7 +40,7 @@ def test_trunc_normal_allocates_a_few_copies_of_its_output_whatever_the_window(w
     _, _, peak = _traced(lambda: nn.init.trunc_normal_(t, a=window[0], b=window[1]))
     # The output and the temporaries of one block (the draws are made in blocks), never
     # a loop of redraws whose memory depends on the window.
-    assert peak < 2 * t.data.nbytes + (4 << 20), peak
+    assert peak < 2 * t._data.nbytes + (4 << 20), peak
 
 
 def test_clip_grad_norm_does_not_copy_every_gradient_at_once():
@@ -74,7 +74,7 @@ def test_a_graph_after_backward_keeps_no_activations():
 
     loss, held, _ = _traced(step)
     # What remains: x.grad (one array of x's size) and the 0-d loss.
-    assert held < 1.5 * x.data.nbytes, held
+    assert held < 1.5 * x._data.nbytes, held
     assert loss.grad_fn is not None
 
 
@@ -89,8 +89,8 @@ def test_hook_results_kept_by_the_caller_do_not_grow_with_later_steps():
 
     _, held, _ = _traced(steps)
     # Five gradients seen, each kept, plus x.grad: nothing beyond those six arrays.
-    assert held < 6.5 * x.data.nbytes, held
-    assert [float(g.data[0]) for g in seen] == [2.0] * 5
+    assert held < 6.5 * x._data.nbytes, held
+    assert [float(g._data[0]) for g in seen] == [2.0] * 5
 
 
 def test_loading_a_checkpoint_allocates_about_its_size(tmp_path):

@@ -316,9 +316,9 @@ def test_concurrent_training_threads_match_serial_runs(lib):
     for s in range(4):
         for a, b in zip(results[s], serial[s]):
             np.testing.assert_array_equal(np.asarray(a.detach().numpy() if lib is THEIRS
-                                                     else a.data),
+                                                     else a._data),
                                           np.asarray(b.detach().numpy() if lib is THEIRS
-                                                     else b.data))
+                                                     else b._data))
 
 
 def test_serial_training_matches_torch():

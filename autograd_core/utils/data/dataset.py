@@ -92,7 +92,7 @@ class TensorDataset(Dataset):
         def fetch(indices: np.ndarray) -> list[Tensor]:
             # One fancy-index per tensor; through the op only if a graph must be recorded.
             try:
-                return [t[indices] if t.requires_grad else Tensor._wrap(t.data[indices])
+                return [t[indices] if t.requires_grad else Tensor._wrap(t._data[indices])
                         for t in tensors]
             except IndexError as e:
                 raise IndexError(f"{e} (in a TensorDataset of length {len(self)})") from None
@@ -105,7 +105,7 @@ class Subset(Dataset):
 
     def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
         if isinstance(indices, Tensor):
-            indices = indices.data.tolist()
+            indices = indices._data.tolist()
         elif isinstance(indices, np.ndarray):
             indices = indices.tolist()
         self.dataset = dataset
