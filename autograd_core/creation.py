@@ -21,6 +21,8 @@ import numpy as np
 
 from . import device as _device
 from . import dtypes as _dt
+from . import grad_mode as _grad_mode
+from . import ops as _ops
 from .dtypes import np_dtype_of as _npdt
 from .random import default_generator, manual_seed, numpy_rng
 from .tensor import Tensor, _check_can_require_grad, _tensor_input
@@ -377,8 +379,9 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     - ``normal(mean: float, std: float, size)``: a new tensor of ``size`` (default float
       dtype unless ``dtype``).
 
-    With tensor arguments the result is mean + std * eps (eps standard normal), recorded
-    in the graph: d out/d mean = 1 and d out/d std = eps, as PyTorch differentiates it.
+    With tensor arguments that require grad the result is recorded in the graph, with
+    zero gradients for ``mean`` and ``std``, as PyTorch's ``normal`` (it is not
+    reparameterised; write ``mean + std * randn_like(mean)`` for that).
     """
     _device.check(device, "normal")
     _ignore(kw, "normal")
@@ -419,8 +422,18 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     else:
         ref = mean if m_t else std
         shape, dt = ref.shape, _npdt(ref)
-    eps = Tensor._wrap(rng.standard_normal(shape).astype(dt))
-    return mean + std * eps
+    m = _array(mean) if m_t else mean
+    sd = _array(std) if s_t else std
+    out = Tensor._wrap((m + sd * rng.standard_normal(shape)).astype(dt))
+    if _grad_mode.is_grad_enabled() and any(
+            isinstance(t, Tensor) and t.requires_grad for t in (mean, std)):
+        # Joined to the graph with zero gradients, as PyTorch's NormalBackward: where()
+        # takes every value from the sample and routes no gradient to the other input.
+        everywhere = Tensor._wrap(np.ones(shape, dtype=bool))
+        for t in (mean, std):
+            if isinstance(t, Tensor) and t.requires_grad:
+                out = _ops.where(everywhere, out, t)
+    return out
 
 
 def _prob_rows(name: str, input: Any) -> np.ndarray:  # noqa: A002

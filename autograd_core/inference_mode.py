@@ -1,7 +1,8 @@
 """``inference_mode``: no graph is recorded inside, as ``torch.inference_mode``.
 
-Here it is ``no_grad`` under PyTorch's name and signature (a context manager and a
-decorator, with or without parentheses; ``inference_mode(False)`` changes nothing).
+Here it is a grad-mode switch under PyTorch's name and signature (a context manager and
+a decorator, with or without parentheses): ``inference_mode()`` turns recording off,
+``inference_mode(False)`` turns it on, as PyTorch's.
 PyTorch also marks tensors made inside as inference tensors, which may never join a
 graph later; this engine makes no such distinction, so code that is correct under
 PyTorch runs the same here.
@@ -14,11 +15,11 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .grad_mode import no_grad
+from .grad_mode import set_grad_enabled
 
 
 class _State(threading.local):
-    depth: int = 0  # nesting of enabled inference_mode blocks in this thread
+    enabled: bool = False  # inside an enabled inference_mode block (this thread)
 
 
 _STATE = _State()
@@ -26,12 +27,13 @@ _STATE = _State()
 
 def is_inference_mode_enabled() -> bool:
     """True inside an enabled ``inference_mode`` block (of the calling thread)."""
-    return _STATE.depth > 0
+    return _STATE.enabled
 
 
 class inference_mode:
-    """Context manager / decorator: operations inside record no graph (``mode=True``);
-    ``inference_mode(False)`` leaves the grad mode as it is."""
+    """Context manager / decorator: ``inference_mode()`` records no graph inside;
+    ``inference_mode(False)`` switches recording back on (even inside ``no_grad``), as
+    PyTorch's does. The previous modes come back on exit."""
 
     def __new__(cls, mode: Any = True) -> Any:
         if callable(mode) and not isinstance(mode, bool):  # bare @inference_mode
@@ -40,20 +42,17 @@ class inference_mode:
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = bool(mode)
-        self._ctx: list[no_grad] = []
+        self._saved: list[tuple[set_grad_enabled, bool]] = []
 
     def __enter__(self) -> None:
-        ctx = no_grad() if self.mode else None
-        if ctx is not None:
-            ctx.__enter__()
-            _STATE.depth += 1
-        self._ctx.append(ctx)
+        # set_grad_enabled switches at once and restores the previous mode on exit.
+        self._saved.append((set_grad_enabled(not self.mode), _STATE.enabled))
+        _STATE.enabled = self.mode
 
     def __exit__(self, *exc: object) -> None:
-        ctx = self._ctx.pop()
-        if ctx is not None:
-            _STATE.depth -= 1
-            ctx.__exit__(*exc)
+        grad_switch, was_enabled = self._saved.pop()
+        _STATE.enabled = was_enabled
+        grad_switch.__exit__(*exc)
 
     def __call__(self, fn: Callable) -> Callable:
         mode = self.mode

@@ -7,6 +7,8 @@ function runs at call time, when every module has loaded.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "autograd_core"
@@ -103,3 +105,45 @@ def test_version_module_is_the_bottom_layer():
 def test_the_cycle_finder_finds_cycles():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """The first component of each absolute import a module runs while it loads."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_no_engine_module_imports_nn_or_optim_while_it_loads():
+    """DESIGN.md's layers: nn and optim sit on top of the engine. The package offers
+    ``autograd_core.nn``/``.optim`` only as lazy attributes (a module __getattr__)."""
+    offenders = {str(p.relative_to(PKG.parent)): sorted(_top_level_imports(p) & {"nn", "optim"})
+                 for p in PKG.rglob("*.py")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_importing_and_using_the_engine_loads_neither_nn_nor_optim():
+    """In a fresh interpreter: tensors, backward, torch.autograd, data loading and the
+    dtype/device/random names load no nn or optim; the first ``.nn``/``.optim`` does."""
+    code = (
+        "import sys\n"
+        "import autograd_core as torch\n"
+        "x = torch.ones(2, requires_grad=True); (x * 2).sum().backward()\n"
+        "torch.autograd.grad((x * x).sum(), x); list(torch.utils.data.DataLoader([1, 2]))\n"
+        "torch.manual_seed(0); torch.randn(2, device='cpu', dtype=torch.float64)\n"
+        "torch.cuda.is_available(); torch.amp.GradScaler(); torch.backends.mps.is_available()\n"
+        "loaded = {'nn', 'optim'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+        "from autograd_core import nn\n"
+        "assert nn.Linear and 'nn' in sys.modules and 'optim' not in sys.modules\n"
+        "torch.optim.lr_scheduler.StepLR\n"
+        "assert 'optim' in sys.modules\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=PKG.parent, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -19,6 +19,7 @@ from ..grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ..gradcheck import GradcheckError, gradcheck
 from ..inference_mode import inference_mode, is_inference_mode_enabled
 from ..tensor import Tensor
+from . import function  # torch.autograd.function
 
 __all__ = [
     "Function", "FunctionCtx", "GradcheckError", "Variable", "backward", "detect_anomaly",
