@@ -22,6 +22,60 @@ def _outputs(fn: Callable, inputs: Sequence[Any]) -> list[Tensor]:
     return [o for o in outs if isinstance(o, Tensor)]
 
 
+def _numeric_jacobian(fn: Callable, ins: tuple, i: int, n_out: int, eps: float) -> np.ndarray:
+    """(n_out, input i's size): column j is (f(x + eps e_j) - f(x - eps e_j)) / 2eps."""
+    x = ins[i]._data
+    jac = np.zeros((n_out, x.size))
+    # Grad mode stays on: fn may itself differentiate (a second-order check passes a fn
+    # that calls autograd_core.grad), and recording costs nothing in correctness.
+    with enable_grad():
+        # Perturb in place by multi-index (C order, as the analytic rows are laid out):
+        # x.reshape(-1) would be a copy for a non-contiguous input, e.g. a transpose.
+        for j, pos in enumerate(np.ndindex(x.shape)):
+            orig = x[pos]
+            x[pos] = orig + eps
+            plus = np.concatenate([o._data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
+            x[pos] = orig - eps
+            minus = np.concatenate([o._data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
+            x[pos] = orig
+            jac[:, j] = (plus - minus) / (2 * eps)
+    return jac
+
+
+def _analytic_jacobian(outs: list, ins: tuple, diff: list, n_out: int) -> dict:
+    """{input index: (n_out, size)}: one row per output element, by backward with a
+    one-hot delta."""
+    analytic = {i: np.zeros((n_out, ins[i]._data.size)) for i in diff}
+    row = 0
+    for o in outs:
+        if o.requires_grad:
+            for m in range(o._data.size):
+                onehot = np.zeros(o._data.size, dtype=o._data.dtype)
+                onehot[m] = 1.0
+                grads = _grad(o, [ins[i] for i in diff],
+                              Tensor._wrap(onehot.reshape(o.shape)),
+                              retain_graph=True, allow_unused=True)
+                for i, g in zip(diff, grads):
+                    if g is not None:
+                        analytic[i][row + m] = g._data.reshape(-1)
+        row += o._data.size
+    return analytic
+
+
+def _worst_mismatch(analytic: dict, numeric: dict, diff: list, atol: float,
+                    rtol: float) -> tuple | None:
+    """(excess, input, row, column, analytic, numeric) of the worst element, or None."""
+    worst = None
+    for i in diff:
+        a, n = analytic[i], numeric[i]
+        excess = np.abs(a - n) - (atol + rtol * np.abs(n))
+        if excess.size and excess.max() > 0:
+            r, c = np.unravel_index(np.argmax(excess), excess.shape)
+            if worst is None or excess[r, c] > worst[0]:
+                worst = (excess[r, c], i, r, c, a[r, c], n[r, c])
+    return worst
+
+
 def gradcheck(
     fn: Callable[..., Any],
     inputs: Any,
@@ -51,54 +105,10 @@ def gradcheck(
             )
 
     outs = _outputs(fn, ins)
-    out_sizes = [o._data.size for o in outs]
-    n_out = sum(out_sizes)
-
-    # Numerical Jacobian, one column per input element: (f(x+eps) - f(x-eps)) / 2eps.
-    numeric = {}
-    # Grad mode stays on: fn may itself differentiate (a second-order check passes a fn
-    # that calls autograd_core.grad), and recording costs nothing in correctness.
-    with enable_grad():
-        for i in diff:
-            x = ins[i]._data
-            jac = np.zeros((n_out, x.size))
-            # Perturb in place by multi-index (C order, as the analytic rows are laid out):
-            # x.reshape(-1) would be a copy for a non-contiguous input, e.g. a transpose.
-            for j, pos in enumerate(np.ndindex(x.shape)):
-                orig = x[pos]
-                x[pos] = orig + eps
-                plus = np.concatenate([o._data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
-                x[pos] = orig - eps
-                minus = np.concatenate([o._data.reshape(-1) for o in _outputs(fn, ins)] or [[]])
-                x[pos] = orig
-                jac[:, j] = (plus - minus) / (2 * eps)
-            numeric[i] = jac
-
-    # Analytic Jacobian, one row per output element, by backward with one-hot deltas.
-    analytic = {i: np.zeros((n_out, ins[i]._data.size)) for i in diff}
-    row = 0
-    for o in outs:
-        if not o.requires_grad:
-            row += o._data.size
-            continue
-        for m in range(o._data.size):
-            onehot = np.zeros(o._data.size, dtype=o._data.dtype)
-            onehot[m] = 1.0
-            grads = _grad(o, [ins[i] for i in diff], Tensor._wrap(onehot.reshape(o.shape)),
-                          retain_graph=True, allow_unused=True)
-            for i, g in zip(diff, grads):
-                if g is not None:
-                    analytic[i][row + m] = g._data.reshape(-1)
-        row += o._data.size
-
-    worst = None
-    for i in diff:
-        a, n = analytic[i], numeric[i]
-        excess = np.abs(a - n) - (atol + rtol * np.abs(n))
-        if excess.size and excess.max() > 0:
-            r, c = np.unravel_index(np.argmax(excess), excess.shape)
-            if worst is None or excess[r, c] > worst[0]:
-                worst = (excess[r, c], i, r, c, a[r, c], n[r, c])
+    n_out = sum(o._data.size for o in outs)
+    numeric = {i: _numeric_jacobian(fn, ins, i, n_out, eps) for i in diff}
+    analytic = _analytic_jacobian(outs, ins, diff, n_out)
+    worst = _worst_mismatch(analytic, numeric, diff, atol, rtol)
     if worst is None:
         return True
     _, i, r, c, a_val, n_val = worst
