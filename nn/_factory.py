@@ -7,15 +7,16 @@ from typing import Any
 import numpy as np
 
 from autograd_core import dtypes
+from autograd_core.device import check as device_check
 
 from .parameter import Parameter
 
 
 def param_dtype(dtype: Any, device: Any = None) -> np.dtype:
-    """float32 unless a floating ``dtype`` is given; only the CPU exists here."""
-    if device is not None and not str(device).startswith("cpu"):
-        raise RuntimeError(f"device {device!r} is not available: this library runs on the CPU")
-    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.float32
+    """The default dtype (``get_default_dtype()``, float32 unless changed) unless a
+    floating ``dtype`` is given; only the CPU exists here (another device raises)."""
+    device_check(device, "parameter")
+    dt = dtypes.to_dtype(dtype) if dtype is not None else dtypes.DEFAULT_FLOAT
     if dt.kind != "f":
         raise TypeError(f"layer parameters must be floating point, got dtype={dt}")
     return dt

@@ -193,6 +193,10 @@ DEFAULT_DTYPE_PROGRAMS = {
     "normal": lambda L: L.normal(0.0, 1.0, (2,)),
     "int tensor times float": lambda L: L.tensor([1, 2]) * 2.5,
     "float32 tensor times float": lambda L: L.ones(2, dtype=L.float32) * 2.5,
+    "nn.Linear weight": lambda L: L.nn.Linear(2, 3).weight,
+    "nn.Conv2d bias": lambda L: L.nn.Conv2d(1, 2, 3).bias,
+    "nn.Embedding weight": lambda L: L.nn.Embedding(4, 2).weight,
+    "nn.LayerNorm weight": lambda L: L.nn.LayerNorm(3).weight,
 }
 
 
