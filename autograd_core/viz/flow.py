@@ -85,11 +85,20 @@ def gradient_flow(loss: Tensor, gradient: Any = None) -> GradientFlow:
 class FlowColors:
     """Colours a vertex by the norm of the gradient reaching its output (log scale)."""
 
-    def __init__(self, flow: Any, st: Style) -> None:
+    def __init__(self, flow: Any, st: Style, exits: list[list[int]], walk: GraphWalk,
+                 limits: tuple[float, float] | None = None) -> None:
         self.flow = flow
         self.st = st
-        norms = [n for n in flow.node_norm.values() if n > 0 and np.isfinite(n)]
-        if norms:
+        norms = [self.norm(e, walk) for e in exits]
+        norms = [n for n in norms if n is not None and n > 0 and np.isfinite(n)]
+        if limits is not None:
+            small, large = (float(v) for v in limits)
+            if not 0 < small < large:
+                raise ValueError(
+                    f"grad_flow_range must be (smallest, largest) with 0 < smallest < "
+                    f"largest, got {limits!r}")
+            lo, hi = float(np.log10(small)), float(np.log10(large))
+        elif norms:
             lo = float(np.floor(np.log10(min(norms))))
             hi = float(np.ceil(np.log10(max(norms))))
         else:

@@ -85,6 +85,7 @@ def draw_graph(
     graph_attr: Mapping[str, str] | None = None,
     fold_layout: bool = True,
     grad_flow: Any = False,
+    grad_flow_range: tuple[float, float] | None = None,
     inplace_error: Any = None,
 ) -> Any:
     """Draw the graph that made ``outputs`` as a ``graphviz.Digraph``.
@@ -110,6 +111,8 @@ def draw_graph(
     with a legend, and gives ReLU layers the share of units that passed no gradient. The
     gradients are recomputed from the graph, which must still be there (draw before
     ``backward()`` or after ``backward(retain_graph=True)``); ``.grad`` is not changed.
+    grad_flow_range: (smallest, largest) norm of the colour scale, to compare pictures
+    (default: the decades the picture's own norms span).
     inplace_error: an error raised by backward (or True): marks the nodes whose saved
     values were changed in place, with the forward lines that made them (recorded under
     ``detect_anomaly()``) in the caption; see ``explain_inplace_error``.
@@ -157,12 +160,13 @@ def draw_graph(
         graph_attr=graph_attr,
         fold_layout=fold_layout,
         flow=flow,
+        flow_range=grad_flow_range,
         inplace=inplace,
     )
 
 
 def _array(g: Any) -> np.ndarray:
-    return g.data if isinstance(g, Tensor) else np.asarray(g)
+    return g._data if isinstance(g, Tensor) else np.asarray(g)
 
 
 def assign_names(walk: GraphWalk, params: Any, names: Any) -> None:
@@ -219,6 +223,7 @@ class _Options:
     graph_attr: Mapping[str, str] | None = None
     fold_layout: bool = True
     flow: Any = None
+    flow_range: tuple[float, float] | None = None
     inplace: Any = None
 
     def check(self) -> None:
@@ -366,7 +371,10 @@ class _Picture:
                 self.box_ops.setdefault(box, []).append(i)
         self.root = _Cluster((), None)
         self.clusters: dict[tuple, _Cluster] = {(): self.root}
-        self.colors = FlowColors(opts.flow, self.st) if opts.flow is not None else None
+        self.colors = None
+        if opts.flow is not None:  # the colour scale spans the vertices drawn
+            self.colors = FlowColors(opts.flow, self.st, self._all_exits(), walk,
+                                     opts.flow_range)
         self.flow_rows: list = []
         self.g: Any = None
 
@@ -520,6 +528,27 @@ class _Picture:
             self.cluster_for(self.lay.drawn_cluster(box[:-1])).vertices.append(
                 (vid, label, attr))
 
+    def _all_exits(self) -> list[list[int]]:
+        """For every op vertex, call node and module box: the ops whose outputs leave it
+        (the gradient reaching those is the vertex's gradient)."""
+        out: list[list[int]] = []
+        seen: set = set()
+        for i in range(len(self.walk.ops)):
+            owner = self.lay.owner(i)
+            if owner in seen:
+                continue
+            seen.add(owner)
+            if owner[0] == "op":
+                out.append([i])
+            elif owner[0] == "fold":
+                g = self.lay.op_fold[i]
+                out.append([j for j in g.members if self.walk.output_entry(j) in g.outputs])
+            else:
+                ops = self.box_ops[owner[1]]
+                owners = {self.lay.owner(j) for j in ops}
+                out.append([j for j in ops if self._leaves_owner(j, owners)])
+        return out
+
     def _params_inside(self, ops: list[int]) -> list[TensorEntry]:
         found: list[TensorEntry] = []
         for i in ops:
@@ -571,7 +600,9 @@ class _Picture:
             if back:
                 eattr["dir"] = "back"
         if label:
-            eattr["xlabel"] = label
+            # Sideways pictures give shapes room on the edge itself; top-down ones keep
+            # them beside it (xlabel), so they add no height.
+            eattr["xlabel" if self.opts.rankdir in ("TB", "BT") else "label"] = label
         eattr.update(extra)
         self.g.edge(src, dst, **eattr)
 
@@ -759,7 +790,7 @@ def _emit_clusters(g: Any, cluster: _Cluster, st: Style, counter: list[int]) -> 
 def _tensor_vertex(e: TensorEntry, st: Style, opts: _Options,
                    highlighted: bool) -> tuple[str, dict]:
     t = e.tensor
-    small = t.data.size <= opts.max_elements
+    small = t._data.size <= opts.max_elements
     freed = isinstance(t, FreedTensor)
     muted = f'<FONT POINT-SIZE="{st.font_size - 2}" COLOR="{st.muted_color}">'
     rows = []
@@ -777,7 +808,7 @@ def _tensor_vertex(e: TensorEntry, st: Style, opts: _Options,
     if freed and opts.show_data:
         rows.append(f"{muted}values freed by backward</FONT>")
     elif opts.show_data and not small:
-        rows.append(f"{muted}data: {esc(hidden_text(t.data.size))}</FONT>")
+        rows.append(f"{muted}data: {esc(hidden_text(t._data.size))}</FONT>")
     kind = e.kind
     attr = {
         "shape": "box",
@@ -798,12 +829,12 @@ def _value_blocks(t: Tensor, st: Style, opts: _Options,
     """(text, colour, bold) blocks: the values, then the gradient, of a tensor."""
     blocks: list[tuple[str, str, bool]] = []
     if opts.show_data and small:
-        blocks.append((_values_text("data", t.data, st.precision), st.data_color, False))
+        blocks.append((_values_text("data", t._data, st.precision), st.data_color, False))
     if not (opts.show_grad and t.requires_grad):
         return blocks
     got = opts.grad_by_id.get(id(t))
     if got is None and t.grad is not None:
-        got = (t.grad.data, "final")
+        got = (t.grad._data, "final")
     if got is not None and got[0].size <= opts.max_elements:
         arr, status = got
         color = st.new_grad_color if status == "new" else st.grad_color
