@@ -1,7 +1,7 @@
 """The oracle of the adversarial suite: run one case in both libraries and compare.
 
 A case is ``fn(L)``, where ``L`` names one library's namespaces: ``L.t`` is
-autograd_core or torch, ``L.nn``, ``L.F``, ``L.optim``, ``L.init``, ``L._data`` the
+autograd_core or torch, ``L.nn``, ``L.F``, ``L.optim``, ``L.init``, ``L.data`` the
 matching nn, nn.functional, optim, nn.init and utils.data, ``L.grad`` the
 ``autograd.grad`` function, and ``L.dt(name)`` a dtype by name ("int8", "bool", ...).
 ``same(fn)`` runs it in both: when torch refuses, ours must refuse too, with the same

@@ -42,45 +42,45 @@ COLLATE = {
 
 @pytest.mark.parametrize("name", COLLATE)
 def test_default_collate(name):
-    same(lambda L: L._data.default_collate(COLLATE[name]), f"collate {name}")
+    same(lambda L: L.data.default_collate(COLLATE[name]), f"collate {name}")
 
 
 @pytest.mark.parametrize("dtypes", [("float32", "float64"), ("int64", "float32"),
                                     ("float32", "float32")], ids=str)
 def test_collate_tensors_of_different_dtypes(dtypes):
-    same(lambda L: L._data.default_collate([L.t.ones(2, dtype=L.dt(d)) for d in dtypes]),
+    same(lambda L: L.data.default_collate([L.t.ones(2, dtype=L.dt(d)) for d in dtypes]),
          f"collate tensors {dtypes}")
 
 
 def test_collate_tensors_of_different_shapes():
-    same(lambda L: L._data.default_collate([L.t.ones(2), L.t.ones(3)]), "collate ragged tensors")
+    same(lambda L: L.data.default_collate([L.t.ones(2), L.t.ones(3)]), "collate ragged tensors")
 
 
 def _ds(L, n=5):
-    return L._data.TensorDataset(L.t.arange(float(n)), L.t.arange(n))
+    return L.data.TensorDataset(L.t.arange(float(n)), L.t.arange(n))
 
 
 LOADER = {
-    "batch_size 0": lambda L: list(L._data.DataLoader(_ds(L), batch_size=0)),
-    "batch_size -1": lambda L: list(L._data.DataLoader(_ds(L), batch_size=-1)),
-    "batch_size 2.5": lambda L: list(L._data.DataLoader(_ds(L), batch_size=2.5)),
-    "drop_last": lambda L: list(L._data.DataLoader(_ds(L), batch_size=2, drop_last=True)),
-    "batch_size None": lambda L: list(L._data.DataLoader(_ds(L), batch_size=None)),
-    "num_workers -1": lambda L: L._data.DataLoader(_ds(L), num_workers=-1),
-    "sampler and shuffle": lambda L: L._data.DataLoader(
-        _ds(L), sampler=L._data.SequentialSampler(range(5)), shuffle=True),
-    "batch_sampler and batch_size": lambda L: L._data.DataLoader(
-        _ds(L), batch_sampler=L._data.BatchSampler(range(5), 2, False), batch_size=3),
-    "len with drop_last": lambda L: len(L._data.DataLoader(_ds(L, 7), batch_size=3,
+    "batch_size 0": lambda L: list(L.data.DataLoader(_ds(L), batch_size=0)),
+    "batch_size -1": lambda L: list(L.data.DataLoader(_ds(L), batch_size=-1)),
+    "batch_size 2.5": lambda L: list(L.data.DataLoader(_ds(L), batch_size=2.5)),
+    "drop_last": lambda L: list(L.data.DataLoader(_ds(L), batch_size=2, drop_last=True)),
+    "batch_size None": lambda L: list(L.data.DataLoader(_ds(L), batch_size=None)),
+    "num_workers -1": lambda L: L.data.DataLoader(_ds(L), num_workers=-1),
+    "sampler and shuffle": lambda L: L.data.DataLoader(
+        _ds(L), sampler=L.data.SequentialSampler(range(5)), shuffle=True),
+    "batch_sampler and batch_size": lambda L: L.data.DataLoader(
+        _ds(L), batch_sampler=L.data.BatchSampler(range(5), 2, False), batch_size=3),
+    "len with drop_last": lambda L: len(L.data.DataLoader(_ds(L, 7), batch_size=3,
                                                           drop_last=True)),
-    "TensorDataset lengths": lambda L: L._data.TensorDataset(L.t.ones(3), L.t.ones(4)),
+    "TensorDataset lengths": lambda L: L.data.TensorDataset(L.t.ones(3), L.t.ones(4)),
     "TensorDataset index 9": lambda L: _ds(L)[9],
-    "random_split too long": lambda L: L._data.random_split(_ds(L), [3, 3]),
-    "Subset out of range": lambda L: L._data.Subset(_ds(L), [7])[0],
-    "BatchSampler size 0": lambda L: L._data.BatchSampler(range(5), 0, False),
-    "RandomSampler num_samples 0": lambda L: L._data.RandomSampler(range(5), num_samples=0),
-    "ConcatDataset empty": lambda L: L._data.ConcatDataset([]),
-    "ConcatDataset index": lambda L: L._data.ConcatDataset([_ds(L, 2), _ds(L, 3)])[4],
+    "random_split too long": lambda L: L.data.random_split(_ds(L), [3, 3]),
+    "Subset out of range": lambda L: L.data.Subset(_ds(L), [7])[0],
+    "BatchSampler size 0": lambda L: L.data.BatchSampler(range(5), 0, False),
+    "RandomSampler num_samples 0": lambda L: L.data.RandomSampler(range(5), num_samples=0),
+    "ConcatDataset empty": lambda L: L.data.ConcatDataset([]),
+    "ConcatDataset index": lambda L: L.data.ConcatDataset([_ds(L, 2), _ds(L, 3)])[4],
 }
 
 
@@ -92,5 +92,5 @@ def test_loader_arguments(name):
 def test_random_split_refuses_a_negative_length():
     # torch 2.13 accepts [6, -1] for 5 samples and returns a subset of length -1; ours
     # refuses it.
-    refuses(lambda L: L._data.random_split(_ds(L), [6, -1]), "random_split [6, -1]",
+    refuses(lambda L: L.data.random_split(_ds(L), [6, -1]), "random_split [6, -1]",
             ValueError, "non-negative")
