@@ -26,6 +26,9 @@ def _norm_index(index: Any) -> tuple[Any, bool]:
     for it in items:
         if isinstance(it, Tensor):
             it = it._data
+        elif isinstance(it, range):
+            # x[range(n), y]: PyTorch reads a range as the list of its integers.
+            it = list(it)
         if isinstance(it, (list, np.ndarray)):
             # An empty list selects nothing: integer, not NumPy's default float64.
             it = np.asarray(it) if not (isinstance(it, list) and not it) else np.zeros(
