@@ -154,6 +154,9 @@ from .tensor_new import numel  # noqa: E402
 fix = trunc  # PyTorch's alias
 
 # ----- area: reductions, sorting, indexing and shapes (issue 15) ----------------------
+from ._aliases import install as _install_aliases  # noqa: E402
+
+_install_aliases(globals())  # torch.sum(x, axis=0, keepdims=True), as torch accepts
 from .ops.index_more import (  # noqa: E402
     broadcast_to,
     chunk,

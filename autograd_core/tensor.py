@@ -1374,6 +1374,9 @@ def _rebuild_tensor(data: np.ndarray, requires_grad: bool, grad: Any) -> Tensor:
 # ops come through ops too: inplace.py builds on Function, which imports Tensor.)
 from . import _format  # noqa: E402
 from . import ops as _ops  # noqa: E402
+from ._aliases import install as _install_aliases  # noqa: E402
+
+_install_aliases(Tensor)  # x.sum(axis=0, keepdims=True), as torch accepts
 
 
 def _run_backward(*args: Any) -> Any:

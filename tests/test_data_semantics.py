@@ -56,3 +56,14 @@ def test_a_write_through_data_is_not_counted(L):
     y.data.mul_(0.0)
     y.sum().backward()  # no error: exp's saved output was changed behind autograd's back
     assert x.grad.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("L", [ac, torch], ids=["ours", "torch"])
+def test_numpy_style_axis_and_keepdims(L):
+    x = L.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.sum(axis=1, keepdims=True).tolist() == [[3.0], [12.0]]
+    assert L.mean(x, axis=0).tolist() == [1.5, 2.5, 3.5]
+    assert x.max(axis=1).values.tolist() == [2.0, 5.0]
+    assert tuple(x.softmax(axis=0).shape) == (2, 3)
+    with pytest.raises(TypeError):
+        x.sum(dim=0, axis=1)
