@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_core import Function, Tensor
+from autograd_core import notation as nt
 
 # PyTorch's floor under x (1 - x) in the gradient: 1e-12 rounded to float32 (its kernel
 # keeps the constant as a float, also for float64 tensors), so huge edge gradients agree
@@ -49,6 +50,19 @@ class BinaryCrossEntropy(Function):
             gy = grad * ((1 - x).log() - x.log())
         return gx, gy
 
+    label_name = "binary_cross_entropy"
+    elementwise = True
+
+    def formula(self, operands):
+        return nt.call("bce", operands[0], operands[1])
+
+    def trace_rule(self, k, operands, out, numbers):
+        x, y = operands[0], operands[1]
+        if k == 0:
+            return ("local", nt.Expr(f"({x.text}-{y.text})/max({x.text}(1-{x.text}), eps)",
+                                     nt.MUL))
+        return ("local", nt.Expr(f"log(1-{x.text})-log({x.text})", nt.ADD))
+
 
 class BinaryCrossEntropyGrad(Function):
     """delta_x = g (x - y) / max(x (1 - x), eps): BinaryCrossEntropy's gradient, a node of
@@ -76,6 +90,22 @@ class BinaryCrossEntropyGrad(Function):
         gy = -(grad * g) / xx.clamp(min=_EPS2) if need[1] else None
         gd = grad * (x - y) / xx.clamp(min=_EPS) if need[2] else None
         return gx, gy, gd
+
+    label_name = "bce_grad"
+    elementwise = True
+
+    def formula(self, operands):
+        x, y, g = operands
+        return nt.Expr(f"{g.at(nt.MUL)}*({x.text}-{y.text})/max({x.text}(1-{x.text}), eps)",
+                       nt.MUL)
+
+    def trace_rule(self, k, operands, out, numbers):
+        x, y, g = (o.text for o in operands)
+        if k == 0:
+            return ("local", nt.Expr(f"{g}({x}^2-2{x}{y}+{y})/({x}(1-{x}))^2", nt.MUL))
+        if k == 1:
+            return ("local", nt.Expr(f"-{g}/({x}(1-{x}))", nt.MUL))
+        return ("local", nt.Expr(f"({x}-{y})/({x}(1-{x}))", nt.MUL))
 
 
 def bce_elementwise(x: Tensor, y: Tensor) -> Tensor:
