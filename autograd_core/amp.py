@@ -96,21 +96,27 @@ class GradScaler:
         return False
 
     def get_growth_factor(self) -> float:
+        """The growth factor given (unused while disabled)."""
         return self._growth_factor
 
     def set_growth_factor(self, new_factor: float) -> None:
+        """Keep a new growth factor (unused while disabled)."""
         self._growth_factor = float(new_factor)
 
     def get_backoff_factor(self) -> float:
+        """The backoff factor given (unused while disabled)."""
         return self._backoff_factor
 
     def set_backoff_factor(self, new_factor: float) -> None:
+        """Keep a new backoff factor (unused while disabled)."""
         self._backoff_factor = float(new_factor)
 
     def get_growth_interval(self) -> int:
+        """The growth interval given (unused while disabled)."""
         return self._growth_interval
 
     def set_growth_interval(self, new_interval: int) -> None:
+        """Keep a new growth interval (unused while disabled)."""
         self._growth_interval = int(new_interval)
 
     def state_dict(self) -> dict:

@@ -16,10 +16,12 @@ class _MPS:
 
     @staticmethod
     def is_available() -> bool:
+        """False: no Metal device."""
         return False
 
     @staticmethod
     def is_built() -> bool:
+        """False: not built with Metal."""
         return False
 
 
@@ -34,14 +36,18 @@ class _CuDNN:
 
     @staticmethod
     def is_available() -> bool:
+        """False: no cuDNN."""
         return False
 
     @staticmethod
     def version() -> None:
+        """None: no cuDNN version to report."""
         return None
 
 
 class _Matmul:
+    """``backends.cuda.matmul`` precision switches (PyTorch's defaults)."""
+
     def __init__(self) -> None:
         self.allow_tf32 = False
         self.allow_fp16_reduced_precision_reduction = True
@@ -56,6 +62,7 @@ class _Cuda:
 
     @staticmethod
     def is_built() -> bool:
+        """False: not built with CUDA."""
         return False
 
 
