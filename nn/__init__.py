@@ -28,6 +28,7 @@ from .activation_more import (
     Tanhshrink,
     Threshold,
 )
+from .attention import MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .container import ModuleDict, ModuleList, Sequential
 from .container_params import ParameterDict, ParameterList
@@ -68,6 +69,7 @@ from .pooling_more import (
 )
 from .rnn import GRU, LSTM, RNN, RNNBase
 from .rnn_cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = [
@@ -92,4 +94,7 @@ __all__ += [  # nn breadth (issue 15)
 ]
 __all__ += [  # recurrent layers (issue 16)
     "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
+]
+__all__ += [  # attention and transformer layers (issue 16)
+    "MultiheadAttention", "TransformerEncoder", "TransformerEncoderLayer",
 ]

@@ -28,6 +28,7 @@ from .activation_more import (
     tanhshrink,
     threshold,
 )
+from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .conv import conv2d, fold, unfold
 from .conv_more import conv1d, conv_transpose1d, conv_transpose2d
 from .distance_more import cosine_similarity, pairwise_distance
@@ -73,4 +74,7 @@ __all__ += [  # nn breadth (issue 15)
     "adaptive_max_pool2d", "cosine_similarity", "dropout1d", "dropout2d", "dropout3d",
     "huber_loss", "interpolate", "kl_div", "pairwise_distance", "smooth_l1_loss",
     "upsample", "upsample_bilinear", "upsample_nearest",
+]
+__all__ += [  # attention (issue 16)
+    "multi_head_attention_forward", "scaled_dot_product_attention",
 ]
