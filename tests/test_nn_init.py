@@ -123,3 +123,21 @@ def test_default_init_is_seeded_by_manual_seed():
     bn = nn.BatchNorm2d(3)
     assert np.all(bn.weight._data == 1) and np.all(bn.bias._data == 0)
     assert np.all(bn.running_var._data == 1) and int(bn.num_batches_tracked._data) == 0
+
+
+@pytest.mark.parametrize("shape", [(64, 32), (32, 64), (16, 4, 3, 3), (5, 5)])
+def test_orthogonal_is_orthogonal_and_distributed_as_torch(shape):
+    w = init.orthogonal_(ag.empty(*shape), gain=2.0)
+    flat = w._data.reshape(shape[0], -1)
+    small = min(flat.shape)
+    gram = flat @ flat.T if flat.shape[0] == small else flat.T @ flat
+    np.testing.assert_allclose(gram, 4.0 * np.eye(small), atol=1e-5)
+    # Uniform (Haar) orthogonal matrices: every entry has the same law in both libraries.
+    draws = np.concatenate([init.orthogonal_(ag.empty(*shape))._data.ravel() for _ in range(8)])
+    ref = np.concatenate([torch.nn.init.orthogonal_(torch.empty(*shape)).numpy().ravel()
+                          for _ in range(8)])
+    _ks_same_distribution(draws, ref)
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        init.orthogonal_(ag.zeros(5))
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        torch.nn.init.orthogonal_(torch.zeros(5))
