@@ -344,8 +344,11 @@ class RNNBase(Module):
         T = len(steps)
         varying = sizes[0] != sizes[-1]
         full = sizes[0]
-        dt = steps[0].dtype
-        if gru and h is None:
+        dt = steps[0]._data.dtype
+        if h is None and (gru or T == 1):
+            # A zero state is skipped at the first step (it would add exact zeros), except
+            # where W_hh would then get no gradient at all (one step) or the GRU needs
+            # h W_hn^T + b_hn: PyTorch gives W_hh a zero gradient, not none.
             h = Tensor._wrap(np.zeros((full, P), dt))
         init_h, init_c = h, c
         if varying and reverse:  # start with the rows of the sequences that are longest

@@ -313,15 +313,54 @@ def _merged_bias(b_ih: Tensor | None, b_hh: Tensor | None) -> Tensor | None:
     return b_ih if b_hh is None else Add.apply(b_ih, b_hh)
 
 
+def _check_cell(x: Any, states: tuple, w_ih: Any, w_hh: Any, gates: int) -> int:
+    """The functional cells' arguments, checked in PyTorch's words; returns H."""
+    for name, t in (("input", x), ("w_ih", w_ih), ("w_hh", w_hh)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"rnn cell: argument '{name}' must be Tensor, not "
+                            f"{type(t).__name__}")
+        if t.ndim != 2:
+            raise RuntimeError(f"rnn cell: {name} must be 2-D, got shape {list(t.shape)}")
+    H = w_hh.shape[1]
+    if w_hh.shape[0] != gates * H or w_ih.shape[0] != gates * H:
+        raise RuntimeError(f"rnn cell: w_ih {list(w_ih.shape)} and w_hh {list(w_hh.shape)} "
+                           f"must have {gates} * hidden_size = {gates * H} rows")
+    if x.shape[1] != w_ih.shape[1]:
+        raise RuntimeError(f"input has inconsistent input_size: got {x.shape[1]} expected "
+                           f"{w_ih.shape[1]}")
+    for k, h in enumerate(states):
+        if h is None:
+            continue
+        if not isinstance(h, Tensor) or h.ndim != 2:
+            raise RuntimeError(f"rnn cell: hidden{k} must be a 2-D Tensor")
+        if h.shape[0] != x.shape[0]:
+            raise RuntimeError(f"Input batch size {x.shape[0]} doesn't match hidden{k} batch "
+                               f"size {h.shape[0]}")
+        if h.shape[1] != H:
+            raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got {h.shape[1]}, "
+                               f"expected {H}")
+    return H
+
+
+def _zero_state(x: Tensor, hidden: int) -> Tensor:
+    return Tensor._wrap(np.zeros((x.shape[0], hidden), x._data.dtype))
+
+
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
-    """tanh(x W_ih^T + b_ih + h W_hh^T + b_hh): x (B, I), hx (B, H) -> (B, H)."""
+    """tanh(x W_ih^T + b_ih + h W_hh^T + b_hh): x (B, I), hx (B, H) (None: zeros) ->
+    (B, H)."""
+    H = _check_cell(input, (hx,), w_ih, w_hh, 1)
+    hx = _zero_state(input, H) if hx is None else hx
     return rnn_step(input_part(input, w_ih, _merged_bias(b_ih, b_hh)), hx, w_hh.mT, False)
 
 
 def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
-    """relu(x W_ih^T + b_ih + h W_hh^T + b_hh): x (B, I), hx (B, H) -> (B, H)."""
+    """relu(x W_ih^T + b_ih + h W_hh^T + b_hh): x (B, I), hx (B, H) (None: zeros) ->
+    (B, H)."""
+    H = _check_cell(input, (hx,), w_ih, w_hh, 1)
+    hx = _zero_state(input, H) if hx is None else hx
     return rnn_step(input_part(input, w_ih, _merged_bias(b_ih, b_hh)), hx, w_hh.mT, True)
 
 
@@ -329,16 +368,21 @@ def lstm_cell(input: Tensor, hx: Any, w_ih: Tensor, w_hh: Tensor,
               b_ih: Tensor | None = None, b_hh: Tensor | None = None,
               ) -> tuple[Tensor, Tensor]:
     """One LSTM step as ``torch.lstm_cell``: x (B, I), hx = (h, c) each (B, H) -> (h', c').
-    hx None (or None entries) means zeros."""
+    hx None (or None entries) means zeros. A zero h is still multiplied by W_hh, so that
+    W_hh gets its (zero) gradient as in PyTorch rather than none; a zero c skips f * c."""
     h, c = (None, None) if hx is None else hx
-    H = w_hh.shape[1]
+    H = _check_cell(input, (h, c), w_ih, w_hh, 4)
+    if h is None:
+        h = _zero_state(input, H)
     hc = lstm_step(input_part(input, w_ih, _merged_bias(b_ih, b_hh)), h, c, 0, w_hh.mT)
     return cols(hc, 0, H), cols(hc, H, 2 * H)
 
 
 def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
              b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
-    """One GRU step as ``torch.gru_cell``: x (B, I), hx (B, H) -> h' (B, H)."""
+    """One GRU step as ``torch.gru_cell``: x (B, I), hx (B, H) (None: zeros) -> h' (B, H)."""
+    H = _check_cell(input, (hx,), w_ih, w_hh, 3)
+    hx = _zero_state(input, H) if hx is None else hx
     return gru_step(input_part(input, w_ih, b_ih), input_part(hx, w_hh, b_hh), hx)
 
 
@@ -495,7 +539,7 @@ class GRUCell(RNNCellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched = self._batched_input(input)
         if hx is None:
-            h = Tensor._wrap(np.zeros((x.shape[0], self.hidden_size), x.dtype))
+            h = _zero_state(x, self.hidden_size)
         else:
             h = self._state(hx, 0, x, batched, "hidden")
         p = self._parameters

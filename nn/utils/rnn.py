@@ -56,8 +56,8 @@ class PackedSequence(_PackedFields):
 
     def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
         """The same packing with ``data.to(*args, **kwargs)`` (dtype conversion)."""
-        data = self._data.to(*args, **kwargs)
-        if data is self._data:
+        data = self.data.to(*args, **kwargs)
+        if data is self.data:
             return self
         return type(self)(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
 
@@ -154,7 +154,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
     if not isinstance(sequence, PackedSequence):
         raise TypeError("pad_packed_sequence(): sequence must be a PackedSequence, not "
                         f"{type(sequence).__name__}")
-    data = sequence._data
+    data = sequence.data
     sizes = _int_array(sequence.batch_sizes)
     T = sizes.size
     if total_length is not None:
