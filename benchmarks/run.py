@@ -22,6 +22,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 import cnn  # noqa: E402
+import lstm  # noqa: E402
 import mlp  # noqa: E402
 import per_op  # noqa: E402
 from _timing import median_time  # noqa: E402
@@ -67,6 +68,8 @@ def step_rows(rounds: int, per_round: int) -> list[tuple[str, str, float, float,
         ("(a) MLP step 784-256-256-10, batch 128", mlp, "ms", 1e3),
         ("(b) LeNet-style CNN step, batch 64", cnn, "ms", 1e3),
         ("(c) per-op overhead, 1,000-op chain fwd+bwd", per_op, "us/op", 1e6 / per_op.N_OPS),
+        ("(e) LSTM step, batch 32, seq 64, hidden 128", lstm.HIDDEN_128, "ms", 1e3),
+        ("(e) LSTM step, batch 32, seq 64, hidden 512", lstm.HIDDEN_512, "ms", 1e3),
     ):
         fns = {"ours": mod.ours_step(), "torch": mod.torch_step(), "numpy": mod.numpy_step()}
         for f in fns.values():

@@ -551,3 +551,22 @@ def test_layers_on_packed_sequences_match_torch(kind, init):
     sum((r * ag.tensor(g)).sum() for r, g in zip(res_o, gs)).backward()
     sum((r * torch.tensor(g)).sum() for r, g in zip(res_t, gs)).backward()
     _compare(ours, theirs, (xo, so, res_o), (xt, st, res_t), np.float64)
+
+
+def test_lstm_benchmark_implementations_train_identically():
+    # benchmarks/lstm.py times three implementations of one step; they must compute the
+    # same losses step after step (float32; the floor sums in other orders).
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import lstm
+
+    steps = [lstm.ours_step(16), lstm.torch_step(16), lstm.numpy_step(16)]
+    first = None
+    for _ in range(3):
+        ours, theirs, floor = (s() for s in steps)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+        np.testing.assert_allclose(floor, theirs, rtol=1e-5)
+        first = ours if first is None else first
+    assert ours < first  # the SGD updates were applied

@@ -1,0 +1,152 @@
+"""(e) One training step of a one-layer LSTM, batch 32, sequence 64, input = hidden = 128
+or 512, batch_first, float32, mean squared error against a fixed target, SGD: ours,
+PyTorch (its CPU LSTM runs as one fused oneDNN kernel per direction), and a hand-written
+NumPy floor (forward and backpropagation through time written out, every weight
+gradient one product over all time steps).
+
+``HIDDEN_128`` and ``HIDDEN_512`` each offer ``ours_step``, ``torch_step`` and
+``numpy_step``, as the other benchmark modules do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from _timing import training_step
+
+BATCH = 32
+SEQ = 64
+LR = 0.01
+
+
+def make_data(hidden: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Input (B, T, H), target (B, T, H) and PyTorch-layout weights: weight_ih (4H, H),
+    weight_hh (4H, H), bias_ih and bias_hh (4H,), from U(-1/sqrt(H), 1/sqrt(H))."""
+    rng = np.random.default_rng(seed)
+    k = 1 / np.sqrt(hidden)
+
+    def u(*shape: int) -> np.ndarray:
+        return rng.uniform(-k, k, shape).astype(np.float32)
+
+    return {
+        "x": rng.standard_normal((BATCH, SEQ, hidden)).astype(np.float32),
+        "y": rng.standard_normal((BATCH, SEQ, hidden)).astype(np.float32),
+        "weight_ih_l0": u(4 * hidden, hidden), "weight_hh_l0": u(4 * hidden, hidden),
+        "bias_ih_l0": u(4 * hidden), "bias_hh_l0": u(4 * hidden),
+    }
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """sigmoid in place: 1 / (1 + e^-x), written into x."""
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    x += 1.0
+    np.reciprocal(x, out=x)
+    return x
+
+
+def numpy_step(hidden: int) -> Callable[[], float]:
+    """The floor: forward, backward through time and SGD by hand."""
+    d = make_data(hidden)
+    H, B, T = hidden, BATCH, SEQ
+    x = np.ascontiguousarray(d["x"].transpose(1, 0, 2))  # time-major (T, B, H)
+    y = np.ascontiguousarray(d["y"].transpose(1, 0, 2))
+    w_ih, w_hh = d["weight_ih_l0"].copy(), d["weight_hh_l0"].copy()
+    b_ih, b_hh = d["bias_ih_l0"].copy(), d["bias_hh_l0"].copy()
+    x2 = x.reshape(T * B, H)
+
+    def step() -> float:
+        # forward: the input products of all steps in one GEMM
+        acts = (x2 @ w_ih.T + (b_ih + b_hh)).reshape(T, B, 4 * H)  # becomes the gates
+        hs = np.zeros((T + 1, B, H), np.float32)  # hs[t + 1] = h_t; hs[0] = 0
+        cs = np.zeros((T + 1, B, H), np.float32)
+        tc = np.empty((T, B, H), np.float32)  # tanh(c_t)
+        for t in range(T):
+            a = acts[t]
+            if t:
+                a += hs[t] @ w_hh.T
+            _sigmoid(a[:, :2 * H])
+            np.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
+            _sigmoid(a[:, 3 * H:])
+            c = cs[t + 1]
+            np.multiply(a[:, H:2 * H], cs[t], out=c)
+            c += a[:, :H] * a[:, 2 * H:3 * H]
+            np.tanh(c, out=tc[t])
+            np.multiply(a[:, 3 * H:], tc[t], out=hs[t + 1])
+        diff = hs[1:] - y
+        loss = float(np.mean(diff * diff))
+        # backward through time: delta of the four gate pre-activations per step
+        dout = diff * np.float32(2.0 / diff.size)
+        dgates = np.empty_like(acts)
+        dh = np.zeros((B, H), np.float32)
+        dc = np.zeros((B, H), np.float32)
+        for t in range(T - 1, -1, -1):
+            a = acts[t]
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            dh += dout[t]
+            dc += dh * o * (1 - tc[t] * tc[t])
+            dg = dgates[t]
+            dg[:, :H] = dc * g * i * (1 - i)
+            dg[:, H:2 * H] = dc * cs[t] * f * (1 - f)
+            dg[:, 2 * H:3 * H] = dc * i * (1 - g * g)
+            dg[:, 3 * H:] = dh * tc[t] * o * (1 - o)
+            dc *= f
+            dh = dg @ w_hh
+        dg2 = dgates.reshape(T * B, 4 * H)
+        gw_ih = dg2.T @ x2
+        gw_hh = dg2[B:].T @ hs[1:T].reshape((T - 1) * B, H)  # h_{t-1} = 0 at t = 0
+        gb = dg2.sum(axis=0)
+        for w, g in ((w_ih, gw_ih), (w_hh, gw_hh), (b_ih, gb), (b_hh, gb)):
+            w -= LR * g
+        return loss
+
+    return step
+
+
+def torch_step(hidden: int) -> Callable[[], float]:
+    """PyTorch 2.13 CPU, written as a user would."""
+    import torch
+
+    d = make_data(hidden)
+    model = torch.nn.LSTM(hidden, hidden, batch_first=True)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in d.items() if "_l0" in k})
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    mse = torch.nn.MSELoss()
+    x, y = torch.from_numpy(d["x"]), torch.from_numpy(d["y"])
+    return training_step(model, opt, lambda out, target: mse(out[0], target), x, y)
+
+
+def ours_step(hidden: int) -> Callable[[], float]:
+    """This project, written exactly as the PyTorch version."""
+    import autograd_core as ag
+    import nn
+    import optim
+
+    d = make_data(hidden)
+    model = nn.LSTM(hidden, hidden, batch_first=True)
+    model.load_state_dict({k: ag.from_numpy(v) for k, v in d.items() if "_l0" in k})
+    opt = optim.SGD(model.parameters(), lr=LR)
+    mse = nn.MSELoss()
+    x, y = ag.from_numpy(d["x"]), ag.from_numpy(d["y"])
+    return training_step(model, opt, lambda out, target: mse(out[0], target), x, y)
+
+
+class _Size:
+    """The three steps at one hidden size, in the shape run.py expects of a module."""
+
+    def __init__(self, hidden: int) -> None:
+        self.hidden = hidden
+
+    def ours_step(self) -> Callable[[], float]:
+        return ours_step(self.hidden)
+
+    def torch_step(self) -> Callable[[], float]:
+        return torch_step(self.hidden)
+
+    def numpy_step(self) -> Callable[[], float]:
+        return numpy_step(self.hidden)
+
+
+HIDDEN_128 = _Size(128)
+HIDDEN_512 = _Size(512)
