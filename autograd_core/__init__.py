@@ -204,8 +204,8 @@ from .ops.sorting import (  # noqa: E402
 
 # ----- area: namespace, devices, dtypes, randomness (issue 15) ------------------------
 # isort: split
-# From here on ``float``, ``int`` and ``bool`` in this module are PyTorch's dtype names (as
-# in ``torch``), no longer the builtins: code below must not call them.
+# From here on ``float``, ``int``, ``bool`` and ``compile`` in this module are PyTorch's
+# names (as in ``torch``), no longer the builtins: code below must not call them.
 from . import accelerator, amp, backends, cuda, random  # noqa: E402
 from .amp import autocast  # noqa: E402
 from .creation import (  # noqa: E402
@@ -243,6 +243,16 @@ from .random import (  # noqa: E402
     initial_seed,
     seed,
     set_rng_state,
+)
+from .runtime import (  # noqa: E402
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_float32_matmul_precision,
+    get_num_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    set_num_threads,
+    use_deterministic_algorithms,
 )
 
 # ``torch.nn``, ``torch.optim`` and ``torch.autograd`` as attributes, imported on first

@@ -37,7 +37,10 @@ NAMES = [
     "amp.autocast", "autocast", "backends.mps.is_available", "backends.cudnn",
     "accelerator.is_available", "accelerator.current_accelerator", "multinomial", "normal",
     "bernoulli", "randperm", "rand_like", "randn_like", "randint_like", "empty_like",
-    "logspace", "float", "double", "half", "bfloat16", "long", "int", "short", "bool",
+    "logspace", "compile", "set_float32_matmul_precision", "get_float32_matmul_precision",
+    "use_deterministic_algorithms", "are_deterministic_algorithms_enabled",
+    "set_num_threads", "get_num_threads", "float", "double", "half", "bfloat16", "long",
+    "int", "short", "bool",
     "uint8", "int8", "float16", "float32", "float64", "int16", "int32", "int64",
 ]
 
@@ -193,3 +196,25 @@ def test_a_training_program_runs_unchanged_and_matches_torch():
     theirs = _program(torch, w1, b1, w2, b2, x, y)
     np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-5, atol=1e-6)
+
+
+def test_runtime_switches_are_kept_and_change_nothing():
+    model = ac.nn.Linear(2, 1)
+    assert ac.compile(model) is model
+    assert ac.compile(mode="max-autotune")(model) is model
+
+    @ac.compile
+    def f(x):
+        return x * 2
+
+    assert f(ac.ones(1)).tolist() == [2.0]
+    ac.set_float32_matmul_precision("high")
+    assert ac.get_float32_matmul_precision() == "high"
+    ac.set_float32_matmul_precision("highest")
+    ac.use_deterministic_algorithms(True, warn_only=True)
+    assert ac.are_deterministic_algorithms_enabled()
+    assert ac.is_deterministic_algorithms_warn_only_enabled()
+    ac.use_deterministic_algorithms(False)
+    assert not ac.are_deterministic_algorithms_enabled()
+    ac.set_num_threads(3)
+    assert ac.get_num_threads() == 3
