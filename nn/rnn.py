@@ -39,7 +39,7 @@ from . import functional as F
 from . import init
 from ._factory import empty_param, param_dtype
 from .module import Module
-from .rnn_cells import cols, gru_step, input_part, lstm_step, rnn_step
+from .rnn_cells import cols, gru_step, input_part, lstm_step, rnn_step, step_inputs
 from .utils.rnn import PackedSequence
 
 __all__ = ["GRU", "LSTM", "RNN", "RNNBase"]
@@ -351,6 +351,7 @@ class RNNBase(Module):
             # h W_hn^T + b_hn: PyTorch gives W_hh a zero gradient, not none.
             h = Tensor._wrap(np.zeros((full, P), dt))
         init_h, init_c = h, c
+        gxs = step_inputs(steps, w_ih, b)  # x_t W_ih^T + b, every step from one product
         if varying and reverse:  # start with the rows of the sequences that are longest
             h = _rows_range(h, 0, sizes[-1]) if h is not None else None
             c = _rows_range(c, 0, sizes[-1]) if c is not None else None
@@ -378,15 +379,15 @@ class RNNBase(Module):
                         state = _rows_range(state, 0, bs)
                 prev = bs
             if lstm:
-                state = lstm_step(input_part(steps[t], w_ih, b), h, state, off, whh_t)
+                state = lstm_step(gxs[t], h, state, off, whh_t)
                 off = H
                 h = cols(state, 0, H)
                 if whr_t is not None:
                     h = MatMul.apply(h, whr_t)
             elif gru:
-                h = gru_step(input_part(steps[t], w_ih, b), input_part(h, w_hh, b_hh), h)
+                h = gru_step(gxs[t], input_part(h, w_hh, b_hh), h)
             else:
-                h = rnn_step(input_part(steps[t], w_ih, b), h, whh_t, relu)
+                h = rnn_step(gxs[t], h, whh_t, relu)
             hs[t] = h
         c = _cell(state, off, H) if lstm else None
         if ended_h:  # rows in order: the longest sequences' states first

@@ -8,7 +8,8 @@ its formula).
 
 from __future__ import annotations
 
-from _helpers import TORCH, OpCase
+import torch
+from _helpers import TORCH, OpCase, nn_of
 
 import nn.rnn_cells as cells
 
@@ -49,10 +50,32 @@ def _gru(L, x, h, w_ih, w_hh, b_ih, b_hh):
     return cell(x, h, w_ih, w_hh, b_ih, b_hh)
 
 
+def _layer(cls: str, **kw):
+    """A whole layer (3 steps) with the row's tensors as its parameters: its graph holds
+    the per-step input products (StepLinear) as well as the gate nodes."""
+    names = ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+
+    def fn(L, x, *weights):
+        m = getattr(nn_of(L), cls)(x.shape[-1], weights[1].shape[1], dtype=x.dtype, **kw)
+        if L is TORCH:
+            out, hn = torch.func.functional_call(m, dict(zip(names, weights)), (x,))
+        else:
+            for name, w in zip(names, weights):  # the row's leaves stand in for parameters
+                m._parameters[name] = w
+            out, hn = m(x)
+        return (out, *hn) if isinstance(hn, tuple) else (out, hn)
+
+    return fn
+
+
 CASES: list[OpCase] = [
     OpCase("rnn-lstm_cell", _lstm, _LSTM),
     OpCase("rnn-lstm_cell-zero_state", _lstm_zero_state, ((3, 4), (8, 4), (8, 2))),
     OpCase("rnn-lstm_cell-two_steps", _lstm_c_in_state,
            ((3, 4), (3, 2), (3, 2), (8, 4), (8, 2))),
     OpCase("rnn-gru_cell", _gru, _GRU),
+    OpCase("rnn-lstm_layer", _layer("LSTM"), ((3, 2, 2), (8, 2), (8, 2), (8,), (8,))),
+    OpCase("rnn-gru_layer", _layer("GRU", batch_first=True),
+           ((2, 3, 2), (6, 2), (6, 2), (6,), (6,))),
+    OpCase("rnn-rnn_layer", _layer("RNN"), ((3, 2, 2), (2, 2), (2, 2), (2,), (2,))),
 ]
