@@ -7,16 +7,17 @@ backpropagates through the unrolled loop as through any other graph. Stacked lay
 only), an LSTM projection (``proj_size``), initial states, ``batch_first``, unbatched
 2-D inputs and ``PackedSequence`` inputs are supported.
 
-How the loop is laid out, for speed. Each step costs one product with the input
-weights (``x_t W_ih^T + b``, one node) and one with the recurrent weights (``addmm``,
-one node), then the gate arithmetic. The input product is not hoisted out of the loop
-as one (T*B, I) @ (I, k*H) product: the engine has no multi-output node, so the loop
-would read the hoisted (T, B, k*H) tensor through T slices, and the backward of each
-slice is a zero tensor of the full size into which its delta is written, T of them
-summed: O(T^2 B H) work, 64 full-size arrays for a 64-step sequence. Per-step products
-keep every node's arrays step-sized. The sequence is cut into steps by halving (see
-``_time_steps``) for the same reason, and layers hand each other lists of steps, not
-stacked tensors.
+How the loop is laid out, for speed. A step is three nodes for an RNN or GRU and
+four for an LSTM: the input product ``x_t W_ih^T + b`` (``StepLinear``), the recurrent
+product (``addmm``, or a linear node for the GRU), the gate arithmetic (one node), and
+for the LSTM the slice of h out of [h | c]. The input products' values for all steps
+come from one (T*B, I) @ (I, k*H) GEMM before the loop, but each step keeps its own
+node: a hoisted (T, B, k*H) tensor read through T slices would cost, in the backward
+pass, a zero tensor of the full size per slice (the engine has no multi-output node),
+T of them summed: O(T^2 B H) for one sequence. For the same reason the input sequence
+is cut into steps by halving (``_time_steps``) and layers hand each other lists of
+steps, not stacked tensors. The weights' gradients are still one product per step
+(each node holds its step), summed by the engine.
 """
 
 from __future__ import annotations
