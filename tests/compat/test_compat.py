@@ -250,6 +250,14 @@ def test_custom_dataset():
     assert ref["same_batches_with_workers"] and ref["split_check"] == [96, 24, True]
 
 
+@pytest.mark.xfail(not hasattr(autograd_core, "Size"), strict=True,
+                   reason="torch.Size missing: autograd_core.Size, Tensor.shape/size() as a "
+                          "Size (tuple subclass with numel())")
+def test_device_boilerplate():
+    ref, ours = compare("device_boilerplate", F32)
+    assert ref["device"] == "cpu" and ref["shape_checks"][:2] == [True, True]
+
+
 # ----- the set of programs itself --------------------------------------------------------
 
 def test_every_program_has_a_test():
@@ -257,6 +265,12 @@ def test_every_program_has_a_test():
     for name in PROGRAMS:
         assert any(t.startswith(name) for t in tested), f"prog_{name}.py has no test"
     assert len(PROGRAMS) >= 15
+
+
+def test_readme_states_the_measured_number_of_programs():
+    readme = (HERE.parent.parent / "README.md").read_text()
+    assert f"`tests/compat/` holds {len(PROGRAMS)} PyTorch-style programs" in " ".join(
+        readme.split())
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
