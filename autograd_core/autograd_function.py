@@ -40,6 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from . import grad_mode
 from . import notation as nt
@@ -175,6 +176,7 @@ class CustomFunctionBackward(_EngineFunction):
                  "saved_versions", "saved_outputs")
 
     @staticmethod
+    @override
     def forward(node: CustomFunctionBackward, *arrays: Any, _call: _Call) -> np.ndarray:
         call = _call
         node.fn, node.ctx = call.fn, call.ctx
@@ -257,14 +259,18 @@ class CustomFunctionBackward(_EngineFunction):
         return i in self.saved_inputs
 
     def name(self) -> str:
+        """The node's name as PyTorch shows it: the user's Function class + ``Backward``."""
         return f"{self.fn.__name__}Backward"
 
+    @override
     def label(self) -> str:
         return self.fn.__name__
 
+    @override
     def formula(self, operands):
         return nt.call(self.fn.__name__, *[o for o in operands if o is not None])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         # The user's backward is opaque code: the rule names it.
         name = self.fn.__name__
@@ -332,12 +338,14 @@ class CustomOutputBackward(_EngineFunction):
     _reads_inputs = False  # only the packed vector's size and dtype
 
     @staticmethod
+    @override
     def forward(ctx: CustomOutputBackward, flat: np.ndarray, *, k: int,
                 owner: CustomFunctionBackward, arr: np.ndarray) -> np.ndarray:
         ctx.k, ctx.owner = k, owner
         return arr
 
     @staticmethod
+    @override
     def backward(ctx: CustomOutputBackward, grad: Tensor) -> Tensor:
         from .ops import cat
 
@@ -357,6 +365,7 @@ class CustomOutputBackward(_EngineFunction):
         return cat(parts) if len(parts) > 1 else parts[0]
 
     @staticmethod
+    @override
     def fast_backward(ctx: CustomOutputBackward, grad: Tensor) -> Tensor:
         owner, k = ctx.owner, ctx.k
         owner.reached[k] = True
@@ -367,14 +376,18 @@ class CustomOutputBackward(_EngineFunction):
         return Tensor._wrap(out)
 
     def name(self) -> str:
+        """The name of the node that made this output: its Function class + ``Backward``."""
         return f"{self.owner.fn.__name__}Backward"
 
+    @override
     def label(self) -> str:
         return f"{self.owner.fn.__name__}[{self.k}]"
 
+    @override
     def formula(self, operands):
         return nt.indexed(operands[0], str(self.k))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         j = self.k
         return ("custom", lambda u: nt.call("place", u, f"output={j}"))

@@ -206,6 +206,12 @@ class Function:
     # ----- the op's definition ------------------------------------------------------
     @staticmethod
     def forward(ctx: Function, *args: Any, **kwargs: Any) -> np.ndarray:
+        """The op's value: the inputs' NumPy arrays in, one ndarray out (plain NumPy).
+
+        args: one entry per input, in ``apply``'s order; a tensor arrives as its array,
+        anything else (a number, a dim, a shape) unchanged. ``ctx`` is the node: keep on
+        it (``save_for_backward``, or the subclass's slots) what backward will need.
+        """
         raise NotImplementedError
 
     @staticmethod
@@ -219,6 +225,7 @@ class Function:
     # recorded (create_graph off). It must equal ``backward`` in values, dtype and memory
     # layout (tests/test_op_registry.py checks every op that has one).
     fast_backward: Any = None
+    """The optional NumPy fast path of ``backward`` (None: the op has none); see above."""
 
     # ----- what pictures and traces show (read by autograd_core.viz) ----------------
     # The op's name in labels and formulas; None: the class name in lower case.

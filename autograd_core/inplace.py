@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from . import anomaly as _anomaly
 from . import dtypes as _dt
@@ -83,6 +84,7 @@ class ViewFunction(Function):
 
     @classmethod
     def apply(cls, a: Any, *args: Any) -> Tensor:
+        """``Function.apply``, then record the output as a view of ``a`` if it shares memory."""
         out = Function.apply.__func__(cls, a, *args)
         if isinstance(a, Tensor):
             ad = a._data
@@ -127,11 +129,13 @@ class CopySlices(Function):
     _reads_inputs = False
 
     @staticmethod
+    @override
     def forward(ctx, base, src, steps):
         ctx.steps = steps
         return base
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         base, src = ctx.inputs[0], ctx.inputs[1]
         g_base = g_src = None
@@ -146,12 +150,15 @@ class CopySlices(Function):
             g_src = _replay(grad, ctx.steps)
         return g_base, g_src, None
 
+    @override
     def label(self) -> str:
         return "copy_slices"
 
+    @override
     def formula(self, operands):
         return nt.call("copy_slices", operands[0], operands[1])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         if k == 0:  # the elements the view did not cover
             return ("local", nt.iverson("outside the view"))
@@ -401,14 +408,17 @@ class Fill(Function):
     _reads_inputs = False
     elementwise = True  # value broadcast to every element
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ZERO if k == 0 else nt.ONE)
 
     @staticmethod
+    @override
     def forward(ctx, a, value):
         return np.full_like(a, value)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         value = ctx.inputs[1]
         gv = None
@@ -448,16 +458,19 @@ class Copy(Function):
     _reads_inputs = False
     elementwise = True
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ZERO if k == 0 else nt.ONE)
 
     @staticmethod
+    @override
     def forward(ctx, a, src):
         out = np.empty_like(a)
         np.copyto(out, np.broadcast_to(src, a.shape), casting="unsafe")
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         from .ops._broadcast import unbroadcast
 

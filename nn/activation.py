@@ -3,6 +3,8 @@ the input's shape; see ``nn.functional`` for the formulas."""
 
 from __future__ import annotations
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -16,9 +18,11 @@ class ReLU(Module):
         super().__init__()
         self.inplace = inplace
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input)
 
+    @override
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
 
@@ -31,9 +35,11 @@ class LeakyReLU(Module):
         self.negative_slope = negative_slope
         self.inplace = inplace
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.leaky_relu(input, self.negative_slope)
 
+    @override
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (
             ", inplace=True" if self.inplace else "")
@@ -42,6 +48,7 @@ class LeakyReLU(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
@@ -49,6 +56,7 @@ class Sigmoid(Module):
 class Tanh(Module):
     """tanh(x)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
@@ -60,9 +68,11 @@ class Softmax(Module):
         super().__init__()
         self.dim = dim
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.softmax(input, self.dim, _stacklevel=5)
 
+    @override
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
@@ -74,8 +84,10 @@ class LogSoftmax(Module):
         super().__init__()
         self.dim = dim
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
+    @override
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Tensor
 
@@ -35,9 +36,11 @@ class _InplaceOnly(Module):
         super().__init__()
         self.inplace = inplace
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return type(self)._fn(input)
 
+    @override
     def extra_repr(self) -> str:
         return _inplace(self.inplace, first=True)
 
@@ -49,9 +52,11 @@ class GELU(Module):
         super().__init__()
         self.approximate = approximate
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.gelu(input, approximate=self.approximate)
 
+    @override
     def extra_repr(self) -> str:
         return f"approximate={self.approximate!r}"
 
@@ -81,6 +86,7 @@ class Hardsigmoid(Module):
         super().__init__()
         self.inplace = inplace
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.hardsigmoid(input)
 
@@ -88,6 +94,7 @@ class Hardsigmoid(Module):
 class Hardswish(Hardsigmoid):
     """x * relu6(x + 3) / 6. (*) -> (*)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.hardswish(input)
 
@@ -100,9 +107,11 @@ class ELU(Module):
         self.alpha = alpha
         self.inplace = inplace
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.elu(input, self.alpha)
 
+    @override
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + _inplace(self.inplace)
 
@@ -110,6 +119,7 @@ class ELU(Module):
 class CELU(ELU):
     """x if x > 0 else alpha (e^(x/alpha) - 1). (*) -> (*)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.celu(input, self.alpha)
 
@@ -122,9 +132,11 @@ class Softplus(Module):
         self.beta = beta
         self.threshold = threshold
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.softplus(input, self.beta, self.threshold)
 
+    @override
     def extra_repr(self) -> str:
         return f"beta={self.beta}, threshold={self.threshold}"
 
@@ -148,9 +160,11 @@ class Hardtanh(Module):
         self.max_val = max_val
         self.inplace = inplace
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.hardtanh(input, self.min_val, self.max_val)
 
+    @override
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace(self.inplace)
 
@@ -161,6 +175,7 @@ class ReLU6(Hardtanh):
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
 
+    @override
     def extra_repr(self) -> str:
         return _inplace(self.inplace, first=True)
 
@@ -181,9 +196,11 @@ class PReLU(Module):
         """Set every slope back to ``init``."""
         _init.constant_(self.weight, self.init)
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.prelu(input, self.weight)
 
+    @override
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
 
@@ -191,6 +208,7 @@ class PReLU(Module):
 class LogSigmoid(Module):
     """log(sigmoid(x)). (*) -> (*)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.logsigmoid(input)
 
@@ -198,6 +216,7 @@ class LogSigmoid(Module):
 class Softsign(Module):
     """x / (1 + |x|). (*) -> (*)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.softsign(input)
 
@@ -205,6 +224,7 @@ class Softsign(Module):
 class Tanhshrink(Module):
     """x - tanh(x). (*) -> (*)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.tanhshrink(input)
 
@@ -216,9 +236,11 @@ class Softshrink(Module):
         super().__init__()
         self.lambd = lambd
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.softshrink(input, self.lambd)
 
+    @override
     def extra_repr(self) -> str:
         return str(self.lambd)
 
@@ -226,6 +248,7 @@ class Softshrink(Module):
 class Hardshrink(Softshrink):
     """x where |x| > lambd, else 0. (*) -> (*)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.hardshrink(input, self.lambd)
 
@@ -239,9 +262,11 @@ class Threshold(Module):
         self.value = value
         self.inplace = inplace
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.threshold(input, self.threshold, self.value)
 
+    @override
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + _inplace(self.inplace)
 
@@ -253,9 +278,11 @@ class GLU(Module):
         super().__init__()
         self.dim = dim
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.glu(input, self.dim)
 
+    @override
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
@@ -267,8 +294,10 @@ class Softmin(Module):
         super().__init__()
         self.dim = dim
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.softmin(input, self.dim, _stacklevel=5)
 
+    @override
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from .module import Module
@@ -102,10 +104,12 @@ class ParameterList(Module):
             self.append(value)
         return self
 
+    @override
     def extra_repr(self) -> str:
         return "\n".join(_entry(str(i), p, False) for i, p in enumerate(self))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Raise: a ParameterList holds parameters and computes nothing (as PyTorch)."""
         raise RuntimeError("ParameterList should not be called.")
 
 
@@ -219,10 +223,12 @@ class ParameterDict(Module):
                                      f"{len(p)}; 2 is required")
                 self[p[0]] = p[1]
 
+    @override
     def extra_repr(self) -> str:
         return "\n".join(_entry(k, v, True) for k, v in self.items())
 
     def __call__(self, input: Any) -> Any:
+        """Raise: a ParameterDict holds parameters and computes nothing (as PyTorch)."""
         raise RuntimeError("ParameterDict should not be called.")
 
     def __or__(self, other: ParameterDict) -> ParameterDict:

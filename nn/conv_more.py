@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -51,6 +53,7 @@ class _ConvBase(Module):
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
 
+    @override
     def extra_repr(self) -> str:
         nd = len(self.kernel_size)
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -116,6 +119,7 @@ class Conv1d(_ConvBase):
             return [tot // 2, tot - tot // 2]
         return [self.padding[0], self.padding[0]]
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         weight, bias = weight_and_bias(self)
         if self.padding_mode != "zeros":
@@ -204,6 +208,7 @@ class ConvTranspose2d(_ConvTransposeBase):
         self._setup(in_channels, out_channels, kernel_size, stride, padding, output_padding,
                     groups, bias, dilation, padding_mode, device, dtype)
 
+    @override
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         weight, bias = weight_and_bias(self)
         return F.conv_transpose2d(input, weight, bias, self.stride, self.padding,
@@ -228,6 +233,7 @@ class ConvTranspose1d(_ConvTransposeBase):
         self._setup(in_channels, out_channels, kernel_size, stride, padding, output_padding,
                     groups, bias, dilation, padding_mode, device, dtype)
 
+    @override
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
         weight, bias = weight_and_bias(self)
         return F.conv_transpose1d(input, weight, bias, self.stride, self.padding,

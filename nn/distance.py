@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -16,6 +18,7 @@ class CosineSimilarity(Module):
         self.dim = dim
         self.eps = eps
 
+    @override
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         return F.cosine_similarity(x1, x2, self.dim, self.eps)
 
@@ -29,5 +32,6 @@ class PairwiseDistance(Module):
         self.eps = eps
         self.keepdim = keepdim
 
+    @override
     def forward(self, x1: Tensor, x2: Tensor) -> Tensor:
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -19,8 +21,10 @@ class Dropout(Module):
         self.p = p
         self.inplace = inplace
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout(input, self.p, self.training)
 
+    @override
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -17,6 +19,7 @@ class _DropoutNd(Module):
         self.p = p
         self.inplace = inplace
 
+    @override
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
 
@@ -25,6 +28,7 @@ class Dropout1d(_DropoutNd):
     """Zero whole channels of (N, C, L) or (C, L) with probability p while training,
     scaling the rest by 1/(1-p)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout1d(input, self.p, self.training)
 
@@ -33,6 +37,7 @@ class Dropout2d(_DropoutNd):
     """Zero whole channels of (N, C, H, W) or (C, H, W) with probability p while
     training, scaling the rest by 1/(1-p)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training)
 
@@ -41,5 +46,6 @@ class Dropout3d(_DropoutNd):
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p while
     training, scaling the rest by 1/(1-p)."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout3d(input, self.p, self.training)

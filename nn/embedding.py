@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Tensor, no_grad
 from autograd_core.version import mark_modified
@@ -67,10 +68,12 @@ class Embedding(Module):
                 self.weight._data[self.padding_idx] = 0
                 mark_modified(self.weight)
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
                            self.norm_type, self.scale_grad_by_freq, self.sparse)
 
+    @override
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:

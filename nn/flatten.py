@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from .module import Module
@@ -17,9 +19,11 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return input.flatten(self.start_dim, self.end_dim)
 
+    @override
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
@@ -46,6 +50,7 @@ class Unflatten(Module):
         self.dim = dim
         self.unflattened_size = tuple(unflattened_size)
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         n = input.ndim
         if n == 0:
@@ -60,6 +65,7 @@ class Unflatten(Module):
                                                                  input.shape[d], d)
                              + input.shape[d + 1:])
 
+    @override
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -19,6 +21,7 @@ class Identity(Module):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
+    @override
     def forward(self, input: Any) -> Any:
         return input
 
@@ -55,10 +58,12 @@ class Linear(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         weight, bias = weight_and_bias(self)
         return F.linear(input, weight, bias)
 
+    @override
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")

@@ -6,6 +6,8 @@ function of the same name in ``nn.functional``.
 
 from __future__ import annotations
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -37,6 +39,7 @@ class _WeightedLoss(_Loss):
 class MSELoss(_Loss):
     """Mean squared error: reduce((x - y)^2). input, target (*)."""
 
+    @override
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
@@ -44,6 +47,7 @@ class MSELoss(_Loss):
 class L1Loss(_Loss):
     """Mean absolute error: reduce(|x - y|). input, target (*)."""
 
+    @override
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
@@ -58,6 +62,7 @@ class NLLLoss(_WeightedLoss):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
+    @override
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, weight=self._weight(), ignore_index=self.ignore_index,
                           reduction=self.reduction)
@@ -74,6 +79,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
+    @override
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(input, target, weight=self._weight(),
                                ignore_index=self.ignore_index, reduction=self.reduction,
@@ -83,6 +89,7 @@ class CrossEntropyLoss(_WeightedLoss):
 class BCELoss(_WeightedLoss):
     """Binary cross entropy of probabilities. input, target (*)."""
 
+    @override
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy(input, target, weight=self._weight(),
                                       reduction=self.reduction)
@@ -98,6 +105,7 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
+    @override
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(
             input, target, self.weight, pos_weight=self.pos_weight, reduction=self.reduction)

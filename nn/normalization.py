@@ -7,6 +7,7 @@ import numbers
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Tensor
 
@@ -60,9 +61,11 @@ class LayerNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
+    @override
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, "
@@ -105,9 +108,11 @@ class GroupNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
+    @override
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
                 f"affine={self.affine}, bias={self.bias is not None}")
@@ -136,9 +141,11 @@ class RMSNorm(Module):
         if self.weight is not None:
             init.ones_(self.weight)
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
+    @override
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}")

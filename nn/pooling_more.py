@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -17,6 +19,7 @@ class _AdaptivePool(Module):
         super().__init__()
         self.output_size = output_size
 
+    @override
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
 
@@ -25,6 +28,7 @@ class AdaptiveAvgPool2d(_AdaptivePool):
     """(N, C, H, W) or (C, H, W) -> (N, C, oh, ow): each output the mean of its cell.
     output_size: int or pair; None in it keeps that input size."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.adaptive_avg_pool2d(input, self.output_size)
 
@@ -32,6 +36,7 @@ class AdaptiveAvgPool2d(_AdaptivePool):
 class AdaptiveAvgPool1d(_AdaptivePool):
     """(N, C, L) or (C, L) -> (N, C, o): each output the mean of its cell."""
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.adaptive_avg_pool1d(input, self.output_size)
 
@@ -44,6 +49,7 @@ class AdaptiveMaxPool2d(_AdaptivePool):
         super().__init__(output_size)
         self.return_indices = return_indices
 
+    @override
     def forward(self, input: Tensor) -> Any:
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
@@ -51,5 +57,6 @@ class AdaptiveMaxPool2d(_AdaptivePool):
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
     """(N, C, L) or (C, L) -> (N, C, o): each output the max of its cell."""
 
+    @override
     def forward(self, input: Tensor) -> Any:
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)

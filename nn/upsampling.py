@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -29,11 +31,13 @@ class Upsample(Module):
         self.align_corners = align_corners
         self.recompute_scale_factor = recompute_scale_factor
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         return F.interpolate(input, self.size, self.scale_factor, self.mode,
                              self.align_corners,
                              recompute_scale_factor=self.recompute_scale_factor)
 
+    @override
     def extra_repr(self) -> str:
         if self.scale_factor is not None:
             info = f"scale_factor={self.scale_factor!r}"

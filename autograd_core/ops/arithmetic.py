@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from .. import notation as nt
 from ..function import Function
@@ -32,10 +33,12 @@ class Add(_Elementwise2):
     _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
+    @override
     def forward(ctx, a, b):
         return a + b
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         return (
@@ -43,9 +46,11 @@ class Add(_Elementwise2):
             unbroadcast(grad, b._data.shape) if isinstance(b, Tensor) else None,
         )
 
+    @override
     def formula(self, operands):
         return nt.add(operands[0], operands[1])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ONE)
 
@@ -57,10 +62,12 @@ class Sub(_Elementwise2):
     _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
+    @override
     def forward(ctx, a, b):
         return a - b
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         return (
@@ -68,9 +75,11 @@ class Sub(_Elementwise2):
             unbroadcast(-grad, b._data.shape) if isinstance(b, Tensor) else None,
         )
 
+    @override
     def formula(self, operands):
         return nt.sub(operands[0], operands[1])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ONE if k == 0 else nt.Expr("-1", nt.ADD))
 
@@ -91,16 +100,19 @@ class Mul(_Elementwise2):
 
     __slots__ = ()
 
+    @override
     def reads_input(self, i: int) -> bool:
         # Each input's value is needed only for the other input's gradient.
         other = self.inputs[1 - i]
         return isinstance(other, Tensor) and other.requires_grad
 
     @staticmethod
+    @override
     def forward(ctx, a, b):
         return a * b
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         ga = gb = None
@@ -111,6 +123,7 @@ class Mul(_Elementwise2):
         return ga, gb
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         # The products on the arrays, without a node's bookkeeping.
         a, b = ctx.inputs
@@ -121,9 +134,11 @@ class Mul(_Elementwise2):
             gb = unbroadcast(_times(grad, a), b._data.shape)
         return ga, gb
 
+    @override
     def formula(self, operands):
         return nt.mul(operands[0], operands[1])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", operands[1] if k == 0 else operands[0])
 
@@ -133,16 +148,19 @@ class Div(_Elementwise2):
 
     __slots__ = ()
 
+    @override
     def reads_input(self, i: int) -> bool:
         # a's value is needed only for b's gradient; b's for both gradients.
         b = self.inputs[1]
         return i == 1 or (isinstance(b, Tensor) and b.requires_grad)
 
     @staticmethod
+    @override
     def forward(ctx, a, b):
         return a / b
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         ga = gb = None
@@ -154,9 +172,11 @@ class Div(_Elementwise2):
             gb = unbroadcast(-grad * ((a / b) / b), b._data.shape)
         return ga, gb
 
+    @override
     def formula(self, operands):
         return nt.div(operands[0], operands[1])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a, b = operands
         if k == 0:
@@ -171,10 +191,12 @@ class Pow(_Elementwise2):
     arg_names = ("input", "exponent")
 
     @staticmethod
+    @override
     def forward(ctx, a, b):
         return np.power(a, b)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         ga = gb = None
@@ -219,9 +241,11 @@ class Pow(_Elementwise2):
             gb = unbroadcast(grad * local, b._data.shape)
         return ga, gb
 
+    @override
     def formula(self, operands):
         return nt.power(operands[0], operands[1])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a, b = operands
         if k == 1:
@@ -245,16 +269,20 @@ class Neg(Function):
     elementwise = True
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.negative(a)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return -grad
 
+    @override
     def formula(self, operands):
         return nt.neg(operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.Expr("-1", nt.ADD))
 

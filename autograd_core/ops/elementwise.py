@@ -17,6 +17,7 @@ import math
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from .. import dtypes as _dt
 from .. import notation as nt
@@ -105,15 +106,18 @@ class Erf(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return _special(_ERF, a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad * ((x * x).neg().exp() * _TWO_OVER_SQRT_PI)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.mul(nt.Expr("2/sqrt(pi)", nt.MUL),
                                 nt.call("exp", nt.neg(_sq(operands[0])))))
@@ -125,15 +129,18 @@ class Erfc(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return _special(_ERFC, a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad * ((x * x).neg().exp() * -_TWO_OVER_SQRT_PI)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.neg(nt.mul(nt.Expr("2/sqrt(pi)", nt.MUL),
                                        nt.call("exp", nt.neg(_sq(operands[0]))))))
@@ -148,15 +155,18 @@ class Sinh(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(over="ignore"):  # inf beyond the range, as in PyTorch
             return np.sinh(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return grad * Cosh.apply(ctx.inputs[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.call("cosh", operands[0]))
 
@@ -167,15 +177,18 @@ class Cosh(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(over="ignore"):
             return np.cosh(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return grad * Sinh.apply(ctx.inputs[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.call("sinh", operands[0]))
 
@@ -186,16 +199,19 @@ class Asin(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
             return np.arcsin(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad / (1.0 - x * x).sqrt()
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, nt.call("sqrt", nt.sub(nt.ONE, _sq(operands[0])))))
 
@@ -206,16 +222,19 @@ class Acos(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):
             return np.arccos(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return -grad / (1.0 - x * x).sqrt()
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.neg(nt.div(nt.ONE, nt.call("sqrt",
                                                        nt.sub(nt.ONE, _sq(operands[0]))))))
@@ -227,15 +246,18 @@ class Atan(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.arctan(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]
         return grad / (x * x + 1.0)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, nt.add(nt.ONE, _sq(operands[0]))))
 
@@ -249,15 +271,18 @@ class Log2(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log2(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return grad / (ctx.inputs[0] * _LN2)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, nt.mul(operands[0], nt.Expr("ln(2)"))))
 
@@ -268,15 +293,18 @@ class Log10(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log10(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return grad / (ctx.inputs[0] * _LN10)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, nt.mul(operands[0], nt.Expr("ln(10)"))))
 
@@ -287,15 +315,18 @@ class Log1p(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log1p(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return grad / (ctx.inputs[0] + 1.0)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, nt.add(nt.ONE, operands[0])))
 
@@ -306,6 +337,7 @@ class Expm1(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(over="ignore"):
             out = np.expm1(a)
@@ -314,14 +346,17 @@ class Expm1(_Unary):
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return grad * (recomputed(ctx, Expm1.apply) + 1.0)
 
     @staticmethod
     @_quiet
+    @override
     def fast_backward(ctx, grad):
         return Tensor._wrap(grad._data * (ctx.saved_tensors[0] + 1.0))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.call("exp", operands[0]))
 
@@ -332,6 +367,7 @@ class Exp2(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(over="ignore"):
             out = np.exp2(a)
@@ -340,14 +376,17 @@ class Exp2(_Unary):
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return grad * (recomputed(ctx, Exp2.apply) * _LN2)
 
     @staticmethod
     @_quiet
+    @override
     def fast_backward(ctx, grad):
         return Tensor._wrap(grad._data * (ctx.saved_tensors[0] * _LN2))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.mul(out, nt.Expr("ln(2)")))
 
@@ -358,6 +397,7 @@ class Rsqrt(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(divide="ignore", invalid="ignore"):
             out = 1.0 / np.sqrt(a)
@@ -366,16 +406,19 @@ class Rsqrt(_Unary):
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         r = recomputed(ctx, Rsqrt.apply)
         return grad * (r * r * r * -0.5)
 
     @staticmethod
     @_quiet
+    @override
     def fast_backward(ctx, grad):
         r = ctx.saved_tensors[0]
         return Tensor._wrap(grad._data * (r * r * r * -0.5))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.mul(nt.number(-0.5), nt.power(operands[0], nt.Expr("-3/2"))))
 
@@ -386,6 +429,7 @@ class Reciprocal(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(divide="ignore"):
             out = np.reciprocal(a)
@@ -394,16 +438,19 @@ class Reciprocal(_Unary):
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         r = recomputed(ctx, Reciprocal.apply)
         return -grad * (r * r)
 
     @staticmethod
     @_quiet
+    @override
     def fast_backward(ctx, grad):
         r = ctx.saved_tensors[0]
         return Tensor._wrap(-grad._data * (r * r))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.neg(nt.div(nt.ONE, _sq(operands[0]))))
 
@@ -418,15 +465,18 @@ class Frac(_Unary):
     _reads_inputs = False
 
     @staticmethod
+    @override
     def forward(ctx, a):
         with np.errstate(invalid="ignore"):  # inf - inf = NaN, as in PyTorch
             return a - np.trunc(a)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return grad
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ONE)
 
@@ -440,9 +490,11 @@ class _Flat(_Unary):
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return _zeros_like(grad)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ZERO)
 
@@ -453,6 +505,7 @@ class Floor(_Flat):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.floor(a)
 
@@ -463,6 +516,7 @@ class Ceil(_Flat):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.ceil(a)
 
@@ -473,6 +527,7 @@ class Trunc(_Flat):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.trunc(a)
 
@@ -484,18 +539,22 @@ class Round(_Flat):
     arg_names = ("input", "decimals")
 
     @staticmethod
+    @override
     def forward(ctx, a, decimals):
         return _round_array(a, decimals)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         return _zeros_like(grad), None
 
+    @override
     def label(self) -> str:
         d = self.inputs[1]
         return f"round(decimals={d})" if d else "round"
 
+    @override
     def formula(self, operands):
         d = self.inputs[1]
         return nt.call("round", operands[0], f"decimals={d}") if d else nt.call(
@@ -527,6 +586,7 @@ class Sign(_Flat):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return _sign_array(a)
 
@@ -537,6 +597,7 @@ class Sgn(_Flat):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return _sign_array(a)
 
@@ -551,6 +612,7 @@ class _Binary(Function):
     elementwise = True
     arg_names = ("input", "other")
 
+    @override
     def formula(self, operands):
         return nt.call(self.label_name or type(self).__name__.lower(), operands[0],
                        operands[1])
@@ -567,11 +629,13 @@ class Atan2(_Binary):
 
     @staticmethod
     @_quiet
+    @override
     def forward(ctx, y, x):
         return np.arctan2(y, x)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         y, x = ctx.inputs
         r = 1.0 / (y * y + x * x)
@@ -579,6 +643,7 @@ class Atan2(_Binary):
         gx = unbroadcast(grad * (-y * r), x._data.shape) if _needs(x) else None
         return gy, gx
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         y, x = operands
         den = nt.add(_sq(y), _sq(x))
@@ -590,16 +655,19 @@ class Remainder(_Binary):
 
     __slots__ = ()
 
+    @override
     def reads_input(self, i: int) -> bool:
         return _needs(self.inputs[1])  # both values only for b's gradient
 
     @staticmethod
+    @override
     def forward(ctx, a, b):
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.remainder(a, b)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         ga = unbroadcast(grad, a._data.shape) if _needs(a) else None
@@ -612,6 +680,7 @@ class Remainder(_Binary):
             gb = unbroadcast(grad * Tensor._wrap(-q), b._data.shape)
         return ga, gb
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a, b = operands
         return ("local", nt.ONE if k == 0 else nt.neg(nt.call("floor", nt.div(a, b))))
@@ -622,16 +691,19 @@ class Fmod(_Binary):
 
     __slots__ = ()
 
+    @override
     def reads_input(self, i: int) -> bool:
         return _needs(self.inputs[1])
 
     @staticmethod
+    @override
     def forward(ctx, a, b):
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.fmod(a, b)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         ga = unbroadcast(grad, a._data.shape) if _needs(a) else None
@@ -642,6 +714,7 @@ class Fmod(_Binary):
             gb = unbroadcast(grad * Tensor._wrap(-q), b._data.shape)
         return ga, gb
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a, b = operands
         return ("local", nt.ONE if k == 0 else nt.neg(nt.call("trunc", nt.div(a, b))))
@@ -654,6 +727,7 @@ class Hypot(_Binary):
 
     @staticmethod
     @_quiet
+    @override
     def forward(ctx, a, b):
         out = np.hypot(a, b)
         ctx.save_for_backward(out)
@@ -661,6 +735,7 @@ class Hypot(_Binary):
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         ctx.saved_tensors  # noqa: B018 - raises if the output was overwritten or freed
@@ -670,6 +745,7 @@ class Hypot(_Binary):
             gb = unbroadcast(grad * (b / out), b._data.shape) if _needs(b) else None
         return ga, gb
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(operands[k], out))
 
@@ -682,11 +758,13 @@ class LogAddExp(_Binary):
 
     @staticmethod
     @_quiet
+    @override
     def forward(ctx, a, b):
         return np.logaddexp(a, b)
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         # e^a / (e^a + e^b) = 1 / (1 + e^(b-a)): the sigmoid, which never overflows.
         a, b = ctx.inputs
@@ -694,6 +772,7 @@ class LogAddExp(_Binary):
         gb = unbroadcast(grad * (b - a).sigmoid(), b._data.shape) if _needs(b) else None
         return ga, gb
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a, b = operands if k == 0 else operands[::-1]
         return ("local", nt.call("sigmoid", nt.sub(a, b)))
@@ -707,6 +786,7 @@ class Lerp(Function):
     elementwise = True
     arg_names = ("input", "end", "weight")
 
+    @override
     def reads_input(self, i: int) -> bool:
         if i == 2:
             return _needs(self.inputs[0]) or _needs(self.inputs[1])
@@ -714,6 +794,7 @@ class Lerp(Function):
 
     @staticmethod
     @_quiet
+    @override
     def forward(ctx, s, e, w):
         # PyTorch's two-sided form: exact at both ends (weight 0 gives start, 1 gives end).
         if isinstance(w, np.ndarray):
@@ -724,6 +805,7 @@ class Lerp(Function):
 
     @staticmethod
     @_quiet
+    @override
     def backward(ctx, grad):
         s, e, w = ctx.inputs
         gs = unbroadcast(grad * (1.0 - w), s._data.shape) if _needs(s) else None
@@ -731,9 +813,11 @@ class Lerp(Function):
         gw = unbroadcast(grad * (e - s), w._data.shape) if _needs(w) else None
         return gs, ge, gw
 
+    @override
     def formula(self, operands):
         return nt.call("lerp", *operands)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         s, e, w = operands
         return ("local", (nt.sub(nt.ONE, w), w, nt.sub(e, s))[k])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from .. import notation as nt
 from ..function import Function
@@ -93,6 +94,7 @@ class GetItem(ViewFunction):
     __slots__ = ("index", "basic")
 
     @staticmethod
+    @override
     def forward(ctx, a, index, basic):
         ctx.index, ctx.basic = index, basic
         out = a[index]
@@ -101,15 +103,19 @@ class GetItem(ViewFunction):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return IndexAdd.apply(grad, ctx.index, ctx.basic, ctx.inputs[0]._data.shape), None, None
 
+    @override
     def label(self) -> str:
         return "getitem"
 
+    @override
     def formula(self, operands):
         return nt.indexed(operands[0], _index_text(self.index))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         shape = tuple(self.inputs[0]._data.shape)
         index = _index_text(self.index)
@@ -123,6 +129,7 @@ class IndexAdd(Function):
     _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
+    @override
     def forward(ctx, src, index, basic, shape):
         ctx.index, ctx.basic = index, basic
         out = np.zeros(shape, dtype=src.dtype)
@@ -133,16 +140,20 @@ class IndexAdd(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return GetItem.apply(grad, ctx.index, ctx.basic), None, None, None
 
+    @override
     def label(self) -> str:
         return "index_add"
 
+    @override
     def formula(self, operands):
         return nt.call("index_add", f"zeros{tuple(self.inputs[3])}",
                        f"[{_index_text(self.index)}]", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         index = _index_text(self.index)
         return ("custom", lambda u: nt.indexed(u, index))
@@ -223,6 +234,7 @@ class Gather(Function):
     _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
+    @override
     def forward(ctx, a, dim, index, known=None):
         ctx.dim, ctx.index = dim, index
         if known is not None:
@@ -233,17 +245,21 @@ class Gather(Function):
         return np.take_along_axis(a[region], index, axis=dim)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         shape = ctx.inputs[0]._data.shape
         return (ScatterAddInto.apply(grad, ctx.dim, ctx.index, shape),) + (None,) * (
             len(ctx.inputs) - 1)
 
+    @override
     def label(self) -> str:
         return f"gather(dim={self.dim})"
 
+    @override
     def formula(self, operands):
         return nt.call("gather", operands[0], f"dim={self.dim}")
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("custom", lambda u: nt.call("scatter_add", u, f"dim={self.dim}"))
 
@@ -255,6 +271,7 @@ class ScatterAddInto(Function):
     _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
+    @override
     def forward(ctx, src, dim, index, shape):
         ctx.dim, ctx.index = dim, index
         k = shape[dim]
@@ -288,15 +305,19 @@ class ScatterAddInto(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return Gather.apply(grad, ctx.dim, ctx.index), None, None, None
 
+    @override
     def label(self) -> str:
         return f"scatter_add(dim={self.dim})"
 
+    @override
     def formula(self, operands):
         return nt.call("scatter_add", operands[0], f"dim={self.dim}")
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("custom", lambda u: nt.call("gather", u, f"dim={self.dim}"))
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from .. import notation as nt
 from ..function import Function
@@ -46,11 +47,13 @@ class Einsum(Function):
     label_name = "einsum"
     arg_names = ("equation",)
 
+    @override
     def reads_input(self, i: int) -> bool:
         # An operand's value is needed only for the other operands' gradients.
         return i > 0 and any(_needs(t) for j, t in enumerate(self.inputs) if j not in (0, i))
 
     @staticmethod
+    @override
     def forward(ctx, equation, *arrays):
         out = np.einsum(equation, *arrays, optimize=len(arrays) > 1)
         out = np.asarray(out)
@@ -61,6 +64,7 @@ class Einsum(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         equation, *ops = ctx.inputs
         lhs, out = equation.split("->")
@@ -71,10 +75,12 @@ class Einsum(Function):
                          if _needs(t) else None)
         return tuple(grads)
 
+    @override
     def formula(self, operands):
         return nt.call("einsum", repr(self.inputs[0]), *[o for o in operands[1:]
                                                          if o is not None])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         if k == 0:
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from .. import notation as nt
 from ..function import Function
@@ -23,6 +24,7 @@ class MatMul(Function):
     __slots__ = ()
     label_name = "matmul"
 
+    @override
     def reads_input(self, i: int) -> bool:
         # Each factor's value is needed only for the other factor's gradient (as torch
         # saves it), so a write into a factor whose partner needs no gradient is allowed.
@@ -30,10 +32,12 @@ class MatMul(Function):
         return isinstance(other, Tensor) and other.requires_grad
 
     @staticmethod
+    @override
     def forward(ctx, a, b):
         return np.matmul(a, b)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         a, b = ctx.inputs
         ad, bd = a._data, b._data
@@ -61,15 +65,18 @@ class MatMul(Function):
         return ga, gb
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         a, b = ctx.inputs
         if a._data.ndim == 2 and b._data.ndim == 2:
             return _backward_2d(a, b, grad._data)
         return MatMul.backward(ctx, grad)
 
+    @override
     def formula(self, operands):
         return nt.matmul(operands[0], operands[1])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a, b = operands
         if k == 0:
@@ -199,6 +206,7 @@ class Addmm(Function):
 
     __slots__ = ("beta", "alpha")
 
+    @override
     def reads_input(self, i: int) -> bool:
         # The bias's value is never needed; each matrix only for the other's gradient.
         if i not in (1, 2):
@@ -207,6 +215,7 @@ class Addmm(Function):
         return isinstance(other, Tensor) and other.requires_grad
 
     @staticmethod
+    @override
     def forward(ctx, c, a, b, beta, alpha):
         ctx.beta, ctx.alpha = beta, alpha
         out = a @ b
@@ -220,6 +229,7 @@ class Addmm(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         c, a, b = ctx.inputs[:3]
         beta, alpha = ctx.beta, ctx.alpha
@@ -235,6 +245,7 @@ class Addmm(Function):
         return gc, ga, gb, None, None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         c, a, b = ctx.inputs[:3]
         beta, alpha = ctx.beta, ctx.alpha
@@ -247,11 +258,13 @@ class Addmm(Function):
             gc = unbroadcast(Tensor._wrap(gcd), c._data.shape)
         return gc, ga, gb, None, None
 
+    @override
     def label(self) -> str:
         opts = [f"{k}={nt.format_number(v)}" for k, v in (("beta", self.beta),
                                                             ("alpha", self.alpha)) if v != 1]
         return f"addmm({', '.join(opts)})" if opts else "addmm"
 
+    @override
     def formula(self, operands):
         c, a, b = operands[:3]
         prod = nt.matmul(a, b)
@@ -261,6 +274,7 @@ class Addmm(Function):
             return prod
         return nt.add(c if self.beta == 1 else nt.mul(nt.number(self.beta), c), prod)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a, b = operands[1], operands[2]
         alpha = "" if self.alpha == 1 else f"{nt.format_number(self.alpha)}*"

@@ -13,6 +13,7 @@ from collections import namedtuple
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from .. import notation as nt
 from ..function import Function
@@ -62,20 +63,25 @@ class Sum(Function):
     _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
+    @override
     def forward(ctx, a, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
         return np.sum(a, axis=axes, keepdims=keepdim)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return _expand_back(grad, ctx.inputs[0]._data.shape, ctx.axes, ctx.keepdim), None, None
 
+    @override
     def label(self) -> str:
         return "sum" if self.axes is None else f"sum(dim={self.axes})"
 
+    @override
     def formula(self, operands):
         return nt.call("sum", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ONE)
 
@@ -87,22 +93,27 @@ class Mean(Function):
     _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
+    @override
     def forward(ctx, a, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
         ctx.n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
         return np.mean(a, axis=axes, keepdims=keepdim)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         g = _expand_back(grad, ctx.inputs[0]._data.shape, ctx.axes, ctx.keepdim)
         return g * (1.0 / ctx.n) if ctx.n else g, None, None
 
+    @override
     def label(self) -> str:
         return "mean" if self.axes is None else f"mean(dim={self.axes})"
 
+    @override
     def formula(self, operands):
         return nt.call("mean", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.Expr(f"1/{self.n}", nt.MUL))
 
@@ -113,6 +124,7 @@ class AMax(Function):
     __slots__ = ("axes", "keepdim", "sign")
 
     @staticmethod
+    @override
     def forward(ctx, a, axes, keepdim, sign, nan_wins=False):
         ctx.axes, ctx.keepdim, ctx.sign = axes, keepdim, sign
         m = np.max(a, axis=axes, keepdims=True) if sign > 0 else np.min(
@@ -128,6 +140,7 @@ class AMax(Function):
             () if axes is None else tuple(s for i, s in enumerate(a.shape) if i not in axes))
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         (w,) = ctx.saved_tensors
         from .compare import masked_grad
@@ -140,13 +153,16 @@ class AMax(Function):
             return (masked_grad(g, w),) + rest
         return (g * Tensor._wrap(w),) + rest
 
+    @override
     def label(self) -> str:
         name = "max" if self.sign > 0 else "min"
         return name if self.axes is None else f"a{name}(dim={self.axes})"
 
+    @override
     def formula(self, operands):
         return nt.call(self.label().split("(")[0], operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         # The delta goes to the extreme element(s); tied ones share it evenly.
         return ("local", nt.iverson(f"{operands[0].text}={out.text}"))
@@ -158,6 +174,7 @@ class Softmax(Function):
     __slots__ = ("dim",)
 
     @staticmethod
+    @override
     def forward(ctx, a, dim):
         ctx.dim = dim
         if a.size == 0:
@@ -170,6 +187,7 @@ class Softmax(Function):
         return s
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         d = ctx.dim
         s = recomputed(ctx, lambda x: Softmax.apply(x, d))
@@ -177,17 +195,21 @@ class Softmax(Function):
         return s * (grad - Sum.apply(grad * s, (d,), True)), None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         s = ctx.saved_tensors[0]
         g = grad._data
         return Tensor._wrap(s * (g - np.sum(g * s, axis=ctx.dim, keepdims=True))), None
 
+    @override
     def label(self) -> str:
         return f"softmax(dim={self.dim})"
 
+    @override
     def formula(self, operands):
         return nt.call("softmax", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         s = out.at(nt.MUL)
         return ("custom", lambda u: nt.Expr(
@@ -200,6 +222,7 @@ class LogSoftmax(Function):
     __slots__ = ("dim",)
 
     @staticmethod
+    @override
     def forward(ctx, a, dim):
         ctx.dim = dim
         if a.size == 0:
@@ -211,6 +234,7 @@ class LogSoftmax(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         d = ctx.dim
         s = recomputed(ctx, lambda x: Softmax.apply(x, d))
@@ -218,17 +242,21 @@ class LogSoftmax(Function):
         return grad - s * Sum.apply(grad, (d,), True), None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         s = np.exp(ctx.saved_tensors[0])
         g = grad._data
         return Tensor._wrap(g - s * np.sum(g, axis=ctx.dim, keepdims=True)), None
 
+    @override
     def label(self) -> str:
         return f"log_softmax(dim={self.dim})"
 
+    @override
     def formula(self, operands):
         return nt.call("log_softmax", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         s = nt.call("softmax", operands[0]).text
         return ("custom", lambda u: nt.Expr(
@@ -291,6 +319,7 @@ class Var(Function):
     __slots__ = ("axes", "keepdim", "scale")
 
     @staticmethod
+    @override
     def forward(ctx, a, axes, keepdim, correction):
         ctx.axes, ctx.keepdim = axes, keepdim
         n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
@@ -305,22 +334,27 @@ class Var(Function):
         return np.asarray(out, dtype=a.dtype)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]
         # x - mean, recorded, so that higher derivatives see how it depends on x
         return _var_grad(ctx, grad, x - Mean.apply(x, ctx.axes, True))
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         # x - mean as forward saved it
         return _var_grad(ctx, grad, Tensor._wrap(ctx.saved_tensors[0]))
 
+    @override
     def label(self) -> str:
         return "var" if self.axes is None else f"var(dim={self.axes})"
 
+    @override
     def formula(self, operands):
         return nt.call("var", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a = operands[0].text
         # scale = 2 / (N - correction)
@@ -343,22 +377,27 @@ class _StdSqrt(Function):
     label_name = "sqrt"
 
     @staticmethod
+    @override
     def forward(ctx, v):
         out = np.sqrt(v)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return _std_sqrt_grad(grad, recomputed(ctx, _StdSqrt.apply))
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         return _std_sqrt_grad(grad, Tensor._wrap(ctx.saved_tensors[0]))
 
+    @override
     def formula(self, operands):
         return nt.call("sqrt", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, nt.Expr(f"2{nt.call('sqrt', operands[0]).text}",
                                                 nt.MUL)))

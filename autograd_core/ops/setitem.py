@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from .. import grad_mode
 from .. import inplace as _inplace
@@ -38,6 +39,7 @@ class IndexPut(Function):
     label_name = "index_put"
 
     @staticmethod
+    @override
     def forward(ctx, a, value, index, basic):
         ctx.index, ctx.basic = index, basic
         out = a.copy()
@@ -45,6 +47,7 @@ class IndexPut(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         value = ctx.inputs[1]
         g_a = IndexPut.apply(grad, 0.0, ctx.index, ctx.basic)
@@ -57,10 +60,12 @@ class IndexPut(Function):
 
     _reads_inputs = False  # backward needs only the value's shape
 
+    @override
     def formula(self, operands):
         return nt.call("index_put", operands[0], f"[{_index_text(self.index)}]",
                        operands[1] if operands[1] is not None else nt.Expr("v"))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         index = _index_text(self.index)
         if k == 0:

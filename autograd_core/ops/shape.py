@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from .. import notation as nt
 from ..function import Function
@@ -45,21 +46,26 @@ class Reshape(ViewFunction):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a, shape):
         return a.reshape(shape)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return Reshape.apply(grad, ctx.inputs[0]._data.shape), None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         # The array's own reshape, without a node's bookkeeping.
         return Tensor._wrap(grad._data.reshape(ctx.inputs[0]._data.shape)), None
 
+    @override
     def label(self) -> str:
         return "reshape"
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         shape = _shape_text(self.inputs[0]._data.shape)
         return ("custom", lambda u: nt.call("reshape", u, shape))
@@ -71,21 +77,26 @@ class Permute(ViewFunction):
     __slots__ = ("dims",)
 
     @staticmethod
+    @override
     def forward(ctx, a, dims):
         ctx.dims = dims
         return a.transpose(dims)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return Permute.apply(grad, tuple(np.argsort(ctx.dims))), None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         return Tensor._wrap(grad._data.transpose(tuple(np.argsort(ctx.dims)))), None
 
+    @override
     def label(self) -> str:
         return f"permute(dims={self.dims})"
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         inverse = _shape_text(tuple(int(i) for i in np.argsort(self.dims)))
         return ("custom", lambda u: nt.call("permute", u, inverse))
@@ -98,16 +109,20 @@ class Expand(ViewFunction):
     arg_names = ("input", "size")
 
     @staticmethod
+    @override
     def forward(ctx, a, shape):
         return np.broadcast_to(a, shape)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return unbroadcast(grad, ctx.inputs[0]._data.shape), None
 
+    @override
     def formula(self, operands):
         return nt.call("expand", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("custom", lambda u: nt.call("unbroadcast", u))
 
@@ -119,12 +134,14 @@ class Cat(Function):
     _reads_inputs = False  # backward needs only shapes
 
     @staticmethod
+    @override
     def forward(ctx, dim, *arrays):
         ctx.dim = dim
         ctx.sizes = [x.shape[dim] for x in arrays]
         return np.concatenate(arrays, axis=dim)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         from .index import getitem
 
@@ -140,12 +157,15 @@ class Cat(Function):
             start += size
         return tuple(grads)
 
+    @override
     def label(self) -> str:
         return f"cat(dim={self.dim})"
 
+    @override
     def formula(self, operands):
         return nt.call("cat", *[o for o in operands[1:] if o is not None])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         start = sum(self.sizes[: k - 1])
         index = ":, " * self.dim + f"{start}:{start + self.sizes[k - 1]}"

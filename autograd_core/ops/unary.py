@@ -10,6 +10,7 @@ second derivative sees how it depends on the input; the NumPy fast path
 from __future__ import annotations
 
 import numpy as np
+from typing_extensions import override
 
 from .. import grad_mode
 from .. import notation as nt
@@ -37,6 +38,7 @@ class _Unary(Function):
     __slots__ = ()
     elementwise = True
 
+    @override
     def formula(self, operands):
         return nt.call(self.label_name or type(self).__name__.lower(), operands[0])
 
@@ -47,19 +49,23 @@ class Exp(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         out = np.exp(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return grad * recomputed(ctx, Exp.apply)
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         return Tensor._wrap(grad._data * ctx.saved_tensors[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", out)
 
@@ -70,13 +76,16 @@ class Log(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.log(a)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return grad / ctx.inputs[0]
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, operands[0]))
 
@@ -87,19 +96,23 @@ class Sqrt(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         out = np.sqrt(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return grad / (recomputed(ctx, Sqrt.apply) * 2.0)
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         return Tensor._wrap(grad._data / (ctx.saved_tensors[0] * 2.0))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.div(nt.ONE, nt.Expr(f"2{nt.call('sqrt', operands[0]).text}",
                                                 nt.MUL)))
@@ -111,16 +124,19 @@ class Abs(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.abs(a)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         # sign(0) = 0: PyTorch's subgradient at the kink; and sign(NaN) = 0 there too
         # (NumPy's sign(NaN) is NaN), hence the two comparisons.
         x = ctx.inputs[0]._data
         return grad * Tensor._wrap((x > 0).astype(x.dtype) - (x < 0))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.call("sign", operands[0]))
 
@@ -131,13 +147,16 @@ class Sin(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.sin(a)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return grad * Cos.apply(ctx.inputs[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.call("cos", operands[0]))
 
@@ -148,13 +167,16 @@ class Cos(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return np.cos(a)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return -grad * Sin.apply(ctx.inputs[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.neg(nt.call("sin", operands[0])))
 
@@ -165,22 +187,26 @@ class Tanh(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         out = np.tanh(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         y = recomputed(ctx, Tanh.apply)
         # d tanh(u)/du = 1 - tanh(u)^2
         return grad * (1.0 - y * y)
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         y = ctx.saved_tensors[0]
         return Tensor._wrap(grad._data * (1.0 - y * y))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.sub(nt.ONE, nt.power(nt.call("tanh", operands[0]),
                                                  nt.Expr("2"))))
@@ -198,22 +224,26 @@ class Sigmoid(_Unary):
     __slots__ = ()
 
     @staticmethod
+    @override
     def forward(ctx, a):
         out = _sigmoid_array(a)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         s = recomputed(ctx, Sigmoid.apply)
         # d sigma(u)/du = sigma(u) (1 - sigma(u)), at most 0.25
         return grad * (s * (1.0 - s))
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         s = ctx.saved_tensors[0]
         return Tensor._wrap(grad._data * (s * (1.0 - s)))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         s = nt.call("sigmoid", operands[0]).text
         return ("local", nt.Expr(f"{s}(1-{s})", nt.MUL))
@@ -226,6 +256,7 @@ class Relu(_Unary):
     _fresh_grads = True  # fast_backward returns a new array, or the delta it owned
 
     @staticmethod
+    @override
     def forward(ctx, a):
         if a.dtype == np.bool_:
             raise RuntimeError("Boolean inputs not supported for relu")
@@ -243,6 +274,7 @@ class Relu(_Unary):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         # The mask is a constant: relu's second derivative is zero almost everywhere.
         # Selected, not multiplied: a NaN delta at x <= 0 gives 0, as in PyTorch. The
@@ -253,6 +285,7 @@ class Relu(_Unary):
         return masked_grad(grad, ~(ctx.inputs[0]._data <= 0))
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         gd = grad._data
@@ -273,6 +306,7 @@ class Relu(_Unary):
             return Tensor._wrap(out)
         return Tensor._wrap(np.where(mask, gd, np.zeros((), gd.dtype)))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.iverson(f"{operands[0].text}>0"))
 
@@ -290,19 +324,23 @@ class LeakyRelu(_Unary):
     label_name = "leaky_relu"
 
     @staticmethod
+    @override
     def forward(ctx, a, negative_slope):
         ctx.slope = negative_slope
         return np.where(a > 0, a, a * negative_slope)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]._data
         local = np.where(x > 0, 1.0, ctx.slope).astype(grad._data.dtype, copy=False)
         return grad * Tensor._wrap(local), None
 
+    @override
     def label(self) -> str:
         return f"leaky_relu(negative_slope={self.slope})"
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         a, slope = operands[0].text, operands[1].text
         return ("local", nt.Expr(f"[{a}>0]+{slope}[{a}<=0]", nt.ADD))
@@ -318,17 +356,21 @@ class ToDtype(Function):
     arg_names = ("input", "dtype")
 
     @staticmethod
+    @override
     def forward(ctx, a, dtype):
         return a.astype(dtype)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         src = ctx.inputs[0]._data.dtype
         return ToDtype.apply(grad, src), None
 
+    @override
     def formula(self, operands):
         return operands[0]
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ONE)
 
@@ -341,16 +383,20 @@ class Clone(Function):
     elementwise = True
 
     @staticmethod
+    @override
     def forward(ctx, a):
         return a.copy()
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         return grad
 
+    @override
     def formula(self, operands):
         return operands[0]
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("local", nt.ONE)
 

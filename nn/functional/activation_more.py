@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 import autograd_core as ag
 from autograd_core import Tensor
@@ -82,11 +83,13 @@ class Softplus(Function):
     arg_names = ("", "beta", "threshold")
 
     @staticmethod
+    @override
     def forward(ctx, x, beta, threshold):
         ctx.beta, ctx.threshold = beta, threshold
         return _softplus_array(x, beta, threshold)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]
         bx = x * ctx.beta
@@ -94,15 +97,18 @@ class Softplus(Function):
         return grad * local, None, None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         x = ctx.inputs[0]._data
         bx = x * np.asarray(ctx.beta, dtype=x.dtype)
         local = np.where(bx > ctx.threshold, np.ones((), x.dtype), _sigmoid_array(bx))
         return Tensor._wrap(grad._data * local), None, None
 
+    @override
     def formula(self, operands):
         return nt.call("softplus", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         b = nt.format_number(self.beta)
         arg = operands[0].text if b == "1.0" else f"{b}{operands[0].at(nt.MUL)}"
@@ -155,6 +161,7 @@ class Gelu(Function):
     arg_names = ("", "approximate")
 
     @staticmethod
+    @override
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
         if approximate == "tanh":
@@ -166,6 +173,7 @@ class Gelu(Function):
         return x * cdf
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         x = ctx.inputs[0]
         if ctx.approximate == "tanh":
@@ -178,6 +186,7 @@ class Gelu(Function):
         return grad * local, None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         x = ctx.inputs[0]._data
         saved = ctx.saved_tensors[0]
@@ -188,12 +197,15 @@ class Gelu(Function):
             local = saved + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
         return Tensor._wrap(grad._data * local), None
 
+    @override
     def label(self) -> str:
         return "gelu" if self.approximate == "none" else "gelu(approximate='tanh')"
 
+    @override
     def formula(self, operands):
         return nt.call("gelu", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         x = operands[0].text
         return ("local", nt.Expr(f"Phi({x})+{x}phi({x})", nt.ADD))

@@ -10,6 +10,7 @@ in the batch. max_norm renormalises the looked-up rows of the table in place fir
 from __future__ import annotations
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Tensor, no_grad
 from autograd_core import notation as nt
@@ -33,6 +34,7 @@ class EmbeddingLookup(Function):
     _reads_inputs = False  # backward needs the indices and shapes only
 
     @staticmethod
+    @override
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
         ctx.indices = indices
         return np.take(weight, indices, axis=0)
@@ -53,6 +55,7 @@ class EmbeddingLookup(Function):
         return factor[:, None]
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         idx = ctx.indices.reshape(-1)
         g = grad.reshape(idx.size, grad.shape[-1])
@@ -62,6 +65,7 @@ class EmbeddingLookup(Function):
         return IndexAdd.apply(g, (idx,), False, ctx.inputs[0].shape), None, None, None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         # Rows summed per index by sorting the positions (stable: each row's terms add
         # in the order np.add.at would use) and one reduceat, instead of np.add.at's
@@ -79,6 +83,7 @@ class EmbeddingLookup(Function):
             out[rows[starts]] = np.add.reduceat(g[order], starts, axis=0)
         return Tensor._wrap(out), None, None, None
 
+    @override
     def label(self) -> str:
         extra = []
         if self.inputs[2] is not None:
@@ -87,9 +92,11 @@ class EmbeddingLookup(Function):
             extra.append("scale_grad_by_freq=True")
         return "embedding" + (f"({', '.join(extra)})" if extra else "")
 
+    @override
     def formula(self, operands):
         return nt.indexed(operands[0], "idx")
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         shape = tuple(self.inputs[0].shape)
         return ("custom", lambda u: nt.call("index_add", f"zeros{shape}", "[idx]", u))

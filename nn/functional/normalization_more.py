@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 import autograd_core as ag
 from autograd_core import Tensor
@@ -83,6 +84,7 @@ class LayerNormFn(Function):
     arg_names = ("", "", "", "dims", "eps")
 
     @staticmethod
+    @override
     def forward(ctx, x, weight, bias, k, eps):
         ctx.k, ctx.eps = k, eps
         axes = tuple(range(x.ndim - k, x.ndim))
@@ -99,6 +101,7 @@ class LayerNormFn(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         x, weight, bias = ctx.inputs[:3]
         k, eps = ctx.k, ctx.eps
@@ -119,6 +122,7 @@ class LayerNormFn(Function):
         return gx, gw, gb, None, None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         x, weight, bias = ctx.inputs[:3]
         x_hat, rstd = ctx.saved_tensors
@@ -137,12 +141,15 @@ class LayerNormFn(Function):
             gb = wrap(d.sum(axis=lead) if lead else d * 1.0)
         return wrap(gx), gw, gb, None, None
 
+    @override
     def label(self) -> str:
         return f"layer_norm(dims={self.k}, eps={nt.format_number(self.eps)})"
 
+    @override
     def formula(self, operands):
         return nt.call("layer_norm", *[o for o in operands[:3] if o is not None])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         if k == 0:
             return ("custom", lambda u: nt.call("layer_norm_backward", u))

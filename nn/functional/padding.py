@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Tensor
 from autograd_core import notation as nt
@@ -26,21 +27,26 @@ class ConstantPad(Function):
     __slots__ = ("widths",)
 
     @staticmethod
+    @override
     def forward(ctx, x, widths, value):
         ctx.widths = widths
         return np.pad(x, widths, mode="constant", constant_values=value)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         crop = tuple(slice(b, grad.shape[i] - a) for i, (b, a) in enumerate(ctx.widths))
         return grad[crop], None, None
 
+    @override
     def label(self) -> str:
         return "constant_pad"
 
+    @override
     def formula(self, operands):
         return nt.call("pad", operands[0], nt.number(self.inputs[2]))
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         # The delta without the border: the slices that forward padded around x.
         crop = ", ".join(f"{b}:{-a if a else ''}" for b, a in self.widths)
