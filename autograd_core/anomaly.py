@@ -128,6 +128,7 @@ class detect_anomaly:
             del self._prev[key]
 
     def __call__(self, fn: F) -> F:
+        """Decorator use: ``fn`` wrapped to run every call inside this anomaly mode."""
         check = self.check_nan
 
         @functools.wraps(fn)

@@ -92,6 +92,9 @@ class Module:
         )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward(*args, **kwargs)`` with the forward hooks, inside this module's
+        scope (nodes recorded meanwhile are drawn inside its box).
+        """
         prev = SCOPE.path
         SCOPE.path = (self,) if prev is None else prev + (self,)
         try:

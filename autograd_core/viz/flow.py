@@ -106,6 +106,9 @@ class FlowColors:
         self.lo, self.hi = lo, max(hi, lo + 1.0)
 
     def norm(self, exits: list[int], walk: GraphWalk) -> float | None:
+        """The gradient norm of a vertex: sqrt of the sum of squares of the norms that
+        reached its exit nodes (``exits`` index ``walk.ops``); None if none reached any.
+        """
         vals = [self.flow.node_norm.get(walk.ops[i]) for i in exits]
         vals = [v for v in vals if v is not None]
         if not vals:
@@ -123,6 +126,9 @@ class FlowColors:
 
     def row(self, vid: str, name: str, exits: list[int], ops: list[int],
             walk: GraphWalk) -> Any:
+        """The ``FlowRow`` of vertex ``vid``: its norm (over ``exits``), colours, and the
+        share of dead ReLU units among its nodes ``ops`` (indices into ``walk.ops``).
+        """
         norm = self.norm(exits, walk)
         dead = [self.flow.node_dead[walk.ops[i]] for i in ops
                 if walk.ops[i] in self.flow.node_dead]
@@ -132,6 +138,7 @@ class FlowColors:
                        fill=fill, font_color=font)
 
     def legend_html(self) -> str:
+        """The colour scale as a Graphviz HTML table: one cell per colour with its norm."""
         st = self.st
         cells = []
         n = len(st.flow_colors)
@@ -155,6 +162,9 @@ def paint(attr: dict, row: Any) -> None:
 
 
 def flow_lines(row: Any, st: Style) -> list[str]:
+    """The HTML lines a vertex adds under its label: its gradient norm and, for ReLU
+    vertices, the share of units that passed no gradient.
+    """
     font = row.font_color
     size = st.font_size - 2
     lines = []
