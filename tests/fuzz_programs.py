@@ -57,7 +57,7 @@ class HypothesisChooser(RandomChooser):
     def __init__(self, data: Any) -> None:
         from hypothesis import strategies as st
 
-        self._data = data
+        self.data = data
         self.st = st
 
     def integer(self, lo: int, hi: int) -> int:

@@ -331,10 +331,10 @@ def load_state_dict_assign(L, a):
 
 
 def data_is_the_way_around(L, a):
-    # Writing into ._data is not counted, in PyTorch as here: the new values are used.
+    # Writing into .data is not counted, in PyTorch as here: the new values are used.
     x, b = _leaf(L, a["v"]), _leaf(L, a["b"], rg=False)
     y = (x * b).sum()
-    b._data[0:2] = 0
+    b.data[0:2] = 0
     y.backward()
     return [x.grad]
 
