@@ -252,12 +252,6 @@ class RNNBase(Module):
                                f"{self.input_size}, got {x.shape[-1]}")
         expect_h = (self.num_layers * dirs, mini_batch, self._real_hidden())
         expect_c = (self.num_layers * dirs, mini_batch, self.hidden_size)
-        if sorted_indices is not None:
-            # Each state row belongs to the sequence the caller put there: follow the sort.
-            idx = np.asarray(sorted_indices._data if isinstance(sorted_indices, Tensor)
-                             else sorted_indices)
-            h0 = None if h0 is None else _rows(h0, idx)
-            c0 = None if c0 is None else _rows(c0, idx)
         for h, expect, label in ((h0, expect_h, "hidden[0]" if lstm else "hidden"),
                                  (c0, expect_c, "hidden[1]")):
             if h is None:
@@ -267,6 +261,12 @@ class RNNBase(Module):
             if h.dtype != x.dtype:
                 raise RuntimeError(f"{kind}: expected {label} to have the input's dtype "
                                    f"({_torch_dtype(x.dtype)}), got {_torch_dtype(h.dtype)}")
+        if sorted_indices is not None:
+            # Each state row belongs to the sequence the caller put there: follow the sort.
+            idx = np.asarray(sorted_indices._data if isinstance(sorted_indices, Tensor)
+                             else sorted_indices)
+            h0 = None if h0 is None else _rows(h0, idx)
+            c0 = None if c0 is None else _rows(c0, idx)
         if not packed and x.shape[1 if self.batch_first else 0] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         return x, batch_sizes, h0, c0, batched, sorted_indices
