@@ -241,6 +241,10 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
+# The manifest tags of containers (their nesting is limited to MAX_DEPTH).
+_CONTAINER_TAGS = ("__dict__", "__list__", "__tuple__")
+
+
 class _Reader:
     def __init__(self, arrays: dict[str, np.ndarray]) -> None:
         self.arrays = arrays
@@ -253,6 +257,7 @@ class _Reader:
         return self.arrays[key]
 
     def decode(self, node: Any, depth: int = 0) -> Any:
+        """The value a manifest entry stands for; ``depth``: containers around it."""
         if isinstance(node, list):
             raise _Refused("a bare JSON list in the manifest")
         if not isinstance(node, dict):
@@ -260,13 +265,27 @@ class _Reader:
         if "__tensor__" in node:
             return self._tensor(node)
         if "__tensor_ref__" in node:
-            ref = node["__tensor_ref__"]
-            if not isinstance(ref, int) or isinstance(ref, bool) or ref not in self.tensors:
-                raise _Refused(f"a reference to tensor {ref!r}, which comes nowhere before it")
-            return self.tensors[ref]
+            return self._tensor_ref(node["__tensor_ref__"])
         if "__ndarray__" in node:
             return self.array(node["__ndarray__"])
-        if depth > MAX_DEPTH and any(k in node for k in ("__dict__", "__list__", "__tuple__")):
+        if any(k in node for k in _CONTAINER_TAGS):
+            return self._container(node, depth)
+        if "__float__" in node:
+            text = node["__float__"]
+            if text not in ("inf", "-inf", "nan"):
+                raise _Refused(f"a special float {text!r}")
+            return float(text)
+        raise _Refused(f"an unknown entry {sorted(node)[:5]} in the manifest")
+
+    def _tensor_ref(self, ref: Any) -> Tensor:
+        """The tensor numbered ``ref`` earlier in the file (a second use of one tensor)."""
+        if not isinstance(ref, int) or isinstance(ref, bool) or ref not in self.tensors:
+            raise _Refused(f"a reference to tensor {ref!r}, which comes nowhere before it")
+        return self.tensors[ref]
+
+    def _container(self, node: dict, depth: int) -> Any:
+        """A dict, list or tuple entry, its items decoded one level deeper."""
+        if depth > MAX_DEPTH:
             raise _Refused(f"the object is nested more than {MAX_DEPTH} containers deep")
         if "__dict__" in node:
             items = node["__dict__"]
@@ -278,17 +297,11 @@ class _Reader:
                 if not isinstance(k, (str, int, float, bool)) and k is not None:
                     raise _Refused(f"a dictionary key of type {type(k).__name__}")
             return cls((k, self.decode(v, depth + 1)) for k, v in items)
-        for tag, make in (("__list__", list), ("__tuple__", tuple)):
-            if tag in node:
-                if not isinstance(node[tag], list):
-                    raise _Refused(f"a malformed {tag} entry in the manifest")
-                return make(self.decode(v, depth + 1) for v in node[tag])
-        if "__float__" in node:
-            text = node["__float__"]
-            if text not in ("inf", "-inf", "nan"):
-                raise _Refused(f"a special float {text!r}")
-            return float(text)
-        raise _Refused(f"an unknown entry {sorted(node)[:5]} in the manifest")
+        tag = "__list__" if "__list__" in node else "__tuple__"
+        if not isinstance(node[tag], list):
+            raise _Refused(f"a malformed {tag} entry in the manifest")
+        make = list if tag == "__list__" else tuple
+        return make(self.decode(v, depth + 1) for v in node[tag])
 
     def _tensor(self, node: dict) -> Tensor:
         key = node["__tensor__"]
@@ -317,6 +330,33 @@ def load(f: str | os.PathLike | Any, map_location: Any = None,
     ``MAX_DEPTH``).
     """
     name = repr(os.fspath(f)) if not hasattr(f, "read") else "the given file object"
+    src, size = _source(f, name)
+    try:
+        with zipfile.ZipFile(src) as zf:
+            infos = {i.filename: i for i in zf.infolist()}
+            stored = sum(i.compress_size for i in infos.values())
+            if stored > size:
+                raise _Refused(f"its entries declare {stored} stored bytes in a file of {size}")
+            for info in infos.values():
+                _check_member(info, size)
+            keys = {n[:-4] for n in infos if n.endswith(".npy")}
+            manifest = _read_manifest(zf, infos, keys, name)
+            arrays = {k: _read_member(zf, infos[k + ".npy"]) for k in keys if k != _MANIFEST}
+            return _Reader(arrays).decode(manifest["tree"])
+    except _Refused as e:
+        raise RuntimeError(f"load: refusing {name}: {e}") from None
+    except RuntimeError:
+        raise
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError, UnicodeError,
+            json.JSONDecodeError, zipfile.LargeZipFile, NotImplementedError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise _unreadable(src, name, e) from None
+
+
+def _source(f: str | os.PathLike | Any, name: str) -> tuple[Any, int]:
+    """What ``zipfile`` should open (a path, or the file object's bytes) and its size;
+    raises for a missing path or an empty file."""
     if hasattr(f, "read"):
         src: Any = io.BytesIO(f.read())
         size = len(src.getbuffer())
@@ -328,62 +368,53 @@ def load(f: str | os.PathLike | Any, map_location: Any = None,
     if size == 0:
         raise RuntimeError(f"load: {name} is empty (0 bytes): not a file written by "
                            "autograd_core.save, or a write that never finished")
-    try:
-        with zipfile.ZipFile(src) as zf:
-            infos = {i.filename: i for i in zf.infolist()}
-            stored = sum(i.compress_size for i in infos.values())
-            if stored > size:
-                raise _Refused(f"its entries declare {stored} stored bytes in a file of {size}")
-            for info in infos.values():
-                _check_member(info, size)
-            keys = {n[:-4] for n in infos if n.endswith(".npy")}
-            if _MANIFEST not in keys:
-                if not keys:
-                    raise RuntimeError(
-                        f"load: {name} is a zip archive but not a file written by "
-                        "autograd_core.save (it holds no .npy arrays)")
-                raise RuntimeError(
-                    f"load: {name} is a NumPy .npz archive but was not written by "
-                    f"autograd_core.save (it has no '{_MANIFEST}' entry; found "
-                    f"{sorted(keys)[:5]})")
-            raw = _read_member(zf, infos[_MANIFEST + ".npy"])
-            if raw.dtype != np.uint8 or raw.ndim != 1:
-                raise _Refused("its manifest is not a byte string")
-            text = raw.tobytes().decode("utf-8")
-            if _json_depth(text) > _MAX_JSON_DEPTH:
-                raise _Refused(f"the object is nested more than {MAX_DEPTH} containers deep")
-            manifest = json.loads(text)
-            if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
-                raise RuntimeError(f"load: {name} has an unrecognised format tag")
-            version = manifest.get("version", 0)
-            if not isinstance(version, int) or version > _VERSION:
-                raise RuntimeError(
-                    f"load: {name} was written by a newer format version {version!r} (this "
-                    f"library reads up to {_VERSION})")
-            if "tree" not in manifest:
-                raise _Refused("its manifest has no 'tree'")
-            arrays = {k: _read_member(zf, infos[k + ".npy"]) for k in keys if k != _MANIFEST}
-            return _Reader(arrays).decode(manifest["tree"])
-    except _Refused as e:
-        raise RuntimeError(f"load: refusing {name}: {e}") from None
-    except RuntimeError:
-        raise
-    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError, UnicodeError,
-            json.JSONDecodeError, zipfile.LargeZipFile, NotImplementedError) as e:
-        if isinstance(e, FileNotFoundError):
-            raise
-        magic = _magic(src)
-        if magic[:2] == b"PK":
+    return src, size
+
+
+def _read_manifest(zf: zipfile.ZipFile, infos: dict, keys: set[str], name: str) -> dict:
+    """The archive's manifest, checked: an autograd_core save of a version this library
+    reads, not nested beyond ``MAX_DEPTH``, with a ``tree``. ``keys``: the .npy entries."""
+    if _MANIFEST not in keys:
+        if not keys:
             raise RuntimeError(
-                f"load: {name} is truncated or corrupt (a damaged .npz archive: {e})"
-            ) from None
-        if magic[:6] == b"\x93NUMPY":
-            raise RuntimeError(
-                f"load: {name} is a single NumPy array (.npy), not a file written by "
-                "autograd_core.save (an .npz archive with a manifest)") from None
+                f"load: {name} is a zip archive but not a file written by "
+                "autograd_core.save (it holds no .npy arrays)")
         raise RuntimeError(
-            f"load: {name} is not a file written by autograd_core.save (expected a "
-            f"NumPy .npz archive, found data starting with {magic!r})") from None
+            f"load: {name} is a NumPy .npz archive but was not written by "
+            f"autograd_core.save (it has no '{_MANIFEST}' entry; found "
+            f"{sorted(keys)[:5]})")
+    raw = _read_member(zf, infos[_MANIFEST + ".npy"])
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise _Refused("its manifest is not a byte string")
+    text = raw.tobytes().decode("utf-8")
+    if _json_depth(text) > _MAX_JSON_DEPTH:
+        raise _Refused(f"the object is nested more than {MAX_DEPTH} containers deep")
+    manifest = json.loads(text)
+    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+        raise RuntimeError(f"load: {name} has an unrecognised format tag")
+    version = manifest.get("version", 0)
+    if not isinstance(version, int) or version > _VERSION:
+        raise RuntimeError(
+            f"load: {name} was written by a newer format version {version!r} (this "
+            f"library reads up to {_VERSION})")
+    if "tree" not in manifest:
+        raise _Refused("its manifest has no 'tree'")
+    return manifest
+
+
+def _unreadable(src: Any, name: str, e: Exception) -> RuntimeError:
+    """The error for a file that is no readable archive, saying what it looks like."""
+    magic = _magic(src)
+    if magic[:2] == b"PK":
+        return RuntimeError(
+            f"load: {name} is truncated or corrupt (a damaged .npz archive: {e})")
+    if magic[:6] == b"\x93NUMPY":
+        return RuntimeError(
+            f"load: {name} is a single NumPy array (.npy), not a file written by "
+            "autograd_core.save (an .npz archive with a manifest)")
+    return RuntimeError(
+        f"load: {name} is not a file written by autograd_core.save (expected a "
+        f"NumPy .npz archive, found data starting with {magic!r})")
 
 
 def _magic(src: Any) -> bytes:
