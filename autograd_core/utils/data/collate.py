@@ -91,16 +91,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(elem, (str, bytes)):
         return batch  # as PyTorch: strings are passed through, not tensors
     if isinstance(elem, Mapping):
-        for i, d in enumerate(batch):
-            missing = [k for k in elem if k not in d] if isinstance(d, Mapping) else None
-            if missing:
-                raise KeyError(f"default_collate: sample {i} lacks the key {missing[0]!r} "
-                               "that the first sample has")
-        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
-        try:
-            return type(elem)(collated)
-        except TypeError:  # a mapping type that cannot be built from a dict
-            return collated
+        return _collate_mapping(batch)
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
         return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, Sequence):
@@ -109,6 +100,21 @@ def default_collate(batch: Sequence[Any]) -> Any:
             raise RuntimeError("each element in list of batch should be of equal size")
         return [default_collate(s) for s in zip(*batch)]
     raise _type_error(type(elem))
+
+
+def _collate_mapping(batch: Sequence[Mapping]) -> Any:
+    """Dict samples collated key by key (the first sample's keys), in its mapping type."""
+    elem = batch[0]
+    for i, d in enumerate(batch):
+        missing = [k for k in elem if k not in d] if isinstance(d, Mapping) else None
+        if missing:
+            raise KeyError(f"default_collate: sample {i} lacks the key {missing[0]!r} "
+                           "that the first sample has")
+    collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+    try:
+        return type(elem)(collated)
+    except TypeError:  # a mapping type that cannot be built from a dict
+        return collated
 
 
 def default_convert(data: Any) -> Any:
