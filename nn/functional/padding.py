@@ -75,8 +75,18 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     dimension first, as ``torch.nn.functional.pad``. Negative constant pads crop.
 
     mode "constant" fills with ``value`` (0); "reflect", "replicate" and "circular" pad
-    the last one or two dimensions of a 2-D to 4-D input.
+    the last one or two dimensions of a 2-D to 4-D input. The output has the input's
+    leading dimensions; a padded dimension of size n becomes n + before + after.
     """
+    pairs = _checked_pairs(input, pad, mode)
+    if mode == "constant":
+        return _pad_constant(input, pairs, value)
+    return _pad_by_index(input, pairs, mode)
+
+
+def _checked_pairs(input: Tensor, pad: Sequence[int], mode: str) -> list[tuple[int, int]]:
+    """``pad``'s (before, after) pairs, last dimension first, after PyTorch's checks of
+    the arguments."""
     check_tensor(input, "input", "pad")
     if not isinstance(pad, (tuple, list)):
         raise TypeError(f"pad(): argument 'pad' (position 2) must be tuple of ints, not "
@@ -97,67 +107,80 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     if mode not in MODES:
         raise NotImplementedError(
             f"Unrecognised padding mode {mode}; expected one of {', '.join(MODES)}")
-    pairs = [(pad[2 * i], pad[2 * i + 1]) for i in range(k)]  # last dim first
-    if mode == "constant":
-        x = input
-        # Negative widths crop first; the rest is one constant pad.
-        crop = [slice(None)] * nd
-        for i, (b, a) in enumerate(pairs):
-            d = nd - 1 - i
-            if b < 0 or a < 0:
-                n = x.shape[d]
-                if max(-b, 0) + max(-a, 0) > n:
-                    # PyTorch crops with narrow(), which refuses a negative length.
-                    raise RuntimeError(
-                        f"narrow(): length must be non-negative. (pad: cropping "
-                        f"({b}, {a}) at dimension {d} removes more than its size {n})")
-                crop[d] = slice(max(-b, 0), n - max(-a, 0))
-        if any(s != slice(None) for s in crop):
-            x = x[tuple(crop)]
-        widths = [(0, 0)] * nd
-        for i, (b, a) in enumerate(pairs):
-            widths[nd - 1 - i] = (max(b, 0), max(a, 0))
-        if not any(b or a for b, a in widths):
-            return x
-        fill = 0.0 if value is None else value
-        return ConstantPad.apply(x, tuple(widths), fill)
+    return [(pad[2 * i], pad[2 * i + 1]) for i in range(k)]
+
+
+def _pad_constant(input: Tensor, pairs: list[tuple[int, int]], value: float | None) -> Tensor:
+    """Constant padding: negative widths crop first; the rest is one ``ConstantPad``."""
+    nd = input.ndim
+    x = input
+    crop = [slice(None)] * nd
+    for i, (b, a) in enumerate(pairs):
+        d = nd - 1 - i
+        if b < 0 or a < 0:
+            n = x.shape[d]
+            if max(-b, 0) + max(-a, 0) > n:
+                # PyTorch crops with narrow(), which refuses a negative length.
+                raise RuntimeError(
+                    f"narrow(): length must be non-negative. (pad: cropping "
+                    f"({b}, {a}) at dimension {d} removes more than its size {n})")
+            crop[d] = slice(max(-b, 0), n - max(-a, 0))
+    if any(s != slice(None) for s in crop):
+        x = x[tuple(crop)]
+    widths = [(0, 0)] * nd
+    for i, (b, a) in enumerate(pairs):
+        widths[nd - 1 - i] = (max(b, 0), max(a, 0))
+    if not any(b or a for b, a in widths):
+        return x
+    fill = 0.0 if value is None else value
+    return ConstantPad.apply(x, tuple(widths), fill)
+
+
+def _pad_by_index(input: Tensor, pairs: list[tuple[int, int]], mode: str) -> Tensor:
+    """Reflect, replicate or circular padding: one gather per padded dimension."""
+    nd, k = input.ndim, len(pairs)
     if k > 2 or nd - k not in (1, 2):
         raise NotImplementedError(
-            f"Padding size {len(pad)} is not supported for {nd}D input tensor in mode "
+            f"Padding size {2 * k} is not supported for {nd}D input tensor in mode "
             f"'{mode}': reflect, replicate and circular pad the last 1 or 2 dimensions "
             "of a 2-D to 4-D input")
     x = input
     for i, (b, a) in enumerate(pairs):
-        d = nd - 1 - i
-        n = x.shape[d]
-        if mode == "circular" and (b < 0 or a < 0):
-            # A negative width crops first; the rest wraps around what is left.
-            lo, hi = max(-b, 0), n - max(-a, 0)
-            if hi < lo:
-                raise RuntimeError(
-                    f"circular padding ({b}, {a}) at dimension {d} crops away more than "
-                    f"the {n} elements of input {list(input.shape)}")
-            x = x[(slice(None),) * d + (slice(lo, hi),)]
-            b, a, n = max(b, 0), max(a, 0), hi - lo
-        elif n + b + a <= 0:
-            # reflect and replicate index the input itself: a negative width starts or
-            # ends inside it, so only the output's size can go wrong.
-            raise RuntimeError(f"input (W: {n}) is too small. Calculated output W: "
-                               f"{n + b + a} ({mode} padding ({b}, {a}) at dimension {d})")
-        if mode == "replicate" and n == 0:
-            raise RuntimeError(
-                f"Expected 2D or 3D (batch mode) tensor with possibly 0 batch size and other "
-                f"non-zero dimensions for input, but got: {list(input.shape)}")
-        if mode == "reflect" and (b >= n or a >= n):
-            raise RuntimeError(
-                f"Argument #4: Padding size should be less than the corresponding input "
-                f"dimension, but got: padding ({b}, {a}) at dimension {d} of input "
-                f"{list(input.shape)}")
-        if mode == "circular" and (b > n or a > n):
-            raise RuntimeError(
-                "Padding value causes wrapping around more than once: circular padding "
-                f"({b}, {a}) at dimension {d} of input {list(input.shape)}")
-        idx = _border_index(n, b, a, mode)
-        index = (slice(None),) * d + (idx,)
-        x = x[index]
+        x = _pad_dim_by_index(x, nd - 1 - i, b, a, mode, input.shape)
     return x
+
+
+def _pad_dim_by_index(x: Tensor, d: int, b: int, a: int, mode: str,
+                      input_shape: tuple[int, ...]) -> Tensor:
+    """``x`` padded by (b, a) along dimension ``d`` in ``mode`` (not constant), checked
+    as PyTorch checks it; ``input_shape`` (of the original input) is for the messages."""
+    n = x.shape[d]
+    if mode == "circular" and (b < 0 or a < 0):
+        # A negative width crops first; the rest wraps around what is left.
+        lo, hi = max(-b, 0), n - max(-a, 0)
+        if hi < lo:
+            raise RuntimeError(
+                f"circular padding ({b}, {a}) at dimension {d} crops away more than "
+                f"the {n} elements of input {list(input_shape)}")
+        x = x[(slice(None),) * d + (slice(lo, hi),)]
+        b, a, n = max(b, 0), max(a, 0), hi - lo
+    elif n + b + a <= 0:
+        # reflect and replicate index the input itself: a negative width starts or
+        # ends inside it, so only the output's size can go wrong.
+        raise RuntimeError(f"input (W: {n}) is too small. Calculated output W: "
+                           f"{n + b + a} ({mode} padding ({b}, {a}) at dimension {d})")
+    if mode == "replicate" and n == 0:
+        raise RuntimeError(
+            f"Expected 2D or 3D (batch mode) tensor with possibly 0 batch size and other "
+            f"non-zero dimensions for input, but got: {list(input_shape)}")
+    if mode == "reflect" and (b >= n or a >= n):
+        raise RuntimeError(
+            f"Argument #4: Padding size should be less than the corresponding input "
+            f"dimension, but got: padding ({b}, {a}) at dimension {d} of input "
+            f"{list(input_shape)}")
+    if mode == "circular" and (b > n or a > n):
+        raise RuntimeError(
+            "Padding value causes wrapping around more than once: circular padding "
+            f"({b}, {a}) at dimension {d} of input {list(input_shape)}")
+    idx = _border_index(n, b, a, mode)
+    return x[(slice(None),) * d + (idx,)]
