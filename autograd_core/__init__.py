@@ -95,6 +95,7 @@ from .ops import (
 )
 from .safetensors_io import load_safetensors, save_safetensors
 from .serialization import load, save
+from .size import Size
 from .tensor import Tensor
 from .viz import BackwardTrace, draw_graph, save_backward_frames, trace_backward
 

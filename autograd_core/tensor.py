@@ -19,6 +19,7 @@ from . import device as _device
 from . import dtypes as _dt
 from . import grad_mode as _grad_mode
 from . import version as _version
+from .size import Size
 
 _FLOAT_KINDS = "f"
 
@@ -203,8 +204,9 @@ class Tensor:
 
     # ----- facts ----------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        """The size of each dimension, a ``torch.Size`` (a tuple of ints)."""
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -237,9 +239,9 @@ class Tensor:
         return _device.CPU
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """Shape as a tuple, or one dimension's length when ``dim`` is given."""
+        """Shape as a ``torch.Size``, or one dimension's length when ``dim`` is given."""
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         return self._data.shape[dim]
 
     def dim(self) -> int:

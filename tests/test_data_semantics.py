@@ -67,3 +67,13 @@ def test_numpy_style_axis_and_keepdims(L):
     assert tuple(x.softmax(axis=0).shape) == (2, 3)
     with pytest.raises(TypeError):
         x.sum(dim=0, axis=1)
+
+
+def test_size_is_torch_size_like():
+    x = ac.ones(2, 3, 4)
+    assert repr(x.shape) == repr(torch.ones(2, 3, 4).shape) == "torch.Size([2, 3, 4])"
+    assert x.shape == (2, 3, 4) and x.size() == torch.Size([2, 3, 4])
+    assert x.shape[1:] == ac.Size([3, 4]) and isinstance(x.shape[1:], ac.Size)
+    assert x.shape.numel() == 24 and x.size(1) == 3
+    n, c, h = x.shape
+    assert (n, c, h) == (2, 3, 4)
