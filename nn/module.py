@@ -55,6 +55,25 @@ def weight_and_bias(module: Module) -> tuple[Any, Any]:
     return module.weight, module.bias
 
 
+def _checkpoint_array(key: str, val: Any, current: Tensor) -> tuple[Any, str | None]:
+    """``load_state_dict``'s check of one entry: (its values as an array of ``current``'s
+    shape, None), or (None, the error line it reports for ``key``)."""
+    arr = val._data if isinstance(val, Tensor) else val
+    if not isinstance(arr, np.ndarray):
+        try:
+            arr = np.asarray(arr)
+        except Exception:
+            arr = None
+        if arr is None or arr.dtype.kind not in "biuf":
+            return None, (f'While copying the parameter named "{key}", expected a Tensor or '
+                          f"array from checkpoint but received {type(val).__name__}")
+    if arr.shape != current._data.shape:
+        return None, (f"size mismatch for {key}: copying a param with shape "
+                      f"{list(arr.shape)} from checkpoint, the shape in current model is "
+                      f"{list(current._data.shape)}.")
+    return arr, None
+
+
 class Module:
     """Base class for all layers and models.
 
@@ -568,21 +587,9 @@ class Module:
             if key not in state_dict:
                 continue
             val = state_dict[key]
-            arr = val._data if isinstance(val, Tensor) else val
-            if not isinstance(arr, np.ndarray):
-                try:
-                    arr = np.asarray(arr)
-                except Exception:
-                    arr = None
-                if arr is None or arr.dtype.kind not in "biuf":
-                    errors.append(
-                        f'While copying the parameter named "{key}", expected a Tensor or '
-                        f"array from checkpoint but received {type(val).__name__}")
-                    continue
-            if arr.shape != t._data.shape:
-                errors.append(
-                    f"size mismatch for {key}: copying a param with shape {list(arr.shape)} "
-                    f"from checkpoint, the shape in current model is {list(t._data.shape)}.")
+            arr, error = _checkpoint_array(key, val, t)
+            if error is not None:
+                errors.append(error)
                 continue
             loads.append((key, t, val, arr))
         missing = [k for k in expected if k not in state_dict]
