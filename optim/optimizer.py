@@ -104,6 +104,44 @@ def _check_lr_first(init: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _group_tensors(params: Any) -> tuple[list[Tensor], list[str]]:
+    """A group's ``params`` (a tensor, or an ordered collection of tensors or of
+    (name, tensor) pairs) as (tensors, names), checked as PyTorch checks them; names is
+    empty when the parameters come without names."""
+    if isinstance(params, Tensor):
+        params = [params]
+    elif isinstance(params, set):
+        raise TypeError(
+            "optimizer parameters need to be organized in ordered collections, but "
+            "the ordering of tensors in sets will change between runs. Please use a "
+            "list instead."
+        )
+    else:
+        params = list(params)
+
+    tensors, names = [], []
+    for p in params:
+        if isinstance(p, tuple):
+            names.append(p[0])
+            tensors.append(p[1])
+        else:
+            tensors.append(p)
+    if names and len(names) != len(tensors):
+        raise ValueError(
+            "all optimizer params should be with/without names. Some param names "
+            "are missing"
+        )
+
+    for p in tensors:
+        if not isinstance(p, Tensor):
+            raise TypeError(
+                "optimizer can only optimize Tensors, but one of the params is " + _typename(p)
+            )
+        if not (p.is_leaf or p.retains_grad):
+            raise ValueError("can't optimize a non-leaf Tensor")
+    return tensors, names
+
+
 class Optimizer:
     """Base class for optimizers.
 
@@ -158,41 +196,10 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
         group = dict(param_group)  # the caller's dict is left as it was
-        params = group["params"]
-        if isinstance(params, Tensor):
-            params = [params]
-        elif isinstance(params, set):
-            raise TypeError(
-                "optimizer parameters need to be organized in ordered collections, but "
-                "the ordering of tensors in sets will change between runs. Please use a "
-                "list instead."
-            )
-        else:
-            params = list(params)
-
-        tensors, names = [], []
-        for p in params:
-            if isinstance(p, tuple):
-                names.append(p[0])
-                tensors.append(p[1])
-            else:
-                tensors.append(p)
+        tensors, names = _group_tensors(group["params"])
         group["params"] = tensors
         if names:
-            if len(names) != len(tensors):
-                raise ValueError(
-                    "all optimizer params should be with/without names. Some param names "
-                    "are missing"
-                )
             group["param_names"] = names
-
-        for p in tensors:
-            if not isinstance(p, Tensor):
-                raise TypeError(
-                    "optimizer can only optimize Tensors, but one of the params is " + _typename(p)
-                )
-            if not (p.is_leaf or p.retains_grad):
-                raise ValueError("can't optimize a non-leaf Tensor")
 
         for name, default in self.defaults.items():
             group.setdefault(name, default)
