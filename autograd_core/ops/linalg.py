@@ -197,6 +197,28 @@ def _normalise(equation: str, ops: list[Tensor]) -> tuple[str, list[tuple[int, .
     explicit = "->" in eq
     lhs, rhs = eq.split("->", 1) if explicit else (eq, "")
     terms = lhs.split(",")
+    parsed = _parse_terms(terms, ops)
+    out_items = _split_term(rhs, len(lhs) + 2, "output") if explicit else None
+    used = set("".join(term for term in terms) + rhs)
+    n_ell = max([ops[i]._data.ndim - (len(p) - 1) for i, p in enumerate(parsed)
+                 if "..." in p] or [0])
+    spare = [c for c in _LETTERS if c not in used]
+    if n_ell > len(spare):
+        raise RuntimeError("einsum(): too many dimensions under the ellipsis (at most 52 "
+                           "subscripts in all)")
+    ell = spare[:n_ell]
+    subs: list[str] = []
+    for i, p in enumerate(parsed):
+        k = ops[i]._data.ndim - (len(p) - 1)
+        subs.append("".join("".join(ell[n_ell - k:]) if s == "..." else s for s in p))
+    out = _output_subscripts(out_items, parsed, ell)
+    size = _subscript_sizes(subs, ops, ell)
+    shapes = [tuple(size[c] for c in sub) for sub in subs]
+    return ",".join(subs) + "->" + out, shapes
+
+
+def _parse_terms(terms: list[str], ops: list[Tensor]) -> list[list[str]]:
+    """Each operand's subscripts (letters and "..."), checked against its dimensions."""
     if len(terms) > len(ops):
         raise RuntimeError("einsum(): fewer operands were provided than specified in the "
                            "equation")
@@ -220,37 +242,35 @@ def _normalise(equation: str, ops: list[Tensor]) -> tuple[str, list[tuple[int, .
                 f"einsum(): the number of subscripts in the equation ({n}) does not match "
                 f"the number of dimensions ({nd}) for operand {i} and no ellipsis was given")
         parsed.append(items)
-    out_items = _split_term(rhs, len(lhs) + 2, "output") if explicit else None
-    used = set("".join(term for term in terms) + rhs)
-    n_ell = max([ops[i]._data.ndim - (len(p) - 1) for i, p in enumerate(parsed)
-                 if "..." in p] or [0])
-    spare = [c for c in _LETTERS if c not in used]
-    if n_ell > len(spare):
-        raise RuntimeError("einsum(): too many dimensions under the ellipsis (at most 52 "
-                           "subscripts in all)")
-    ell = spare[:n_ell]
-    subs: list[str] = []
-    for i, p in enumerate(parsed):
-        k = ops[i]._data.ndim - (len(p) - 1)
-        subs.append("".join("".join(ell[n_ell - k:]) if s == "..." else s for s in p))
-    if explicit:
-        seen = set()
-        for s in out_items:
-            if s == "...":
-                continue
-            if s in seen:
-                raise RuntimeError(f"einsum(): output subscript {s} appears more than once "
-                                   "in the output")
-            if not any(s in p for p in parsed):
-                raise RuntimeError(f"einsum(): output subscript {s} does not appear in the "
-                                   "equation for any input operand")
-            seen.add(s)
-        out = "".join("".join(ell) if s == "..." else s for s in out_items)
-    else:
+    return parsed
+
+
+def _output_subscripts(out_items: list[str] | None, parsed: list[list[str]],
+                       ell: list[str]) -> str:
+    """The output's subscripts, ``ell`` standing for "...": the given ones, checked
+    (``out_items``), or, with no "->", the ellipsis then the letters that occur once,
+    sorted."""
+    if out_items is None:
         letters = [s for p in parsed for s in p if s != "..."]
         once = sorted(c for c in set(letters) if letters.count(c) == 1)
-        out = "".join(ell) + "".join(once)
-    # Sizes: equal within an operand; across operands a size 1 broadcasts.
+        return "".join(ell) + "".join(once)
+    seen = set()
+    for s in out_items:
+        if s == "...":
+            continue
+        if s in seen:
+            raise RuntimeError(f"einsum(): output subscript {s} appears more than once "
+                               "in the output")
+        if not any(s in p for p in parsed):
+            raise RuntimeError(f"einsum(): output subscript {s} does not appear in the "
+                               "equation for any input operand")
+        seen.add(s)
+    return "".join("".join(ell) if s == "..." else s for s in out_items)
+
+
+def _subscript_sizes(subs: list[str], ops: list[Tensor], ell: list[str]) -> dict[str, int]:
+    """The size of each subscript: equal within an operand; across operands a size 1
+    broadcasts. ``ell``: the letters standing for ellipsis dimensions (for messages)."""
     size: dict[str, int] = {}
     for i, (sub, t) in enumerate(zip(subs, ops)):
         mine: dict[str, int] = {}
@@ -271,8 +291,7 @@ def _normalise(equation: str, ops: list[Tensor]) -> tuple[str, list[tuple[int, .
                 raise RuntimeError(f"einsum(): subscript {c} has size {n} for operand {i} "
                                    f"which does not broadcast with previously seen size "
                                    f"{prev}")
-    shapes = [tuple(size[c] for c in sub) for sub in subs]
-    return ",".join(subs) + "->" + out, shapes
+    return size
 
 
 def einsum(*args: Any) -> Tensor:
