@@ -276,14 +276,9 @@ def _edges(lo: float, hi: float, n: int, dt: type) -> np.ndarray:
     return np.where(i < n // 2, head, tail).astype(dt)
 
 
-def histogram(a: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
-              weight: Tensor | None = None, density: bool = False) -> Any:
-    """Histogram of ``a``'s elements: a namedtuple (hist, bin_edges). bins: a count of
-    equal-width bins over ``range`` (default: the data's min and max, widened by 0.5
-    each side when they are equal) or a 1-D tensor of increasing edges. Each bin holds
-    [left, right), the last [left, right]. ``weight`` sums weights instead of counting;
-    ``density`` divides by the total and the bin widths."""
-    x = _float_input("histogram", "histogramdd", a).reshape(-1)
+def _histogram_edges(x: np.ndarray, bins: Any, range: Any) -> np.ndarray:  # noqa: A002
+    """The bin edges of ``histogram``: a copy of a bins tensor (checked), or ``bins`` + 1
+    equal steps over ``range`` or the data's own range (``x``: the flat input)."""
     dt = x.dtype.type
     if isinstance(bins, Tensor):
         edges = bins._data
@@ -323,20 +318,37 @@ def histogram(a: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
         edges = _edges(lo, hi, n + 1, dt)
-    w = None
-    if weight is not None:
-        w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
-        if w.shape != a._data.shape:
-            raise RuntimeError(
-                "torch.histogramdd: if weight tensor is provided it should have the same "
-                f"shape as the input tensor excluding its innermost dimension, but got "
-                f"input with shape {[x.size, 1]} and weight with shape {list(w.shape)}")
-        if w.dtype != x.dtype:
-            raise RuntimeError(
-                "torch.histogramdd: if weight tensor is provided, input tensor and weight "
-                f"tensor should have the same dtype, but got input({_cname(x.dtype)}), and "
-                f"weight({_cname(w.dtype)})")
-        w = w.reshape(-1)
+    return edges
+
+
+def _histogram_weight(weight: Any, a: Tensor, x: np.ndarray) -> np.ndarray | None:
+    """``histogram``'s weights flattened (None without), checked against the input ``a``."""
+    if weight is None:
+        return None
+    w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
+    if w.shape != a._data.shape:
+        raise RuntimeError(
+            "torch.histogramdd: if weight tensor is provided it should have the same "
+            f"shape as the input tensor excluding its innermost dimension, but got "
+            f"input with shape {[x.size, 1]} and weight with shape {list(w.shape)}")
+    if w.dtype != x.dtype:
+        raise RuntimeError(
+            "torch.histogramdd: if weight tensor is provided, input tensor and weight "
+            f"tensor should have the same dtype, but got input({_cname(x.dtype)}), and "
+            f"weight({_cname(w.dtype)})")
+    return w.reshape(-1)
+
+
+def histogram(a: Tensor, bins: Any, *, range: Any = None,  # noqa: A002
+              weight: Tensor | None = None, density: bool = False) -> Any:
+    """Histogram of ``a``'s elements: a namedtuple (hist, bin_edges). bins: a count of
+    equal-width bins over ``range`` (default: the data's min and max, widened by 0.5
+    each side when they are equal) or a 1-D tensor of increasing edges. Each bin holds
+    [left, right), the last [left, right]. ``weight`` sums weights instead of counting;
+    ``density`` divides by the total and the bin widths."""
+    x = _float_input("histogram", "histogramdd", a).reshape(-1)
+    edges = _histogram_edges(x, bins, range)
+    w = _histogram_weight(weight, a, x)
     nb = edges.size - 1
     if nb < 1:
         hist = np.zeros(0, dtype=x.dtype)
