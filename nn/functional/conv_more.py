@@ -119,6 +119,50 @@ def _transposed_window(op: str, size: tuple[int, int], kernel: tuple[int, int],
     return win, tuple(outs), tuple(extra)
 
 
+def _transposed_options(op: str, stride: Any, padding: Any, output_padding: Any,
+                        dilation: Any) -> tuple[tuple[int, int], ...]:
+    """(stride, padding, output_padding, dilation) of a 2-D transposed convolution as
+    pairs, checked as PyTorch checks them."""
+    st, pd, opd, dl = (pair(stride, "stride", op), pair(padding, "padding", op),
+                       pair(output_padding, "output_padding", op),
+                       pair(dilation, "dilation", op))
+    if min(st) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
+    if min(dl) <= 0:
+        raise RuntimeError("dilation should be greater than zero")
+    if min(pd) < 0:
+        raise RuntimeError("negative padding is not supported")
+    if min(opd) < 0:
+        raise RuntimeError("negative output_padding is not supported")
+    if any(opd[a] >= st[a] and opd[a] >= dl[a] for a in (0, 1)):
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            f"output_padding_height: {opd[0]} output_padding_width: {opd[1]} stride_height: "
+            f"{st[0]} stride_width: {st[1]} dilation_height: {dl[0]} dilation_width: {dl[1]}")
+    return st, pd, opd, dl
+
+
+def _transposed_columns(x: Tensor, weight: Tensor, groups: int) -> Tensor:
+    """The columns col2im sums into the output: (kh*kw*C_out, H*W*N) in its "kcln"
+    layout, from x (N, C_in, H, W) and weight (C_in, C_out/groups, kh, kw)."""
+    n, c_in, h, w = x.shape
+    _, c_og, kh, kw = weight.shape
+    c_out = c_og * groups
+    m = h * w * n
+    # x as (C_in, H*W*N), the batch innermost: the column layout col2im's "kcln" reads.
+    xm = x.permute(1, 2, 3, 0).reshape(c_in, m)
+    if groups == 1:
+        # rows (kh, kw, C_out): patch entries of every output channel per input pixel
+        wm = weight.permute(2, 3, 1, 0).reshape(kh * kw * c_out, c_in)
+        return wm @ xm
+    c_ig = c_in // groups
+    wg = weight.reshape(groups, c_ig, c_og, kh, kw).permute(0, 3, 4, 2, 1)
+    wg = wg.reshape(groups, kh * kw * c_og, c_ig)
+    cg = wg @ xm.reshape(groups, c_ig, m)  # (G, kh*kw*C_out/G, M)
+    cols = cg.reshape(groups, kh * kw, c_og, m).permute(1, 0, 2, 3)
+    return cols.reshape(kh * kw * c_out, m)
+
+
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                      stride: Any = 1, padding: Any = 0, output_padding: Any = 0,
                      groups: int = 1, dilation: Any = 1) -> Tensor:
@@ -145,22 +189,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
     if not isinstance(groups, int) or groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
-    st, pd, opd, dl = (pair(stride, "stride", op), pair(padding, "padding", op),
-                       pair(output_padding, "output_padding", op),
-                       pair(dilation, "dilation", op))
-    if min(st) <= 0:
-        raise RuntimeError("non-positive stride is not supported")
-    if min(dl) <= 0:
-        raise RuntimeError("dilation should be greater than zero")
-    if min(pd) < 0:
-        raise RuntimeError("negative padding is not supported")
-    if min(opd) < 0:
-        raise RuntimeError("negative output_padding is not supported")
-    if any(opd[a] >= st[a] and opd[a] >= dl[a] for a in (0, 1)):
-        raise RuntimeError(
-            "output padding must be smaller than either stride or dilation, but got "
-            f"output_padding_height: {opd[0]} output_padding_width: {opd[1]} stride_height: "
-            f"{st[0]} stride_width: {st[1]} dilation_height: {dl[0]} dilation_width: {dl[1]}")
+    st, pd, opd, dl = _transposed_options(op, stride, padding, output_padding, dilation)
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
     n, c_in, h, w = x.shape
@@ -189,21 +218,7 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
         zero = (x.sum() + weight.sum()) * 0.0
         out = zero + Tensor._wrap(np.zeros((n, c_out) + out_hw, dtype=x.dtype))
     else:
-        m = h * w * n
-        # x as (C_in, H*W*N), the batch innermost: the column layout col2im's "kcln" reads.
-        xm = x.permute(1, 2, 3, 0).reshape(c_in, m)
-        if groups == 1:
-            # rows (kh, kw, C_out): patch entries of every output channel per input pixel
-            wm = weight.permute(2, 3, 1, 0).reshape(kh * kw * c_out, c_in)
-            cols = wm @ xm
-        else:
-            c_ig = c_in // groups
-            wg = weight.reshape(groups, c_ig, c_og, kh, kw).permute(0, 3, 4, 2, 1)
-            wg = wg.reshape(groups, kh * kw * c_og, c_ig)
-            cg = wg @ xm.reshape(groups, c_ig, m)  # (G, kh*kw*C_out/G, M)
-            cols = cg.reshape(groups, kh * kw, c_og, m).permute(1, 0, 2, 3)
-            cols = cols.reshape(kh * kw * c_out, m)
-        out = col2im(cols, win, layout="kcln")
+        out = col2im(_transposed_columns(x, weight, groups), win, layout="kcln")
         if extra[0] or extra[1]:
             out = _pad(out, [0, extra[1], 0, extra[0]])
     if bias is not None:
