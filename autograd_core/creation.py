@@ -368,6 +368,24 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None,  # noqa: 
                    requires_grad=requires_grad)
 
 
+def _normal_of_floats(mean: Any, std: Any, size: Any, rng: np.random.Generator, dtype: Any,
+                      requires_grad: bool) -> Tensor:
+    """``normal(mean: float, std: float, size)``: a new leaf of shape ``size``."""
+    for arg, v in (("mean", mean), ("std", std)):
+        if not isinstance(v, (int, float, np.number)) or isinstance(v, bool):
+            raise TypeError(f"normal(): argument '{arg}' must be float, not "
+                            f"{type(v).__name__}")
+    if size is None:
+        raise TypeError("normal() received an invalid combination of arguments: with "
+                        "a float mean and std it needs a size, normal(mean, std, size)")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    dt = _random_float_dtype("normal", "normal_kernel_cpu", dtype)
+    shape = _size(tuple(size) if isinstance(size, (tuple, list)) else (size,))
+    arr = float(mean) + float(std) * rng.standard_normal(shape)
+    return _make(arr.astype(dt), None, requires_grad)
+
+
 def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any = None,
            dtype: Any = None, device: Any = None, requires_grad: bool = False,
            **kw: Any) -> Tensor:
@@ -388,19 +406,7 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     rng = numpy_rng(generator, "normal")
     m_t, s_t = isinstance(mean, Tensor), isinstance(std, Tensor)
     if not m_t and not s_t:
-        for arg, v in (("mean", mean), ("std", std)):
-            if not isinstance(v, (int, float, np.number)) or isinstance(v, bool):
-                raise TypeError(f"normal(): argument '{arg}' must be float, not "
-                                f"{type(v).__name__}")
-        if size is None:
-            raise TypeError("normal() received an invalid combination of arguments: with "
-                            "a float mean and std it needs a size, normal(mean, std, size)")
-        if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        dt = _random_float_dtype("normal", "normal_kernel_cpu", dtype)
-        shape = _size(tuple(size) if isinstance(size, (tuple, list)) else (size,))
-        arr = float(mean) + float(std) * rng.standard_normal(shape)
-        return _make(arr.astype(dt), None, requires_grad)
+        return _normal_of_floats(mean, std, size, rng, dtype, requires_grad)
     if size is not None:
         raise TypeError("normal(): size is only taken with a float mean and std; with a "
                         "tensor mean or std the result has its shape")
