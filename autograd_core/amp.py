@@ -40,6 +40,8 @@ class autocast:
         return None
 
     def __call__(self, fn: Callable) -> Callable:
+        """Decorator use: ``fn`` wrapped to run every call inside this (no-op) block."""
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self:

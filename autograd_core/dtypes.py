@@ -68,6 +68,7 @@ class dtype:
         return self
 
     def to_complex(self) -> dtype:
+        """Raise: there are no complex dtypes here (PyTorch gives the complex partner)."""
         raise TypeError(f"{self}: complex dtypes are not supported by autograd_core")
 
     def __repr__(self) -> str:
@@ -200,6 +201,7 @@ def category(dt: np.dtype) -> int:
 
 
 def scalar_category(x: Any) -> int:
+    """``category`` of a Python number: 0 for bool, 1 for int, 2 for anything else."""
     if isinstance(x, _b.bool):
         return 0
     if isinstance(x, _b.int):

@@ -36,6 +36,8 @@ class inference_mode:
     PyTorch's does. The previous modes come back on exit."""
 
     def __new__(cls, mode: Any = True) -> Any:
+        """A new context manager, or, used bare as ``@inference_mode``, the function
+        ``mode`` wrapped to run inside ``inference_mode()``."""
         if callable(mode) and not isinstance(mode, bool):  # bare @inference_mode
             return cls(True)(mode)
         return super().__new__(cls)
@@ -55,6 +57,7 @@ class inference_mode:
         grad_switch.__exit__(*exc)
 
     def __call__(self, fn: Callable) -> Callable:
+        """Decorator use: ``fn`` wrapped to run every call inside this mode."""
         mode = self.mode
 
         @functools.wraps(fn)
@@ -64,4 +67,5 @@ class inference_mode:
         return wrapper
 
     def clone(self) -> inference_mode:
+        """A new ``inference_mode`` with the same mode (as PyTorch's, for reuse)."""
         return inference_mode(self.mode)
