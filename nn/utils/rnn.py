@@ -46,6 +46,8 @@ class PackedSequence(_PackedFields):
     def __new__(cls, data: Any, batch_sizes: Tensor | None = None,
                 sorted_indices: Tensor | None = None,
                 unsorted_indices: Tensor | None = None) -> PackedSequence:
+        """The four fields, from ``data`` and ``batch_sizes`` or from one (data,
+        batch_sizes) pair; ``unsorted_indices`` inverts ``sorted_indices`` if not given."""
         if unsorted_indices is None:
             unsorted_indices = invert_permutation(sorted_indices)
         if batch_sizes is None:
