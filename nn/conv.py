@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from typing_extensions import override
+
 from autograd_core import Tensor
 
 from . import functional as F
@@ -87,6 +89,7 @@ class Conv2d(Module):
         ph, pw = self.padding
         return [pw, pw, ph, ph]
 
+    @override
     def forward(self, input: Tensor) -> Tensor:
         weight, bias = weight_and_bias(self)
         if self.padding_mode != "zeros":
@@ -95,6 +98,7 @@ class Conv2d(Module):
         return F.conv2d(input, weight, bias, self.stride, self.padding, self.dilation,
                         self.groups)
 
+    @override
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")

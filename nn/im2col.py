@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Tensor
 from autograd_core import notation as nt
@@ -44,6 +45,7 @@ class Window(NamedTuple):
     out: tuple[int, int]
 
     def describe(self) -> str:
+        """The window's settings as a pooling/conv repr shows them (defaults left out)."""
         parts = [f"kernel_size={self.kernel}"]
         if self.stride != (1, 1):
             parts.append(f"stride={self.stride}")
@@ -191,22 +193,27 @@ class Im2col(Function):
     _fresh_grads = True  # col2im always makes a new array (see Function._fresh_grads)
 
     @staticmethod
+    @override
     def forward(ctx, x, window, pad_value, layout):
         ctx.window, ctx.pad_value, ctx.layout = window, pad_value, layout
         return im2col_array(x, window, pad_value, layout)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         # Each input pixel's delta is the sum of the deltas of every window entry it was
         # copied into; entries that came from padding have no input to go back to.
         return Col2im.apply(grad, ctx.window, ctx.layout), None, None, None
 
+    @override
     def label(self) -> str:
         return f"im2col({self.window.describe()})"
 
+    @override
     def formula(self, operands):
         return nt.call("im2col", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("custom", lambda u: nt.call("col2im", u))
 
@@ -218,21 +225,26 @@ class Col2im(Function):
     _fresh_grads = True  # im2col always makes a new array (see Function._fresh_grads)
 
     @staticmethod
+    @override
     def forward(ctx, cols, window, layout):
         ctx.window, ctx.layout = window, layout
         return col2im_array(cols, window, layout)
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         # col2im is linear and its adjoint is im2col (padding reads as zero).
         return Im2col.apply(grad, ctx.window, 0.0, ctx.layout), None, None
 
+    @override
     def label(self) -> str:
         return f"col2im({self.window.describe()})"
 
+    @override
     def formula(self, operands):
         return nt.call("col2im", operands[0])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return ("custom", lambda u: nt.call("im2col", u))
 
