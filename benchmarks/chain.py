@@ -19,6 +19,8 @@ SCALE, SHIFT = 1.0000001, 0.0000001
 
 
 def run(lib: str) -> dict[str, float]:
+    """One forward and backward through the chain with ``lib`` ("ours", "torch" or
+    "numpy"): seconds for each, peak RSS in MB, and dL/dx[0] (to check they agree)."""
     t0 = time.perf_counter()
     if lib == "numpy":
         h = np.ones(16, dtype=np.float32)

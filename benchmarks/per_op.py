@@ -44,12 +44,14 @@ def _chain_step(lib) -> Callable[[], float]:
 
 
 def torch_step() -> Callable[[], float]:
+    """The timed step for PyTorch: forward and backward through the chain."""
     import torch
 
     return _chain_step(torch)
 
 
 def ours_step() -> Callable[[], float]:
+    """The timed step for autograd_core: forward and backward through the chain."""
     import autograd_core as ag
 
     return _chain_step(ag)
