@@ -28,6 +28,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Tensor
 from autograd_core import grad_mode as _grad_mode
@@ -51,6 +52,68 @@ _GRAD = _grad_mode.STATE
 
 def _torch_dtype(dt: np.dtype) -> str:
     return f"torch.{np.dtype(dt).name}"
+
+
+def _check_sizes(mode: str, input_size: int, hidden_size: int, num_layers: int, bias: bool,
+                 batch_first: bool, proj_size: int) -> None:
+    """The constructor's checks after dropout's, in PyTorch's order and words."""
+    for name, value in (("bias", bias), ("batch_first", batch_first)):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
+    for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
+        if value <= 0:
+            raise ValueError(f"{name} must be greater than zero")
+    if num_layers <= 0:
+        raise ValueError("num_layers must be greater than zero")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable "
+                         "projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")
+    if mode not in _GATES:
+        raise ValueError("Unrecognized RNN mode: " + str(mode))
+
+
+def _lstm_states(hx: Any, packed: bool, batched: bool) -> tuple[Tensor, Tensor]:
+    """An LSTM's (h_0, c_0), checked; made 3-D for unbatched input."""
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise TypeError("LSTM.forward(): hx must be a tuple (h_0, c_0) of two "
+                        f"Tensors, got {type(hx).__name__}")
+    h0, c0 = hx
+    for i, h in enumerate((h0, c0)):
+        if not isinstance(h, Tensor):
+            raise TypeError(f"LSTM.forward(): hx[{i}] must be a Tensor, not "
+                            f"{type(h).__name__}")
+    if not packed:
+        want = 3 if batched else 2
+        if h0.ndim != want or c0.ndim != want:
+            what = "batched 3-D" if batched else "unbatched 2-D"
+            raise RuntimeError(
+                f"For {what} input, hx and cx should also be {want}-D but got "
+                f"({h0.ndim}-D, {c0.ndim}-D) tensors")
+        if not batched:
+            h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
+    return h0, c0
+
+
+def _rnn_state(hx: Any, kind: str, packed: bool, batched: bool) -> Tensor:
+    """An RNN's or GRU's h_0, checked; made 3-D for unbatched input."""
+    if not isinstance(hx, Tensor):
+        raise TypeError(f"{kind}.forward(): hx must be a Tensor, not "
+                        f"{type(hx).__name__}")
+    h0 = hx
+    if not packed:
+        if batched and h0.ndim != 3:
+            raise RuntimeError("For batched 3-D input, hx should also be 3-D but "
+                               f"got {h0.ndim}-D tensor")
+        if not batched:
+            if h0.ndim != 2:
+                raise RuntimeError("For unbatched 2-D input, hx should also be "
+                                   f"2-D but got {h0.ndim}-D tensor")
+            h0 = h0.unsqueeze(1)
+    return h0
 
 
 class RNNBase(Module):
@@ -77,23 +140,7 @@ class RNNBase(Module):
             warnings.warn("dropout option adds dropout after all but last recurrent layer, "
                           "so non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}", stacklevel=3)
-        for name, value in (("bias", bias), ("batch_first", batch_first)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
-        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
-            if value <= 0:
-                raise ValueError(f"{name} must be greater than zero")
-        if num_layers <= 0:
-            raise ValueError("num_layers must be greater than zero")
-        if proj_size < 0:
-            raise ValueError("proj_size should be a positive integer or zero to disable "
-                             "projections")
-        if proj_size >= hidden_size:
-            raise ValueError("proj_size has to be smaller than hidden_size")
-        if mode not in _GATES:
-            raise ValueError("Unrecognized RNN mode: " + str(mode))
+        _check_sizes(mode, input_size, hidden_size, num_layers, bias, batch_first, proj_size)
         dt = param_dtype(dtype, device)
         self.mode = mode
         self.input_size = input_size
@@ -146,6 +193,7 @@ class RNNBase(Module):
     def flatten_parameters(self) -> None:
         """A no-op, as in PyTorch on the CPU (it packs weights for cuDNN)."""
 
+    @override
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.proj_size != 0:
@@ -181,63 +229,54 @@ class RNNBase(Module):
         batch-first (B, T, I) as self.batch_first, 3-D; for a PackedSequence x is its
         (N, I) data and batch_sizes a list of ints; h0/c0 (L*D, B, P/H) or None.
         """
-        dirs = 2 if self.bidirectional else 1
         packed = isinstance(input, PackedSequence)
-        sorted_indices = None
-        batch_sizes = None
-        batched = True
-        if packed:
-            x, bs, sorted_indices, _ = input
-            batch_sizes = [int(b) for b in np.asarray(bs._data if isinstance(bs, Tensor)
-                                                      else bs).reshape(-1)]
+        x, batch_sizes, sorted_indices, batched = self._input_arg(input, kind)
+        if batch_sizes is not None:
             mini_batch = batch_sizes[0]
         else:
-            if not isinstance(input, Tensor):
-                raise TypeError(f"{type(self).__name__}.forward(): argument 'input' must be "
-                                f"a Tensor or PackedSequence, not {type(input).__name__}")
-            x = input
-            if x.ndim not in (2, 3):
-                tail = " tensor instead" if kind == "RNN" else " instead"
-                raise ValueError(f"{kind}: Expected input to be 2D or 3D, got {x.ndim}D{tail}")
-            batched = x.ndim == 3
-            if not batched:
-                x = x.unsqueeze(0 if self.batch_first else 1)
             mini_batch = x.shape[0] if self.batch_first else x.shape[1]
         h0 = c0 = None
         if hx is not None:
             if lstm:
-                if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-                    raise TypeError("LSTM.forward(): hx must be a tuple (h_0, c_0) of two "
-                                    f"Tensors, got {type(hx).__name__}")
-                h0, c0 = hx
-                for i, h in enumerate((h0, c0)):
-                    if not isinstance(h, Tensor):
-                        raise TypeError(f"LSTM.forward(): hx[{i}] must be a Tensor, not "
-                                        f"{type(h).__name__}")
-                if not packed:
-                    want = 3 if batched else 2
-                    if h0.ndim != want or c0.ndim != want:
-                        what = "batched 3-D" if batched else "unbatched 2-D"
-                        raise RuntimeError(
-                            f"For {what} input, hx and cx should also be {want}-D but got "
-                            f"({h0.ndim}-D, {c0.ndim}-D) tensors")
-                    if not batched:
-                        h0, c0 = h0.unsqueeze(1), c0.unsqueeze(1)
+                h0, c0 = _lstm_states(hx, packed, batched)
             else:
-                if not isinstance(hx, Tensor):
-                    raise TypeError(f"{kind}.forward(): hx must be a Tensor, not "
-                                    f"{type(hx).__name__}")
-                h0 = hx
-                if not packed:
-                    if batched and h0.ndim != 3:
-                        raise RuntimeError("For batched 3-D input, hx should also be 3-D but "
-                                           f"got {h0.ndim}-D tensor")
-                    if not batched:
-                        if h0.ndim != 2:
-                            raise RuntimeError("For unbatched 2-D input, hx should also be "
-                                               f"2-D but got {h0.ndim}-D tensor")
-                        h0 = h0.unsqueeze(1)
-        # check_forward_args: dtype, input rank and size, then the states' shapes.
+                h0 = _rnn_state(hx, kind, packed, batched)
+        self._check_forward_args(x, h0, c0, packed, mini_batch, kind, lstm)
+        if sorted_indices is not None:
+            # Each state row belongs to the sequence the caller put there: follow the sort.
+            idx = np.asarray(sorted_indices._data if isinstance(sorted_indices, Tensor)
+                             else sorted_indices)
+            h0 = None if h0 is None else _rows(h0, idx)
+            c0 = None if c0 is None else _rows(c0, idx)
+        if not packed and x.shape[1 if self.batch_first else 0] == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        return x, batch_sizes, h0, c0, batched, sorted_indices
+
+    def _input_arg(self, input: Any, kind: str) -> tuple[Tensor, list | None, Any, bool]:
+        """(x, batch_sizes, sorted_indices, batched) from ``input``: a PackedSequence's
+        data, its batch sizes as ints and its sort; or a 2-D/3-D tensor made 3-D."""
+        if isinstance(input, PackedSequence):
+            x, bs, sorted_indices, _ = input
+            batch_sizes = [int(b) for b in np.asarray(bs._data if isinstance(bs, Tensor)
+                                                      else bs).reshape(-1)]
+            return x, batch_sizes, sorted_indices, True
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{type(self).__name__}.forward(): argument 'input' must be "
+                            f"a Tensor or PackedSequence, not {type(input).__name__}")
+        x = input
+        if x.ndim not in (2, 3):
+            tail = " tensor instead" if kind == "RNN" else " instead"
+            raise ValueError(f"{kind}: Expected input to be 2D or 3D, got {x.ndim}D{tail}")
+        batched = x.ndim == 3
+        if not batched:
+            x = x.unsqueeze(0 if self.batch_first else 1)
+        return x, None, None, batched
+
+    def _check_forward_args(self, x: Tensor, h0: Tensor | None, c0: Tensor | None,
+                            packed: bool, mini_batch: int, kind: str, lstm: bool) -> None:
+        """PyTorch's check_forward_args: dtype, input rank and size, then the states'
+        shapes (L*D, B, P) and (L*D, B, H) and dtypes."""
+        dirs = 2 if self.bidirectional else 1
         w = self._parameters["weight_ih_l0"]
         if x.dtype != w.dtype:
             wt, it = _torch_dtype(w.dtype), _torch_dtype(x.dtype)
@@ -261,15 +300,6 @@ class RNNBase(Module):
             if h.dtype != x.dtype:
                 raise RuntimeError(f"{kind}: expected {label} to have the input's dtype "
                                    f"({_torch_dtype(x.dtype)}), got {_torch_dtype(h.dtype)}")
-        if sorted_indices is not None:
-            # Each state row belongs to the sequence the caller put there: follow the sort.
-            idx = np.asarray(sorted_indices._data if isinstance(sorted_indices, Tensor)
-                             else sorted_indices)
-            h0 = None if h0 is None else _rows(h0, idx)
-            c0 = None if c0 is None else _rows(c0, idx)
-        if not packed and x.shape[1 if self.batch_first else 0] == 0:
-            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        return x, batch_sizes, h0, c0, batched, sorted_indices
 
     # ----- the loop ------------------------------------------------------------------
     def _run(self, x: Tensor, batch_sizes: list | None, h0: Tensor | None,
@@ -535,6 +565,7 @@ class RNN(_Recurrent):
         super().__init__(mode, *args, **kwargs)
         self.nonlinearity = nonlinearity
 
+    @override
     def forward(self, input: Any, hx: Tensor | None = None) -> tuple[Any, Tensor]:
         return self._forward(input, hx, False)
 
@@ -556,6 +587,7 @@ class LSTM(_Recurrent):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__("LSTM", *args, **kwargs)
 
+    @override
     def forward(self, input: Any, hx: tuple[Tensor, Tensor] | None = None,
                 ) -> tuple[Any, tuple[Tensor, Tensor]]:
         return self._forward(input, hx, True)
@@ -577,5 +609,6 @@ class GRU(_Recurrent):
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
+    @override
     def forward(self, input: Any, hx: Tensor | None = None) -> tuple[Any, Tensor]:
         return self._forward(input, hx, False)

@@ -29,6 +29,7 @@ import math
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Function, Tensor
 from autograd_core import notation as nt
@@ -97,6 +98,7 @@ class LSTMGates(Function):
     label_name = "lstm_gates"
 
     @staticmethod
+    @override
     def forward(ctx, a, state, off):
         ctx.off = off
         B, G = a.shape
@@ -114,6 +116,7 @@ class LSTMGates(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         # The formula: the gates recomputed by the primitive ops, the chain rule through
         # them in Tensor ops (differentiable again under create_graph).
@@ -139,6 +142,7 @@ class LSTMGates(Function):
         return da, d_state, None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         act, tc = ctx.saved_tensors
         state = ctx.inputs[1]
@@ -181,12 +185,15 @@ class LSTMGates(Function):
                 d_state = Tensor._wrap(arr)
         return Tensor._wrap(da), d_state, None
 
+    @override
     def label(self) -> str:
         return "lstm_gates"
 
+    @override
     def formula(self, operands):
         return nt.call("lstm_gates", *[o for o in operands[:2] if o is not None])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         name = "lstm_gates_backward_a" if k == 0 else "lstm_gates_backward_c"
         return ("custom", lambda u: nt.call(name, u))
@@ -206,6 +213,7 @@ class GRUGates(Function):
     label_name = "gru_gates"
 
     @staticmethod
+    @override
     def forward(ctx, gi, gh, h):
         B, G = gi.shape
         H = G // 3
@@ -221,6 +229,7 @@ class GRUGates(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
         gi, gh, h = ctx.inputs
@@ -238,6 +247,7 @@ class GRUGates(Function):
         return dgi, dgh, dh
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         rz, n = ctx.saved_tensors
         gi, gh, h = ctx.inputs
@@ -271,9 +281,11 @@ class GRUGates(Function):
               else None)
         return dgi, dgh, dh
 
+    @override
     def formula(self, operands):
         return nt.call("gru_gates", *operands)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         if k == 2:
             z = nt.Expr("z")
@@ -298,6 +310,7 @@ class StepLinear(Function):
     _fresh_grads = True  # new products, as Linear2d's
     label_name = "linear"
 
+    @override
     def reads_input(self, i: int) -> bool:
         if i >= 2:  # the bias and the precomputed value are never read
             return False
@@ -305,10 +318,12 @@ class StepLinear(Function):
         return isinstance(other, Tensor) and other.requires_grad
 
     @staticmethod
+    @override
     def forward(ctx, x, w, b, value):
         return value
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         x, w, b = ctx.inputs[:3]
         gx = grad @ w if x.requires_grad else None
@@ -317,6 +332,7 @@ class StepLinear(Function):
         return gx, gw, gb, None
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         x, w, b = ctx.inputs[:3]
         g = grad._data
@@ -328,9 +344,11 @@ class StepLinear(Function):
         gb = Tensor._wrap(np.add.reduce(g, axis=0)) if has_b else None
         return gx, gw, gb, None
 
+    @override
     def formula(self, operands):
         return Linear2d.formula(self, operands[:3])
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         return Linear2d.trace_rule(self, k, operands[:3], out, numbers)
 
@@ -487,6 +505,7 @@ class RNNCellBase(Module):
         for w in self.parameters():
             init.uniform_(w, -stdv, stdv)
 
+    @override
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         if self.bias is not True:
@@ -551,6 +570,7 @@ class RNNCell(RNNCellBase):
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
+    @override
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
@@ -575,6 +595,7 @@ class LSTMCell(RNNCellBase):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
+    @override
     def forward(self, input: Tensor,
                 hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         x, batched = self._batched_input(input)
@@ -606,6 +627,7 @@ class GRUCell(RNNCellBase):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
+    @override
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched = self._batched_input(input)
         if hx is None:
