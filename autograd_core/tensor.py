@@ -210,6 +210,7 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions."""
         return self._data.ndim
 
     @property
@@ -245,9 +246,11 @@ class Tensor:
         return self._data.shape[dim]
 
     def dim(self) -> int:
+        """The number of dimensions (``ndim``)."""
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self._data.size)
 
     def item(self) -> float | int | bool:
@@ -275,6 +278,7 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def tolist(self) -> Any:
+        """The values as nested Python lists (a Python number for a 0-d tensor)."""
         return self._data.tolist()
 
     def __len__(self) -> int:
@@ -344,6 +348,7 @@ class Tensor:
         return 0 if c is None else c.value
 
     def detach_(self) -> Tensor:
+        """Cut this tensor off from the graph in place (it becomes a leaf); returns it."""
         self.grad_fn = None
         self.requires_grad = False
         return self
@@ -363,6 +368,7 @@ class Tensor:
 
     @property
     def retains_grad(self) -> bool:
+        """True when ``retain_grad()`` was called on this non-leaf tensor."""
         return self._retains
 
     def _ensure_out_ref(self) -> None:
@@ -510,95 +516,124 @@ class Tensor:
         return Tensor._wrap(np.invert(self._data))
 
     def eq(self, other: Any) -> Tensor:
+        """``self == other`` elementwise, broadcast: a bool tensor."""
         return self == other
 
     def ne(self, other: Any) -> Tensor:
+        """``self != other`` elementwise, broadcast: a bool tensor."""
         return self != other
 
     def lt(self, other: Any) -> Tensor:
+        """``self < other`` elementwise, broadcast: a bool tensor."""
         return self < other
 
     def le(self, other: Any) -> Tensor:
+        """``self <= other`` elementwise, broadcast: a bool tensor."""
         return self <= other
 
     def gt(self, other: Any) -> Tensor:
+        """``self > other`` elementwise, broadcast: a bool tensor."""
         return self > other
 
     def ge(self, other: Any) -> Tensor:
+        """``self >= other`` elementwise, broadcast: a bool tensor."""
         return self >= other
 
     def isnan(self) -> Tensor:
+        """Which elements are NaN: a bool tensor of the same shape."""
         return Tensor._wrap(np.isnan(self._data))
 
     def isinf(self) -> Tensor:
+        """Which elements are +inf or -inf: a bool tensor of the same shape."""
         return Tensor._wrap(np.isinf(self._data))
 
     def isfinite(self) -> Tensor:
+        """Which elements are finite (not inf, not NaN): a bool tensor of the same shape."""
         return Tensor._wrap(np.isfinite(self._data))
 
     # ----- differentiable methods (PyTorch names) -----------------------------------
     def add(self, other: Any, alpha: float = 1) -> Tensor:
+        """self + alpha * other, broadcast; see ``autograd_core.add``."""
         _check_alpha("add", alpha)
         return _ops.add(self, other if alpha == 1 else other * alpha)
 
     def sub(self, other: Any, alpha: float = 1) -> Tensor:
+        """self - alpha * other, broadcast; see ``autograd_core.sub``."""
         _check_alpha("sub", alpha)
         return _ops.sub(self, other if alpha == 1 else other * alpha)
 
     def mul(self, other: Any) -> Tensor:
+        """self * other elementwise, broadcast."""
         return _ops.mul(self, other)
 
     def div(self, other: Any) -> Tensor:
+        """self / other elementwise, broadcast (true division)."""
         return _ops.div(self, other)
 
     def pow(self, exponent: Any) -> Tensor:
+        """self ** exponent elementwise (a number or a tensor, broadcast)."""
         return _ops.pow(self, exponent)
 
     def neg(self) -> Tensor:
+        """-self elementwise."""
         return _ops.neg(self)
 
     def exp(self) -> Tensor:
+        """e ** self elementwise."""
         return _ops.exp(self)
 
     def log(self) -> Tensor:
+        """The natural logarithm, elementwise."""
         return _ops.log(self)
 
     def sqrt(self) -> Tensor:
+        """The square root, elementwise."""
         return _ops.sqrt(self)
 
     def abs(self) -> Tensor:
+        """The absolute value, elementwise."""
         return _ops.abs(self)
 
     def sin(self) -> Tensor:
+        """The sine, elementwise (radians)."""
         return _ops.sin(self)
 
     def cos(self) -> Tensor:
+        """The cosine, elementwise (radians)."""
         return _ops.cos(self)
 
     def tanh(self) -> Tensor:
+        """The hyperbolic tangent, elementwise."""
         return _ops.tanh(self)
 
     def sigmoid(self) -> Tensor:
+        """1 / (1 + exp(-self)), elementwise."""
         return _ops.sigmoid(self)
 
     def relu(self) -> Tensor:
+        """max(self, 0), elementwise."""
         return _ops.relu(self)
 
     def maximum(self, other: Tensor) -> Tensor:
+        """The larger of self and other elementwise, broadcast (ties share the gradient)."""
         return _ops.maximum(self, other)
 
     def minimum(self, other: Tensor) -> Tensor:
+        """The smaller of self and other elementwise, broadcast (ties share the gradient)."""
         return _ops.minimum(self, other)
 
     def where(self, condition: Any, other: Any) -> Tensor:
+        """self where ``condition`` is True, else ``other`` (all three broadcast)."""
         return _ops.where(condition, self, other)
 
     def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Each element limited to [min, max] (either may be None); ``clip`` too."""
         return _ops.clamp(self, min, max)
 
     clip = clamp
 
     def matmul(self, other: Tensor) -> Tensor:
+        """The matrix product ``self @ other`` (1-D, 2-D or batched, as ``matmul``)."""
         return _ops.matmul(self, other)
 
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: float = 1,
@@ -607,51 +642,65 @@ class Tensor:
         return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        """The sum over ``dim`` (all elements when None); see ``autograd_core.sum``."""
         return _ops.sum(self, dim, keepdim, dtype)
 
     def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The mean over ``dim`` (all elements when None)."""
         return _ops.mean(self, dim, keepdim)
 
     def var(
         self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
         correction: float | None = None,
     ) -> Tensor:
+        """The variance over ``dim`` (Bessel-corrected unless unbiased=False or ``correction``)."""
         return _ops.var(self, dim, unbiased, keepdim, correction=correction)
 
     def std(
         self, dim: Any = None, unbiased: bool = True, keepdim: bool = False, *,
         correction: float | None = None,
     ) -> Tensor:
+        """The standard deviation over ``dim`` (corrected as ``var``)."""
         return _ops.std(self, dim, unbiased, keepdim, correction=correction)
 
     def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """The largest element, or with ``dim`` a (values, indices) pair along it."""
         return _ops.max(self, dim, keepdim)
 
     def min(self, dim: Any = None, keepdim: bool = False) -> Any:
+        """The smallest element, or with ``dim`` a (values, indices) pair along it."""
         return _ops.min(self, dim, keepdim)
 
     def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The largest values over ``dim`` (ties share the gradient)."""
         return _ops.amax(self, dim, keepdim)
 
     def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """The smallest values over ``dim`` (ties share the gradient)."""
         return _ops.amin(self, dim, keepdim)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The index of the largest element (of the flattened tensor, or along ``dim``)."""
         return _ops.argmax(self, dim, keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """The index of the smallest element (of the flattened tensor, or along ``dim``)."""
         return _ops.argmin(self, dim, keepdim)
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        """log(sum(exp(self))) over ``dim``, computed without overflow."""
         return _ops.logsumexp(self, dim, keepdim)
 
     def softmax(self, dim: int) -> Tensor:
+        """exp(self) normalised to sum to 1 along ``dim``; same shape."""
         return _ops.softmax(self, dim)
 
     def log_softmax(self, dim: int) -> Tensor:
+        """log(softmax(self, dim)), computed stably; same shape."""
         return _ops.log_softmax(self, dim)
 
     def reshape(self, *shape: Any) -> Tensor:
+        """The same elements in a new shape (a view when the layout allows, else a copy)."""
         return _ops.reshape(self, *shape)
 
     def view(self, *shape: Any) -> Tensor:
@@ -669,15 +718,19 @@ class Tensor:
         return out
 
     def view_as(self, other: Tensor) -> Tensor:
+        """``view(other.shape)``: this tensor's elements in other's shape."""
         return self.view(other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
+        """``reshape(other.shape)``: this tensor's elements in other's shape."""
         return _ops.reshape(self, other.shape)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Dimensions ``dim0`` and ``dim1`` swapped (a view)."""
         return _ops.transpose(self, dim0, dim1)
 
     def t(self) -> Tensor:
+        """The transpose of a tensor of at most 2 dimensions (0-d and 1-d come back as they are)."""
         if self.ndim > 2:
             raise RuntimeError(
                 f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D"
@@ -685,27 +738,35 @@ class Tensor:
         return self.T
 
     def permute(self, *dims: Any) -> Tensor:
+        """The dimensions reordered as ``dims`` (a view)."""
         return _ops.permute(self, *dims)
 
     def unsqueeze(self, dim: int) -> Tensor:
+        """A new dimension of size 1 inserted at ``dim`` (a view)."""
         return _ops.unsqueeze(self, dim)
 
     def squeeze(self, dim: Any = None) -> Tensor:
+        """The dimensions of size 1 removed (all, or those in ``dim``); a view."""
         return _ops.squeeze(self, dim)
 
     def expand(self, *sizes: Any) -> Tensor:
+        """A view with size-1 dimensions repeated to ``sizes`` (-1 keeps a size)."""
         return _ops.expand(self, *sizes)
 
     def expand_as(self, other: Tensor) -> Tensor:
+        """``expand(other.shape)``: a view broadcast to other's shape."""
         return _ops.expand(self, other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Dimensions ``start_dim`` to ``end_dim`` merged into one."""
         return _ops.flatten(self, start_dim, end_dim)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
+        """Values picked along ``dim`` at ``index`` (an int64 tensor of the output's shape)."""
         return _ops.gather(self, dim, index)
 
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        """A copy of self with ``src`` added at ``index`` along ``dim``."""
         return _ops.scatter_add(self, dim, index, src)
 
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
@@ -762,65 +823,85 @@ class Tensor:
     # ----- area: elementwise and linear algebra (issue 15) ----------------------------
     # Elementwise functions (autograd_core/ops/elementwise.py); see each for dtypes.
     def erf(self) -> Tensor:
+        """The error function, elementwise."""
         return _ops.erf(self)
 
     def erfc(self) -> Tensor:
+        """1 - erf(self), elementwise (accurate for large inputs)."""
         return _ops.erfc(self)
 
     def sinh(self) -> Tensor:
+        """The hyperbolic sine, elementwise."""
         return _ops.sinh(self)
 
     def cosh(self) -> Tensor:
+        """The hyperbolic cosine, elementwise."""
         return _ops.cosh(self)
 
     def asin(self) -> Tensor:
+        """The inverse sine, elementwise (``arcsin`` too)."""
         return _ops.asin(self)
 
     def acos(self) -> Tensor:
+        """The inverse cosine, elementwise (``arccos`` too)."""
         return _ops.acos(self)
 
     def atan(self) -> Tensor:
+        """The inverse tangent, elementwise (``arctan`` too)."""
         return _ops.atan(self)
 
     arcsin, arccos, arctan = asin, acos, atan
 
     def atan2(self, other: Tensor) -> Tensor:
+        """The angle of the point (other, self), i.e. atan(self / other) by quadrant, broadcast."""
         return _ops.atan2(self, other)
 
     def arctan2(self, other: Tensor) -> Tensor:
+        """``atan2``: the angle of the point (other, self), broadcast."""
         return _ops.arctan2(self, other)
 
     def log2(self) -> Tensor:
+        """The base-2 logarithm, elementwise."""
         return _ops.log2(self)
 
     def log10(self) -> Tensor:
+        """The base-10 logarithm, elementwise."""
         return _ops.log10(self)
 
     def log1p(self) -> Tensor:
+        """log(1 + self), elementwise (accurate near 0)."""
         return _ops.log1p(self)
 
     def expm1(self) -> Tensor:
+        """exp(self) - 1, elementwise (accurate near 0)."""
         return _ops.expm1(self)
 
     def exp2(self) -> Tensor:
+        """2 ** self, elementwise."""
         return _ops.exp2(self)
 
     def rsqrt(self) -> Tensor:
+        """1 / sqrt(self), elementwise."""
         return _ops.rsqrt(self)
 
     def reciprocal(self) -> Tensor:
+        """1 / self, elementwise."""
         return _ops.reciprocal(self)
 
     def square(self) -> Tensor:
+        """self * self, elementwise."""
         return _ops.square(self)
 
     def floor(self) -> Tensor:
+        """Rounded down, elementwise (gradient 0)."""
         return _ops.floor(self)
 
     def ceil(self) -> Tensor:
+        """Rounded up, elementwise (gradient 0)."""
         return _ops.ceil(self)
 
     def trunc(self) -> Tensor:
+        """Rounded towards zero, elementwise (gradient 0); ``fix`` too."""
         return _ops.trunc(self)
 
     fix = trunc
@@ -830,18 +911,23 @@ class Tensor:
         return _ops.round(self, decimals=decimals)
 
     def frac(self) -> Tensor:
+        """self - trunc(self): the fractional part with the sign of self."""
         return _ops.frac(self)
 
     def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of each element (gradient 0)."""
         return _ops.sign(self)
 
     def sgn(self) -> Tensor:
+        """The sign of each element (``sign`` for real tensors)."""
         return _ops.sgn(self)
 
     def remainder(self, other: Any) -> Tensor:
+        """self modulo other with the sign of other (Python's %), broadcast."""
         return _ops.remainder(self, other)
 
     def fmod(self, other: Any) -> Tensor:
+        """self modulo other with the sign of self (C's fmod), broadcast."""
         return _ops.fmod(self, other)
 
     def __mod__(self, other: Any) -> Tensor:
@@ -851,28 +937,36 @@ class Tensor:
         return _ops.remainder(other, self)
 
     def hypot(self, other: Tensor) -> Tensor:
+        """sqrt(self**2 + other**2) elementwise, broadcast."""
         return _ops.hypot(self, other)
 
     def logaddexp(self, other: Tensor) -> Tensor:
+        """log(exp(self) + exp(other)) elementwise, computed stably."""
         return _ops.logaddexp(self, other)
 
     def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        """self + weight * (end - self), broadcast."""
         return _ops.lerp(self, end, weight)
 
     # Products (autograd_core/ops/linalg.py).
     def mm(self, mat2: Tensor) -> Tensor:
+        """The matrix product of two 2-D tensors: (n, m) @ (m, p) -> (n, p)."""
         return _ops.mm(self, mat2)
 
     def bmm(self, mat2: Tensor) -> Tensor:
+        """Batched matrix product: (b, n, m) @ (b, m, p) -> (b, n, p)."""
         return _ops.bmm(self, mat2)
 
     def mv(self, vec: Tensor) -> Tensor:
+        """Matrix-vector product: (n, m) @ (m,) -> (n,)."""
         return _ops.mv(self, vec)
 
     def dot(self, other: Tensor) -> Tensor:
+        """The inner product of two 1-D tensors of one length (a 0-d tensor)."""
         return _ops.dot(self, other)
 
     def outer(self, vec2: Tensor) -> Tensor:
+        """The outer product of two 1-D tensors: (n,) and (m,) -> (n, m); ``ger`` too."""
         return _ops.outer(self, vec2)
 
     ger = outer
@@ -920,53 +1014,69 @@ class Tensor:
     # ----- area: reductions, sorting, indexing and shapes (issue 15) ------------------
     # Pieces and views (autograd_core/ops/index_more.py).
     def split(self, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        """Pieces of ``split_size`` along ``dim`` (or of the given sizes, a list); views."""
         return _ops.split(self, split_size, dim)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """``chunks`` pieces of (nearly) equal size along ``dim`` (the last may be smaller)."""
         return _ops.chunk(self, chunks, dim)
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """The slices along ``dim``, each without that dimension (a tuple)."""
         return _ops.unbind(self, dim)
 
     def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        """Elements ``start`` to ``start + length`` along ``dim`` (a view)."""
         return _ops.narrow(self, dim, start, length)
 
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of the (dim1, dim2) planes, offset by ``offset``, as the last dim."""
         return _ops.diagonal(self, offset, dim1, dim2)
 
     def diag(self, diagonal: int = 0) -> Tensor:
+        """1-D: a square matrix with it on a diagonal; 2-D: the diagonal as a 1-D tensor."""
         return _ops.diag(self, diagonal)
 
     def trace(self) -> Tensor:
+        """The sum of the main diagonal of a 2-D tensor."""
         return _ops.trace(self)
 
     def tril(self, diagonal: int = 0) -> Tensor:
+        """The lower triangle (from ``diagonal`` down) kept, the rest zero."""
         return _ops.tril(self, diagonal)
 
     def triu(self, diagonal: int = 0) -> Tensor:
+        """The upper triangle (from ``diagonal`` up) kept, the rest zero."""
         return _ops.triu(self, diagonal)
 
     def flip(self, *dims: Any) -> Tensor:
+        """The order of elements reversed along ``dims``."""
         return _ops.flip(self, *dims)
 
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        """Elements shifted along ``dims`` by ``shifts``, wrapping around."""
         return _ops.roll(self, shifts, dims)
 
     def repeat(self, *sizes: Any) -> Tensor:
+        """The tensor tiled ``sizes`` times along each dimension (more leading ones allowed)."""
         return _ops.repeat(self, *sizes)
 
     def repeat_interleave(self, repeats: Any, dim: int | None = None, *,
                           output_size: int | None = None) -> Tensor:
+        """Each element repeated ``repeats`` times along ``dim`` (flattened if None)."""
         return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def broadcast_to(self, *shape: Any) -> Tensor:
+        """A view broadcast to ``shape`` (as ``expand``)."""
         return _ops.broadcast_to(self, *shape)
 
     # Selecting and placing by index or mask.
     def index_select(self, dim: int, index: Tensor) -> Tensor:
+        """The entries along ``dim`` at the positions in 1-D ``index``."""
         return _ops.index_select(self, dim, index)
 
     def masked_select(self, mask: Tensor) -> Tensor:
+        """The elements where bool ``mask`` (broadcast) is True, as a 1-D tensor."""
         return _ops.masked_select(self, mask)
 
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
@@ -974,6 +1084,7 @@ class Tensor:
         return _ops.masked_fill_(self, mask, value)
 
     def index_add(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+        """A copy with alpha * ``source`` added at ``index`` along ``dim``."""
         return _ops.index_add(self, dim, index, source, alpha=alpha)
 
     def index_add_(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
@@ -982,6 +1093,7 @@ class Tensor:
 
     def scatter(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
                 reduce: str | None = None) -> Tensor:
+        """A copy with ``src`` (or ``value``) written at ``index`` along ``dim``."""
         return _ops.scatter(self, dim, index, src, value=value, reduce=reduce)
 
     def scatter_(self, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
@@ -990,65 +1102,83 @@ class Tensor:
         return _ops.scatter_(self, dim, index, src, value=value, reduce=reduce)
 
     def nonzero(self, *, as_tuple: bool = False) -> Any:
+        """The indices of the non-zero elements: (n, ndim), or one 1-D tensor per dim."""
         return _ops.nonzero(self, as_tuple=as_tuple)
 
     # Scans and reductions (autograd_core/ops/reduce_more.py).
     def cumsum(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """The running sum along ``dim``; same shape."""
         return _ops.cumsum(self, dim, dtype=dtype)
 
     def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
+        """The running product along ``dim``; same shape."""
         return _ops.cumprod(self, dim, dtype=dtype)
 
     def prod(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        """The product over ``dim`` (all elements when None)."""
         return _ops.prod(self, dim, keepdim, dtype=dtype)
 
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False,
              dtype: Any = None) -> Tensor:
+        """The vector or Frobenius norm (``p``) over ``dim``; see ``autograd_core.norm``."""
         return _ops.norm(self, p, dim, keepdim, dtype)
 
     def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """True where every element (over ``dim``) is non-zero: a bool tensor."""
         return _ops.all(self, dim, keepdim)
 
     def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """True where some element (over ``dim``) is non-zero: a bool tensor."""
         return _ops.any(self, dim, keepdim)
 
     def count_nonzero(self, dim: Any = None) -> Tensor:
+        """The number of non-zero elements (over ``dim``): an int64 tensor."""
         return _ops.count_nonzero(self, dim)
 
     def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
                 equal_nan: bool = False) -> Tensor:
+        """|self - other| <= atol + rtol * |other| elementwise, broadcast: a bool tensor."""
         return _ops.isclose(self, other, rtol, atol, equal_nan)
 
     def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
                  equal_nan: bool = False) -> bool:
+        """True when ``isclose`` holds for every element (a Python bool)."""
         return _ops.allclose(self, other, rtol, atol, equal_nan)
 
     def equal(self, other: Tensor) -> bool:
+        """True when both tensors have the same shape and values (a Python bool)."""
         return _ops.equal(self, other)
 
     # Sorting and counting (autograd_core/ops/sorting.py).
     def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
+        """(values, indices) sorted along ``dim``; ``stable`` keeps ties in order."""
         return _ops.sort(self, dim, descending, stable=stable)
 
     def argsort(self, dim: int = -1, descending: bool = False, *,
                 stable: bool = False) -> Tensor:
+        """The indices that sort along ``dim`` (the indices of ``sort``)."""
         return _ops.argsort(self, dim, descending, stable=stable)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        """(values, indices) of the ``k`` largest (or smallest) along ``dim``."""
         return _ops.topk(self, k, dim, largest, sorted)
 
     def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
                return_counts: bool = False, dim: int | None = None) -> Any:
+        """The distinct values (sorted), with inverse indices and counts on request."""
         return _ops.unique(self, sorted, return_inverse, return_counts, dim)
 
     def bincount(self, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+        """How often each value 0..max occurs in a 1-D non-negative int tensor (weighted)."""
         return _ops.bincount(self, weights, minlength)
 
     def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        """Counts in ``bins`` equal bins over [min, max]; see ``autograd_core.histc``."""
         return _ops.histc(self, bins, min, max)
 
     def histogram(self, bins: Any, *, range: Any = None, weight: Tensor | None = None,  # noqa: A002
                   density: bool = False) -> Any:
+        """(hist, bin_edges) of the elements; see ``autograd_core.histogram``."""
         return _ops.histogram(self, bins, range=range, weight=weight, density=density)
 
     # ----- area: devices, dtypes and conversions (issue 15) ---------------------------
