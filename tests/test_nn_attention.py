@@ -699,3 +699,23 @@ def test_encoder_layer_gradcheck_first_and_second_order(rng):
     assert gradcheck(fn, (x,))
     assert gradcheck(_second_order(fn, 1), (x,))
 
+
+
+def test_gpt_benchmark_trains_as_torch(monkeypatch):
+    """benchmarks/gpt.py: the same model code, weights and data give the same losses in
+    both libraries, step after step (so its timing compares like with like); at a smaller
+    batch and context, for time."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import gpt
+
+    monkeypatch.setattr(gpt, "BATCH", 4)
+    monkeypatch.setattr(gpt, "CONTEXT", 16)
+
+    ours, theirs = gpt.ours_step(), gpt.torch_step()
+    losses = [(ours(), theirs()) for _ in range(3)]
+    for o, t in losses:
+        np.testing.assert_allclose(o, t, rtol=2e-5)
+    assert losses[-1][0] < losses[0][0]  # SGD moved the weights downhill

@@ -9,6 +9,7 @@ from each of the S keys, and sums to one.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from typing import Any
@@ -100,16 +101,27 @@ def _batch_shape(query: Tensor, key: Tensor, value: Tensor) -> tuple[int, ...]:
             "must match the size of tensor b at non-singleton dimensions)") from None
 
 
+@functools.lru_cache(maxsize=32)
+def _causal_bias(L: int, S: int, dtype: np.dtype) -> np.ndarray:
+    """(L, S): 0 where query i may see key j (j <= i, top-left aligned as torch), -inf
+    elsewhere; read-only, shared between calls."""
+    bias = np.where(np.tri(L, S, dtype=bool), 0.0, -np.inf).astype(dtype)
+    bias.flags.writeable = False
+    return bias
+
+
 def _mask_to_bias(scores: Tensor, attn_mask: Tensor | None, is_causal: bool
                   ) -> tuple[Tensor, np.ndarray | None]:
     """scores with the mask applied (-inf where a bool mask is False, a float mask
-    added), and the rows in which every key is masked (None when there are none)."""
+    added), and the rows in which every key is masked (None when there are none).
+
+    A bool (or causal) mask is added as a constant 0/-inf bias rather than written with
+    masked_fill: the same values, and an addition of a constant passes the gradient on
+    untouched, where masked_fill would mask it (a second pass over the scores)."""
     L, S = scores.shape[-2:]
     if is_causal:
-        # Top-left aligned, as torch: query i sees keys 0..i (all of them when i >= S-1),
-        # so no row is ever empty.
-        keep = np.tri(L, S, dtype=bool)
-        return scores.masked_fill(Tensor._wrap(~keep), float("-inf")), None
+        # Query i sees keys 0..i (all of them when i >= S-1): no row is ever empty.
+        return scores + Tensor._wrap(_causal_bias(L, S, scores._data.dtype)), None
     if attn_mask is None:
         return scores, None
     m = attn_mask._data
@@ -123,7 +135,9 @@ def _mask_to_bias(scores: Tensor, attn_mask: Tensor | None, is_causal: bool
             f"attention weights' shape {list(scores.shape)} (*, L, S)")
     if m.dtype == np.bool_:
         dead = ~m.any(axis=-1, keepdims=True)
-        scores = scores.masked_fill(Tensor._wrap(~m), float("-inf"))
+        bias = np.where(m, np.asarray(0.0, scores._data.dtype), np.asarray(-np.inf,
+                                                                         scores._data.dtype))
+        scores = scores + Tensor._wrap(bias)
     else:
         dead = np.isneginf(m).all(axis=-1, keepdims=True) if m.shape[-1] else None
         scores = scores + attn_mask
@@ -272,18 +286,16 @@ def _project(query: Tensor, key: Tensor, value: Tensor, in_proj_weight: Tensor |
              v_w: Tensor | None, separate: bool) -> tuple[Tensor, Tensor, Tensor]:
     """q, k, v = x W_q^T + b_q, ... for batch-first (N, L, E) inputs.
 
-    Packed weights (3E, E): self-attention (query is key is value) makes one product
-    with the whole matrix and splits its columns, as torch; otherwise one product per
-    input with the matching rows of the weight."""
+    Packed weights (3E, E): one product per input with the matching rows of the weight,
+    also in self-attention. (One product with the whole matrix, then its columns cut in
+    three, measured slower: each cut's gradient is a full-size array of zeros with one
+    third written, where cutting the weight makes those arrays weight-sized.)"""
     e = query.shape[-1]
     b = in_proj_bias
     bq = bk = bv = None
     if not separate:
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
-        if query is key and key is value:
-            qkv = _flat_linear(query, in_proj_weight, b)
-            return qkv[..., :e], qkv[..., e:2 * e], qkv[..., 2 * e:]
         q_w, k_w, v_w = in_proj_weight[:e], in_proj_weight[e:2 * e], in_proj_weight[2 * e:]
     else:
         for name, w in (("q", q_w), ("k", k_w), ("v", v_w)):
