@@ -122,6 +122,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if (input.ndim == 2 and weight.ndim == 2 and input.shape[0] > 0
             and (bias is None or bias.shape == (weight.shape[0],))):
         return Linear2d.apply(input, weight, bias)
+    if (input.ndim > 2 and weight.ndim == 2 and input._data.size > 0
+            and (bias is None or bias.shape == (weight.shape[0],))):
+        # (*, in) folded into one (rows, in) matrix, as torch does: delta_W is then one
+        # product over all rows, not a batch of products summed afterwards (a sequence
+        # model's layers, (N, T, in), measured several times slower that way).
+        return Linear2d.apply(input.reshape(-1, k), weight, bias).reshape(out_shape)
     out = input @ weight.mT if weight.ndim == 2 else input @ weight
     if bias is not None:
         out = out + bias
