@@ -348,6 +348,62 @@ def mha_batch_first(query: Tensor, key: Tensor, value: Tensor, num_heads: int,
     for name, t in (("query", query), ("key", key), ("value", value)):
         check_tensor(t, name, "multi_head_attention_forward")
     is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    query, key, value, key_padding_mask = _as_batch_first(
+        query, key, value, key_padding_mask, is_batched, batch_first)
+    bsz, tgt_len, embed_dim = query.shape
+    src_len = key.shape[1]
+    dt = query._data.dtype
+    key_padding_mask, attn_mask, is_causal = _mha_masks(key_padding_mask, attn_mask,
+                                                        is_causal, need_weights, dt)
+    head_dim = _mha_head_dim(key, value, embed_dim, embed_dim_to_check, num_heads,
+                             use_separate_proj_weight)
+
+    q, k, v = _project(query, key, value, in_proj_weight, in_proj_bias, q_proj_weight,
+                       k_proj_weight, v_proj_weight, use_separate_proj_weight)
+    attn_mask = _checked_attn_mask(attn_mask, bsz * num_heads, tgt_len, src_len)
+    k, v, attn_mask, key_padding_mask = _add_bias_kv(k, v, bias_k, bias_v, static_k,
+                                                     static_v, attn_mask, key_padding_mask)
+
+    q = _heads(q, num_heads)
+    k = _heads(k, num_heads) if static_k is None else _static(
+        static_k, "static_k", bsz, num_heads, head_dim)
+    v = _heads(v, num_heads) if static_v is None else _static(
+        static_v, "static_v", bsz, num_heads, head_dim)
+
+    if add_zero_attn:
+        # One more key and value of zeros in every head: a query may attend to nothing.
+        zeros = Tensor._wrap(np.zeros((bsz, num_heads, 1, head_dim), dtype=dt))
+        from autograd_core import cat
+
+        k, v = cat([k, zeros], dim=2), cat([v, zeros], dim=2)
+        attn_mask, key_padding_mask = _pad_last(attn_mask), _pad_last(key_padding_mask)
+    attn_mask = _merged_mask(attn_mask, key_padding_mask, bsz, num_heads, tgt_len,
+                             k.shape[2])
+    out, weights = _attend(q, k, v, attn_mask, dropout_p if training else 0.0, is_causal,
+                           need_weights, head_dim)
+
+    # (N, H, L, E/H) -> (N*L, E), the output projection, back to the caller's layout.
+    from .linear import linear
+
+    out = out.transpose(1, 2).reshape(bsz * tgt_len, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(bsz, tgt_len, -1)
+    if not is_batched:
+        out = out.squeeze(0)
+    elif not batch_first:
+        out = out.transpose(0, 1)
+    if weights is not None:
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+        if not is_batched:
+            weights = weights.squeeze(0)
+    return out, weights
+
+
+def _as_batch_first(query: Tensor, key: Tensor, value: Tensor,
+                    key_padding_mask: Tensor | None, is_batched: bool, batch_first: bool,
+                    ) -> tuple[Tensor, Tensor, Tensor, Tensor | None]:
+    """query, key, value as (N, L, E), (N, S, E_k), (N, S, E_v) (unbatched ones get N = 1,
+    and key_padding_mask with them), and the mask."""
     if not is_batched:
         query, key, value = query.unsqueeze(0), key.unsqueeze(0), value.unsqueeze(0)
         if key_padding_mask is not None:
@@ -359,9 +415,15 @@ def mha_batch_first(query: Tensor, key: Tensor, value: Tensor, num_heads: int,
         query = query.transpose(0, 1)
         key = query if same_qk else key.transpose(0, 1)
         value = key if same_kv else value.transpose(0, 1)
-    bsz, tgt_len, embed_dim = query.shape
-    src_len = key.shape[1]
-    dt = query._data.dtype
+    return query, key, value, key_padding_mask
+
+
+def _mha_masks(key_padding_mask: Tensor | None, attn_mask: Tensor | None, is_causal: bool,
+               need_weights: bool, dt: np.dtype,
+               ) -> tuple[Tensor | None, Tensor | None, bool]:
+    """(key_padding_mask, attn_mask, is_causal) as the attention uses them: float masks of
+    dtype ``dt`` (bool ones turned to 0/-inf), attn_mask dropped where the is_causal hint
+    stands for it, is_causal cleared where a padding mask joins it."""
     key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", attn_mask,
                                        "attn_mask", dt)
     if is_causal and attn_mask is None:
@@ -381,6 +443,12 @@ def mha_batch_first(query: Tensor, key: Tensor, value: Tensor, num_heads: int,
             raise RuntimeError(
                 f"multi_head_attention_forward(): a float {name} must have the query's dtype "
                 f"({_cname(dt)}), got {_cname(m._data.dtype)} (Input dtypes must be the same)")
+    return key_padding_mask, attn_mask, is_causal
+
+
+def _mha_head_dim(key: Tensor, value: Tensor, embed_dim: int, embed_dim_to_check: int | None,
+                  num_heads: int, use_separate_proj_weight: bool) -> int:
+    """E/H, the features per head, after the embedding and key/value shape checks."""
     if embed_dim_to_check is not None and embed_dim != embed_dim_to_check:
         raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
                              f"got {embed_dim}")
@@ -394,54 +462,53 @@ def mha_batch_first(query: Tensor, key: Tensor, value: Tensor, num_heads: int,
     elif key.shape != value.shape:
         raise AssertionError(f"key shape {_seq_first(key.shape)} does not match value shape "
                              f"{_seq_first(value.shape)}")
+    return head_dim
 
-    q, k, v = _project(query, key, value, in_proj_weight, in_proj_bias, q_proj_weight,
-                       k_proj_weight, v_proj_weight, use_separate_proj_weight)
 
-    if attn_mask is not None:
-        if attn_mask.ndim == 2:
-            if tuple(attn_mask.shape) != (tgt_len, src_len):
-                raise RuntimeError(
-                    f"The shape of the 2D attn_mask is torch.Size({list(attn_mask.shape)}), "
-                    f"but should be {(tgt_len, src_len)}.")
-            attn_mask = attn_mask.unsqueeze(0)
-        elif attn_mask.ndim == 3:
-            want = (bsz * num_heads, tgt_len, src_len)
-            if tuple(attn_mask.shape) != want:
-                raise RuntimeError(
-                    f"The shape of the 3D attn_mask is torch.Size({list(attn_mask.shape)}), "
-                    f"but should be {want}.")
-        else:
-            raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+def _checked_attn_mask(attn_mask: Tensor | None, n_heads_total: int, tgt_len: int,
+                       src_len: int) -> Tensor | None:
+    """attn_mask checked: (L, S) becomes (1, L, S); (N*H, L, S) stays."""
+    if attn_mask is None:
+        return None
+    if attn_mask.ndim == 2:
+        if tuple(attn_mask.shape) != (tgt_len, src_len):
+            raise RuntimeError(
+                f"The shape of the 2D attn_mask is torch.Size({list(attn_mask.shape)}), "
+                f"but should be {(tgt_len, src_len)}.")
+        attn_mask = attn_mask.unsqueeze(0)
+    elif attn_mask.ndim == 3:
+        want = (n_heads_total, tgt_len, src_len)
+        if tuple(attn_mask.shape) != want:
+            raise RuntimeError(
+                f"The shape of the 3D attn_mask is torch.Size({list(attn_mask.shape)}), "
+                f"but should be {want}.")
+    else:
+        raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+    return attn_mask
 
+
+def _add_bias_kv(k: Tensor, v: Tensor, bias_k: Tensor | None, bias_v: Tensor | None,
+                 static_k: Tensor | None, static_v: Tensor | None, attn_mask: Tensor | None,
+                 key_padding_mask: Tensor | None) -> tuple[Any, Any, Any, Any]:
+    """k, v (N, S, E) with bias_k, bias_v (1, 1, E) appended as one more key and value
+    (S + 1), and the masks widened to match; unchanged without biases."""
     if (bias_k is None) != (bias_v is None):
         raise AssertionError("bias_k is set but bias_v is None" if bias_v is None
                              else "bias_v is set but bias_k is None")
-    if bias_k is not None:
-        if static_k is not None or static_v is not None:
-            raise AssertionError("bias cannot be added to static "
-                                 f"{'key' if static_k is not None else 'value'}.")
-        # One more key and value, learned, shared by every sequence of the batch.
-        k = _append_row(k, bias_k)
-        v = _append_row(v, bias_v)
-        attn_mask, key_padding_mask = _pad_last(attn_mask), _pad_last(key_padding_mask)
+    if bias_k is None:
+        return k, v, attn_mask, key_padding_mask
+    if static_k is not None or static_v is not None:
+        raise AssertionError("bias cannot be added to static "
+                             f"{'key' if static_k is not None else 'value'}.")
+    # One more key and value, learned, shared by every sequence of the batch.
+    k = _append_row(k, bias_k)
+    v = _append_row(v, bias_v)
+    return k, v, _pad_last(attn_mask), _pad_last(key_padding_mask)
 
-    q = _heads(q, num_heads)
-    k = _heads(k, num_heads) if static_k is None else _static(
-        static_k, "static_k", bsz, num_heads, head_dim)
-    v = _heads(v, num_heads) if static_v is None else _static(
-        static_v, "static_v", bsz, num_heads, head_dim)
 
-    if add_zero_attn:
-        # One more key and value of zeros in every head: a query may attend to nothing.
-        zeros = Tensor._wrap(np.zeros((bsz, num_heads, 1, head_dim), dtype=dt))
-        from autograd_core import cat
-
-        k, v = cat([k, zeros], dim=2), cat([v, zeros], dim=2)
-        attn_mask, key_padding_mask = _pad_last(attn_mask), _pad_last(key_padding_mask)
-    src_len = k.shape[2]
-
-    # Both masks as one additive float mask broadcasting to (N, H, L, S).
+def _merged_mask(attn_mask: Tensor | None, key_padding_mask: Tensor | None, bsz: int,
+                 num_heads: int, tgt_len: int, src_len: int) -> Tensor | None:
+    """Both masks as one additive float mask broadcasting to (N, H, L, S)."""
     if attn_mask is not None and attn_mask.shape[0] != 1:
         attn_mask = attn_mask.reshape(bsz, num_heads, tgt_len, src_len)
     if key_padding_mask is not None:
@@ -453,36 +520,22 @@ def mha_batch_first(query: Tensor, key: Tensor, value: Tensor, num_heads: int,
                                  f"{key_padding_mask.shape[1]}")
         kpm = key_padding_mask.reshape(bsz, 1, 1, src_len)
         attn_mask = kpm if attn_mask is None else attn_mask + kpm
+    return attn_mask
 
-    if not training:
-        dropout_p = 0.0
-    if need_weights:
-        # Weights kept (after dropout, as torch returns them); a query whose keys are all
-        # masked gets NaN here, as in torch's explicit softmax.
-        weights = attention_weights(q, k, attn_mask, scale=1.0 / math.sqrt(head_dim),
-                                    empty_rows="nan")
-        if dropout_p > 0.0:
-            weights = _dropout(weights, dropout_p, training=True)
-        out = weights @ v
-    else:
-        weights = None
-        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
 
-    # (N, H, L, E/H) -> (N*L, E), the output projection, back to the caller's layout.
-    from .linear import linear
-
-    out = out.transpose(1, 2).reshape(bsz * tgt_len, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(bsz, tgt_len, -1)
-    if not is_batched:
-        out = out.squeeze(0)
-    elif not batch_first:
-        out = out.transpose(0, 1)
-    if weights is not None:
-        if average_attn_weights:
-            weights = weights.mean(dim=1)
-        if not is_batched:
-            weights = weights.squeeze(0)
-    return out, weights
+def _attend(q: Tensor, k: Tensor, v: Tensor, attn_mask: Tensor | None, dropout_p: float,
+            is_causal: bool, need_weights: bool, head_dim: int) -> tuple[Tensor, Any]:
+    """(N, H, L, E/H) outputs of the heads, and their weights (N, H, L, S) when
+    ``need_weights`` (else None)."""
+    if not need_weights:
+        return scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal), None
+    # Weights kept (after dropout, as torch returns them); a query whose keys are all
+    # masked gets NaN here, as in torch's explicit softmax.
+    weights = attention_weights(q, k, attn_mask, scale=1.0 / math.sqrt(head_dim),
+                                empty_rows="nan")
+    if dropout_p > 0.0:
+        weights = _dropout(weights, dropout_p, training=True)
+    return weights @ v, weights
 
 
 def _seq_first(shape: tuple[int, ...]) -> str:
