@@ -39,6 +39,7 @@ SETTLE_S = 0.03
 
 
 def machine() -> str:
+    """One line naming the CPU, core count, Python, NumPy with its BLAS and PyTorch."""
     import torch
 
     cpu = platform.processor() or platform.machine()
@@ -64,6 +65,8 @@ def machine() -> str:
 
 
 def step_rows(rounds: int, per_round: int) -> list[tuple[str, str, float, float, float]]:
+    """Time each training-step target, the libraries taking turns over ``rounds``
+    rounds of ``per_round`` steps: rows of (name, unit, ours, torch, numpy or NaN)."""
     rows = []
     for name, mod, unit, scale in (
         ("(a) MLP step 784-256-256-10, batch 128", mlp, "ms", 1e3),
@@ -95,6 +98,8 @@ def step_rows(rounds: int, per_round: int) -> list[tuple[str, str, float, float,
 
 
 def chain_rows() -> dict[str, dict[str, float]]:
+    """Run the 1,000,000-op chain (``chain.py``) once per library, each in its own
+    process: its seconds and peak memory, by library."""
     out = {}
     for lib in ("ours", "torch", "numpy"):
         res = subprocess.run([sys.executable, str(HERE / "chain.py"), lib], check=True,
@@ -105,6 +110,7 @@ def chain_rows() -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
+    """Command line: run the benchmarks, print them and write ``RESULTS.md``."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer repeats, skip the 1M chain")
     ap.add_argument("--rounds", type=int, default=15, help="rounds of interleaved timing")

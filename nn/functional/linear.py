@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Function, Tensor
 from autograd_core import notation as nt
@@ -24,6 +25,7 @@ class Linear2d(Function):
     __slots__ = ()
     _fresh_grads = True  # three new products (see Function._fresh_grads)
 
+    @override
     def reads_input(self, i: int) -> bool:
         # x's value is needed only for W's gradient and W's only for x's (as torch saves
         # them); the bias's never.
@@ -33,6 +35,7 @@ class Linear2d(Function):
         return isinstance(other, Tensor) and other.requires_grad
 
     @staticmethod
+    @override
     def forward(ctx, x, w, b):
         out = x @ w.T
         if b is not None:
@@ -40,6 +43,7 @@ class Linear2d(Function):
         return out
 
     @staticmethod
+    @override
     def backward(ctx, grad):
         # The composition's Tensor ops: matmul's formulas (delta_W in W's memory order,
         # as matmul gives it) and the sum that is the bias's broadcast undone.
@@ -50,6 +54,7 @@ class Linear2d(Function):
         return gx, gw, gb
 
     @staticmethod
+    @override
     def fast_backward(ctx, grad):
         x, w, b = ctx.inputs
         g = grad._data
@@ -64,14 +69,17 @@ class Linear2d(Function):
         gb = Tensor._wrap(np.add.reduce(g, axis=0)) if has_b else None
         return gx, gw, gb
 
+    @override
     def label(self) -> str:
         return "linear"
 
+    @override
     def formula(self, operands):
         x, w, b = operands
         xw = nt.matmul(x, nt.Expr(nt.transposed(w)))
         return xw if b is None else nt.add(xw, b)
 
+    @override
     def trace_rule(self, k, operands, out, numbers):
         x, w = operands[0], operands[1]
         if k == 0:
