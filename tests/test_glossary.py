@@ -74,7 +74,7 @@ def glossary() -> list[tuple[str, str, list[str], str]]:
 
 def test_glossary_notebook_exists_and_teaching_notebooks_too() -> None:
     assert GLOSSARY_PATH.exists(), "notebooks/00_glossary.ipynb (용어집) is missing"
-    assert [p.name[:3] for p in TEACHING] == [f"0{i}_" for i in range(1, 8)], TEACHING
+    assert [p.name[:3] for p in TEACHING] == [f"0{i}_" for i in range(1, 9)], TEACHING
 
 
 def test_convention_recognises_terms() -> None:
