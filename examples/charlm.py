@@ -60,9 +60,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "rnn": {"steps": 2000, "batch_size": 64, "lr": 3e-3},
     "gru": {"steps": 2000, "batch_size": 64, "lr": 3e-3},
     "lstm": {"steps": 2000, "batch_size": 64, "lr": 3e-3},
-    "transformer": {"steps": 2000, "batch_size": 64, "lr": 2e-3},
+    "transformer": {"steps": 2000, "batch_size": 64, "lr": 3e-3},
 }
-SIZES = {"embed": 24, "hidden": 96, "context": 3, "width": 48, "heads": 4, "layers": 2}
+SIZES = {"embed": 24, "hidden": 96, "context": 3, "width": 48, "heads": 4, "layers": 2,
+         "dropout": 0.1}
 
 
 class TrainingError(RuntimeError):
@@ -277,13 +278,17 @@ class Recurrent(nn.Module):
 class Transformer(nn.Module):
     """Letter and position embeddings, ``layers`` pre-norm TransformerEncoderLayers with
     causal self-attention (position t sees positions 0..t), a LayerNorm and a linear
-    read-out. (B, T) -> (B, T, V), T <= block."""
+    read-out. (B, T) -> (B, T, V), T <= block. ``dropout`` (training only) on the
+    embeddings and inside the layers: without it this model learns the 4,647 training
+    names by heart (measured: training loss 1.63, held-out 1.99 after 1,200 steps)."""
 
-    def __init__(self, vocab: int, block: int, width: int, heads: int, layers: int) -> None:
+    def __init__(self, vocab: int, block: int, width: int, heads: int, layers: int,
+                 dropout: float = 0.0) -> None:
         super().__init__()
         self.tok = nn.Embedding(vocab, width)
         self.pos = nn.Embedding(block, width)
-        layer = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=0.0,
+        self.drop = nn.Dropout(dropout)
+        layer = nn.TransformerEncoderLayer(width, heads, 4 * width, dropout=dropout,
                                            activation="gelu", batch_first=True,
                                            norm_first=True)
         self.blocks = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
@@ -295,7 +300,7 @@ class Transformer(nn.Module):
     def forward(self, idx: ag.Tensor) -> ag.Tensor:
         """(B, T) -> (B, T, V), position t attending to positions 0..t."""
         t = idx.shape[1]
-        x = self.tok(idx) + self.pos(ag.arange(t))
+        x = self.drop(self.tok(idx) + self.pos(ag.arange(t)))
         x = self.blocks(x, mask=self.causal[:t, :t], is_causal=True)
         return self.out(self.norm(x))
 
@@ -333,7 +338,7 @@ def build_model(name: str, vocab: int, block: int) -> nn.Module:
     if name in ("rnn", "gru", "lstm"):
         return Recurrent(name, vocab, s["embed"], s["hidden"])
     if name == "transformer":
-        return Transformer(vocab, block, s["width"], s["heads"], s["layers"])
+        return Transformer(vocab, block, s["width"], s["heads"], s["layers"], s["dropout"])
     raise ValueError(f"unknown model {name!r}; expected one of {list(MODELS)}")
 
 
@@ -530,6 +535,7 @@ def run(args: argparse.Namespace) -> float:
         history = train(model, optimizer, corpus, args, generator)
         samples = sample(model, corpus, args.samples, generator)
     seconds = time.perf_counter() - start
+    model.eval()  # no dropout in what is drawn below
     print("samples: " + ", ".join(samples))
 
     stem = args.out / f"charlm-{args.model}"
@@ -543,7 +549,6 @@ def run(args: argparse.Namespace) -> float:
         attention = stem.with_name(stem.name + "-attention.png")
         save_attention(attention, model, corpus, corpus.val_names[0])
         files.append(("attention", attention))
-    model.eval()
     held_out = history.val_loss[-1]
     print(f"held-out loss: {held_out:.4f} nats/letter ({len(corpus.val_names)} names; "
           f"counted bigrams: {counted:.4f}); {args.steps} steps in {seconds:.1f} s")
