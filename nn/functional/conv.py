@@ -13,6 +13,7 @@ from typing import Any
 from autograd_core import Tensor, addmm
 from autograd_core.composite import composite
 
+from ..conv_blocked import conv2d_blocked, use_blocked
 from ..im2col import Window, col2im, im2col, make_window
 from ._utils import check_tensor, pair, same_dtype
 
@@ -105,6 +106,11 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     same_dtype("conv2d", ("input", input), ("weight", weight), ("bias", bias))
     win = _conv_window("conv2d", x.shape, (kh, kw), stride, padding, dilation)
     oh, ow = win.out
+    if use_blocked(x, weight, win, groups):
+        # Large columns: the same im2col + GEMM, a cache-sized block at a time and the
+        # batch shared between cores (nn/conv_blocked.py), as one graph node.
+        out = conv2d_blocked(x, weight, bias, win)
+        return out.squeeze(0) if unbatched else out
     # Windows as columns with the batch innermost: (kh*kw*C, oh*ow*N). The weight is
     # laid out the same way, (C_out, kh*kw*C_in/groups), so the layer is one GEMM.
     cols = im2col(x, win, layout="kcln")
