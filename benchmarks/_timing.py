@@ -24,6 +24,30 @@ def median_time(fn: Callable[[], object], repeat: int, warmup: int = 3,
     return statistics.median(times)
 
 
+def steady_time(fn: Callable[[], object], warm_s: float, timed_s: float,
+                min_steps: int = 3) -> tuple[float, int]:
+    """One library's turn, timed in its steady state: untimed calls for at least
+    ``warm_s`` seconds (and 2 calls), then timed calls for at least ``timed_s`` seconds
+    (and ``min_steps`` calls). Returns (median seconds per call, calls timed).
+
+    The untimed part outlasts what the previous turn leaves behind: its library's
+    worker threads still spinning on the cores (OpenBLAS and OpenMP pools wait busily
+    for a while after their last call), and this library's own pool gone to sleep and
+    needing to be woken (see benchmarks/turns.py)."""
+    t0 = time.perf_counter()
+    done = 0
+    while done < 2 or time.perf_counter() - t0 < warm_s:
+        fn()
+        done += 1
+    times: list[float] = []
+    start = time.perf_counter()
+    while len(times) < min_steps or time.perf_counter() - start < timed_s:
+        t1 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t1)
+    return statistics.median(times), len(times)
+
+
 def training_step(model, opt, loss_fn, x, y) -> Callable[[], float]:
     """One PyTorch-style step (zero_grad, forward, loss, backward, step) as a closure;
     written once so that ours and PyTorch run literally the same code."""

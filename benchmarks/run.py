@@ -26,16 +26,17 @@ import gpt  # noqa: E402
 import lstm  # noqa: E402
 import mlp  # noqa: E402
 import per_op  # noqa: E402
-from _timing import median_time  # noqa: E402
+from _timing import median_time, steady_time  # noqa: E402
 
-# Untimed steps open every turn for at least this long. A library that just ran leaves
-# threads spinning for several milliseconds (PyTorch's OpenMP pool waits busily for more
-# work), and they take a core from whatever runs next: measured here, the six timed MLP
-# steps after PyTorch's turn (and two untimed ones) ran 25% slower for the first and
-# still 2-8% for the next ones, the NumPy floor's 0-5%; with PyTorch on one thread that
-# was gone, with OMP_WAIT_POLICY=PASSIVE mostly. 30 ms lets every library be timed on its
-# own, in the same process and in turns as before.
-SETTLE_S = 0.03
+# Every turn is timed in the library's steady state: untimed steps for WARM_S seconds,
+# then timed steps for TIMED_S seconds (at least --per-round of them), whose median is
+# the turn's time. Short turns (30 ms untimed, then 6 steps) measured PyTorch's LeNet
+# step at 8.0-8.8 ms here where long ones measured 3.9 ms: a library that just ran leaves
+# worker threads spin-waiting on the cores (OpenBLAS's and OpenMP's pools wait busily
+# for a while after their last call), and a pool that has gone to sleep is slow at its
+# next calls; benchmarks/turns.py times the first steps of a turn one by one.
+WARM_S = 0.3
+TIMED_S = 0.3
 
 
 def machine() -> str:
@@ -88,8 +89,7 @@ def step_rows(rounds: int, per_round: int) -> list[tuple[str, str, float, float,
         order = list(fns)
         for r in range(rounds):
             for k in order[r % len(order):] + order[:r % len(order)]:
-                samples[k].append(median_time(fns[k], per_round, warmup=2,
-                                              settle_s=SETTLE_S))
+                samples[k].append(steady_time(fns[k], WARM_S, TIMED_S, per_round)[0])
         med = {k: float(np.median(v)) * scale for k, v in samples.items()}
         rows.append((name, unit, med["ours"], med["torch"], med.get("numpy", float("nan"))))
         print(f"{name}: ours {med['ours']:.3f} {unit}, torch {med['torch']:.3f}, "
@@ -113,10 +113,10 @@ def main() -> None:
     """Command line: run the benchmarks, print them and write ``RESULTS.md``."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer repeats, skip the 1M chain")
-    ap.add_argument("--rounds", type=int, default=15, help="rounds of interleaved timing")
+    ap.add_argument("--rounds", type=int, default=9, help="rounds of interleaved timing")
     ap.add_argument("--per-round", type=int, default=6,
-                    help="timed steps per library per round (after untimed ones: at least "
-                         f"2, for at least {SETTLE_S * 1e3:.0f} ms)")
+                    help=f"timed steps per library per round, at least (after {WARM_S} s "
+                         f"of untimed ones; timed for at least {TIMED_S} s)")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--threads", type=int, default=None,
                     help="limit NumPy's BLAS and PyTorch to this many threads (default: as "
@@ -152,10 +152,10 @@ def main() -> None:
     threads = f"threads limited to {args.threads}" if args.threads else "default threads"
     title = f"## {malloc}, {threads}"
     lines = [title, "", f"Machine: {desc}", "",
-             f"Median over {rounds} rounds of each round's median of {args.per_round} timed "
-             f"steps (after untimed ones: at least 2, for at least {SETTLE_S * 1e3:.0f} ms, "
-             "so that the previous library's spin-waiting threads have gone idle), the "
-             "libraries taking turns every round. Ratios: ours / other (below 1 means we are "
+             f"Median over {rounds} rounds of each turn's median step: a turn is {WARM_S} s "
+             f"of untimed steps (the previous library's spin-waiting threads go idle, this "
+             f"one's wake), then at least {TIMED_S} s and {args.per_round} steps timed; the "
+             "libraries take turns every round. Ratios: ours / other (below 1 means we are "
              "faster).", "",
              "| benchmark | unit | ours | PyTorch | NumPy floor | ours/PyTorch | ours/NumPy |",
              "|---|---|---|---|---|---|---|"]
