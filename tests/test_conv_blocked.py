@@ -109,7 +109,7 @@ def test_tiles_of_one_phase_read_disjoint_rows(kernel, stride, dilation, block_r
     for phase in plan.phases:
         spans = [(r0 * stride, (r1 - 1) * stride + (kernel - 1) * dilation)
                  for r0, r1 in (plan.tiles[i] for i in phase)]
-        for (a0, a1), (b0, _) in zip(spans, spans[1:]):
+        for (_a0, a1), (b0, _) in zip(spans, spans[1:]):
             assert a1 < b0, (phase, spans)
 
 
