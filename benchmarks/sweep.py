@@ -170,6 +170,36 @@ def plot(results: list[tuple[Point, dict]], path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def ablation(rounds: int, warm_s: float, timed_s: float, name_filter: str) -> list[str]:
+    """Ours alone on the float32 CNN training cases, the convolution path switched
+    between turns: plain (im2col + one GEMM), auto (blocked from
+    ``conv_blocked.BLOCKED_MIN_BYTES`` of columns up) and blocked for every convolution.
+    Returns Markdown table lines (median ms per step)."""
+    from nn import conv_blocked
+
+    default = conv_blocked.BLOCKED_MIN_BYTES
+    paths = {"plain": None, "auto": default, "blocked": 0}
+    lines = ["| case | plain ms | auto ms | blocked ms |", "|---|---|---|---|"]
+    for case in models.CASES:
+        if case.kind != "cnn" or name_filter not in case.name:
+            continue
+        step = models.build("ours", case)
+        samples: dict[str, list[float]] = {k: [] for k in paths}
+        try:
+            for r in range(rounds):
+                order = list(paths)[r % 3:] + list(paths)[:r % 3]
+                for k in order:
+                    conv_blocked.BLOCKED_MIN_BYTES = paths[k]
+                    samples[k].append(steady_time(step, warm_s, timed_s)[0])
+        finally:
+            conv_blocked.BLOCKED_MIN_BYTES = default
+        med = {k: statistics.median(v) * 1e3 for k, v in samples.items()}
+        lines.append(f"| {case.name} | {med['plain']:.3f} | {med['auto']:.3f} | "
+                     f"{med['blocked']:.3f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def turns_table(repeats: int) -> str:
     """benchmarks/turns.py's default table (first steps of a turn), in a child process."""
     res = subprocess.run([sys.executable, str(HERE / "turns.py"), "--json", "--repeats",
@@ -212,6 +242,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=None,
                     help="limit NumPy's BLAS and PyTorch to this many threads")
     ap.add_argument("--no-turns", action="store_true", help="skip the first-steps table")
+    ap.add_argument("--no-ablation", action="store_true",
+                    help="skip timing ours' CNN steps with each convolution path")
     ap.add_argument("--no-write", action="store_true", help="print only")
     args = ap.parse_args()
     if args.quick:
@@ -252,6 +284,14 @@ def main() -> None:
              f"highest single-round ratio. Convolution path: {args.conv}. "
              f"Swept in {time.perf_counter() - t_start:.0f} s. Plot: "
              "[sweep.png](sweep.png).", "", *table(results), ""]
+    if not args.no_ablation and args.conv == "auto":
+        print("convolution paths ...", flush=True)
+        lines += ["### Ours with each convolution path", "",
+                  "The CNN cases above, ours alone, the path switched between turns "
+                  f"({args.rounds} rounds of the same turns): plain im2col + one GEMM, auto "
+                  f"(blocked from {conv_blocked.BLOCKED_MIN_BYTES >> 20} MiB of columns, "
+                  "the default) and blocked for every convolution.", "",
+                  *ablation(args.rounds, args.warm, args.timed, args.case), ""]
     if not args.no_turns:
         print("first steps of a turn ...", flush=True)
         lines += ["### The first steps of a turn (benchmarks/turns.py)", "",

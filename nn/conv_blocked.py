@@ -45,10 +45,18 @@ from . import _threads
 from .im2col import Window, _pad_batch_last, col2im, im2col
 
 # conv2d takes the blocked path when its whole columns would take at least this many
-# bytes (None: never). Below it the columns fit in the L2/L3 caches anyway.
-BLOCKED_MIN_BYTES: int | None = 16 << 20
-# The columns of one tile take about this many bytes: half of a core's L2 on the
-# machines measured (AMD Zen 3: 512 KiB), leaving room for the tile's output.
+# bytes (None: never). Measured (benchmarks/RESULTS.md, issue 19): on a quiet 2-core
+# Xeon the blocked path was as fast or faster for 3 of 4 CNN convolutions of 7-75 MB
+# of columns (1.35x faster at 75 MB) and 15% slower at 14 MB; on the shared 2-core AMD
+# machine the plain path's one large two-thread OpenBLAS product stalls whenever
+# another process wants a core (a CIFAR step 5-15x its quiet time, weight-gradient
+# products of 7 ms taking 430 ms), while the blocked path's single-thread products on
+# their own threads stayed within 2-3x. Below 4 MiB (LeNet's convolutions) the plain
+# graph is kept.
+BLOCKED_MIN_BYTES: int | None = 4 << 20
+# The columns of one tile take about this many bytes: about as fast as any size tried
+# (0.25-8 MiB) on both machines (L2: 512 KiB per core on the AMD Zen 3, 2 MiB on the
+# Xeon); smaller tiles pay Python and small-product overhead, larger ones leave cache.
 BLOCK_BYTES = 1 << 20
 # Shares run at once; None: as many as NumPy's BLAS threads (see nn._threads).
 WORKERS: int | None = None
