@@ -25,10 +25,11 @@ def median_time(fn: Callable[[], object], repeat: int, warmup: int = 3,
 
 
 def steady_time(fn: Callable[[], object], warm_s: float, timed_s: float,
-                min_steps: int = 3) -> tuple[float, int]:
+                min_steps: int = 3) -> tuple[float, int, float]:
     """One library's turn, timed in its steady state: untimed calls for at least
     ``warm_s`` seconds (and 2 calls), then timed calls for at least ``timed_s`` seconds
-    (and ``min_steps`` calls). Returns (median seconds per call, calls timed).
+    (and ``min_steps`` calls). Returns (median seconds per call, calls timed, mean
+    seconds per call; the mean counts the rare slow calls that the median hides).
 
     The untimed part outlasts what the previous turn leaves behind: its library's
     worker threads still spinning on the cores (OpenBLAS and OpenMP pools wait busily
@@ -45,7 +46,7 @@ def steady_time(fn: Callable[[], object], warm_s: float, timed_s: float,
         t1 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t1)
-    return statistics.median(times), len(times)
+    return statistics.median(times), len(times), statistics.fmean(times)
 
 
 def training_step(model, opt, loss_fn, x, y) -> Callable[[], float]:
