@@ -631,7 +631,14 @@ def test_encoder_eval_without_grad_matches_torch_including_padding(batch_first, 
         warnings.simplefilter("ignore")  # torch: "nested tensors are in prototype stage"
         out = ours(ag.tensor(x), src_key_padding_mask=ag.tensor(kpm))
         ref = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(kpm))
-        assert_close(out, ref, np.float32, "eval output")
+        # torch takes its nested-tensor route (zeros at the padding) only when all its
+        # fast-path conditions hold, which other tests' global torch settings can change;
+        # the positions that are not padding must agree either way.
+        keep = ~kpm if batch_first else ~kpm.T
+        o, r = out.detach().numpy(), ref.numpy()
+        np.testing.assert_allclose(o[keep], r[keep], rtol=1e-5, atol=2e-5)
+        if not np.any(r[~keep]):
+            assert_close(out, ref, np.float32, "eval output")
         out2 = ours(ag.tensor(x))
         assert_close(out2, theirs(torch.tensor(x)), np.float32, "eval output, no mask")
 
