@@ -24,6 +24,7 @@ from .tensor import Tensor
 _STATE = grad_mode.STATE
 _ANOMALY = _anomaly.STATE
 _AccumulateGrad = _graph.AccumulateGrad
+_EPOCH = _version.EPOCH
 
 
 def _as_grad_tensor(g: object, like: Tensor) -> Tensor:
@@ -107,27 +108,12 @@ def _execute(roots, retain_graph, create_graph, capture):
     what reached it into ``.grad``. The rare cases (hooks, ``retain_grad``, the tensors
     ``autograd_core.grad`` captures) sit behind one test per node.
     """
-    capture_at: dict = {}  # node -> positions in ``capture`` whose gradient it receives
-    if capture is not None:
-        for i, t in enumerate(capture):
-            capture_at.setdefault(_graph.node_of(t), []).append(i)
-    captured: list = [None] * (len(capture) if capture is not None else 0)
-    pass_ = _Pass(create_graph, capture is not None, capture_at, captured)
-
-    # pending: node -> [summed delta, owned]. ``owned`` says the delta is an array only
-    # this pass holds (a sum it made, or the one delta a ``_fresh_grads`` node returned):
-    # the node may then reuse its memory (relu masks it in place, as hand-written code does).
-    pending: dict = {}
-    for out, g in roots:
-        node = _graph.node_of(out)
-        entry = pending.get(node)
-        if entry is None:
-            pending[node] = [g, False]  # the caller's delta, or ours: kept as it is
-        else:
-            entry[0] = entry[0] + g
-
+    pass_ = _Pass(create_graph, capture)
+    pending = _seed(roots)
     # The chain rule. This loop runs once per node (a million times for a long chain),
-    # so names are bound locally; the rare cases sit behind one test per node.
+    # so names are bound locally and the local step is written out here; the rare cases
+    # (hooks, retain_grad, capture, anomaly mode, a node already freed, an input written
+    # in place since the node was made) sit behind one test each.
     anomaly = _ANOMALY.enabled  # switched on before a pass, not during
     rare_pass = capture is not None
     pending_get, pending_pop = pending.get, pending.pop
@@ -136,17 +122,37 @@ def _execute(roots, retain_graph, create_graph, capture):
         if entry is None:  # reachable, but no gradient flowed this way
             continue
         delta, owned = entry  # dL/d(node's output), summed over every path
-        if node.__class__ is _AccumulateGrad:  # a leaf: its .grad
+        cls = node.__class__
+        if cls is _AccumulateGrad:  # a leaf: its .grad
             pass_.leaf(node, delta)
             continue
         if rare_pass or node._out_ref is not None:  # hooks, retain_grad, capture
             delta, owned = pass_.rare(node, delta, owned)
-        # The local step: dL/d(input i) for each input, from the node's own formula.
-        in_deltas = _local_step(node, delta, owned, create_graph, anomaly)
+        if node.released or node._epoch != _EPOCH[0]:  # freed, or something written
+            _check_inputs(node)
+        # The local step: dL/d(input i) for each input, from the node's own formula, or
+        # outside create_graph its NumPy fast path where it has one
+        # (tests/test_op_registry.py checks that the two agree).
+        fast = cls.fast_backward
+        step = cls.backward if fast is None or create_graph else fast
+        node.owns_grad = owned
+        try:
+            in_deltas = step(node, delta)
+        except Exception as e:
+            node.owns_grad = False
+            if anomaly:
+                _anomaly.annotate(node, e)
+            raise
+        node.owns_grad = False
+        if in_deltas.__class__ is not tuple:
+            in_deltas = (in_deltas,)
+        edges = node.next_functions
+        if anomaly or len(in_deltas) != len(edges):
+            _check_deltas(node, in_deltas, anomaly)
         if not retain_graph:
             node._release()
         fresh = node._fresh_grads and not create_graph
-        for (child, _), d in zip(node.next_functions, in_deltas):
+        for (child, _), d in zip(edges, in_deltas):
             if child is None or d is None:
                 continue
             entry = pending_get(child)
@@ -155,31 +161,37 @@ def _execute(roots, retain_graph, create_graph, capture):
             else:  # the sum over paths
                 entry[0] = entry[0] + d
                 entry[1] = not create_graph  # the sum is a new array
-    return captured if capture is not None else None
+    return pass_.captured if rare_pass else None
 
 
-def _local_step(node, delta: Tensor, owned: bool, create_graph: bool,
-                anomaly: bool) -> tuple:
-    """The node's backward on ``delta``: one delta per input (None where none)."""
+def _seed(roots) -> dict:
+    """The deltas the pass starts from, keyed by the node each root's gradient goes to.
+
+    pending: node -> [summed delta, owned]. ``owned`` says the delta is an array only
+    this pass holds (a sum it made, or the one delta a ``_fresh_grads`` node returned):
+    the node may then reuse its memory (relu masks it in place, as hand-written code does).
+    """
+    pending: dict = {}
+    for out, g in roots:
+        node = _graph.node_of(out)
+        entry = pending.get(node)
+        if entry is None:
+            pending[node] = [g, False]  # the caller's delta, or ours: kept as it is
+        else:
+            entry[0] = entry[0] + g
+    return pending
+
+
+def _check_inputs(node) -> None:
+    """Before a node's step: refuse a node already freed, or one whose saved inputs were
+    written in place since it was made (PyTorch's errors)."""
     if node.released:
         _ = node.saved_tensors  # raises the "backward a second time" error
     _check_versions(node)
-    cls = type(node)
-    # The op's one formula (Tensor ops), or outside create_graph its NumPy fast path
-    # where it has one (tests/test_op_registry.py checks that the two agree).
-    fast = cls.fast_backward
-    step = cls.backward if fast is None or create_graph else fast
-    node.owns_grad = owned
-    try:
-        in_deltas = step(node, delta)
-    except Exception as e:
-        if anomaly:
-            _anomaly.annotate(node, e)
-        raise
-    finally:
-        node.owns_grad = False
-    if in_deltas.__class__ is not tuple:
-        in_deltas = (in_deltas,)
+
+
+def _check_deltas(node, in_deltas: tuple, anomaly: bool) -> None:
+    """After a node's step: one delta per input, and (anomaly mode) none with a NaN."""
     if len(in_deltas) != len(node.next_functions):
         raise RuntimeError(
             f"function {node.name()} returned an incorrect number of gradients "
@@ -187,7 +199,6 @@ def _local_step(node, delta: Tensor, owned: bool, create_graph: bool,
         )
     if anomaly:
         _anomaly.check_gradients(node, in_deltas)
-    return in_deltas
 
 
 def _check_versions(node) -> None:
@@ -205,12 +216,15 @@ class _Pass:
 
     __slots__ = ("create_graph", "capturing", "capture_at", "captured", "seen")
 
-    def __init__(self, create_graph: bool, capturing: bool, capture_at: dict,
-                 captured: list) -> None:
+    def __init__(self, create_graph: bool, capture) -> None:
         self.create_graph = create_graph
-        self.capturing = capturing
-        self.capture_at = capture_at
-        self.captured = captured
+        self.capturing = capture is not None
+        # node -> positions in ``capture`` whose gradient it receives
+        self.capture_at: dict = {}
+        if capture is not None:
+            for i, t in enumerate(capture):
+                self.capture_at.setdefault(_graph.node_of(t), []).append(i)
+        self.captured: list = [None] * (len(capture) if capture is not None else 0)
         # ids of arrays that a hook saw or a leaf's .grad took in this pass: a leaf that
         # receives one of them copies it, so that no later in-place accumulation changes
         # what someone else holds.

@@ -51,7 +51,7 @@ _ndarray = np.ndarray
 _new = object.__new__
 _wrap = Tensor._wrap
 _next_seq = _graph.next_seq
-_edge_of = _graph.edge_of
+_leaf_node = _graph.leaf_node
 _NO_EDGE = (None, 0)
 
 
@@ -97,44 +97,34 @@ def _freed_array(d: np.ndarray) -> np.ndarray:
 _FREED_T: dict = {}  # (shape, dtype, requires_grad) -> a shared FreedTensor
 
 
-def _freed_input(a: Any) -> Any:
-    if isinstance(a, Tensor):
-        if (a.grad_fn is None and a.requires_grad) or a._hooks or a._retains:
-            # A leaf that requires grad is kept alive by its AccumulateGrad anyway; a
-            # tensor with hooks or retain_grad must live until its own node has run.
-            return a
-        d = a._data
-        key = (d.shape, d.dtype, a.requires_grad)
-        f = _FREED_T.get(key)
-        if f is None:
-            if len(_FREED_T) > 4096:
-                _FREED_T.clear()
-            # One stand-in per shape, shared by every released node: it has no history,
-            # no gradient and a read-only array, so nothing can change it.
-            f = _FREED_T[key] = _wrap(_freed_array(d))
-            f.__class__ = FreedTensor  # same slots: a plain tensor relabelled
-            f.requires_grad = a.requires_grad
-        return f
-    if a.__class__ is _ndarray and a.size > 1:
-        return _freed_array(a)
-    return a
+def _freed_tensor(a: Tensor) -> Tensor:
+    """The shared stand-in for tensor input ``a`` of a released node (same shape and
+    dtype, a read-only zero-stride array, no history): one per shape, shared by every
+    released node, so nothing can change it."""
+    d = a._data
+    key = (d.shape, d.dtype, a.requires_grad)
+    f = _FREED_T.get(key)
+    if f is None:
+        if len(_FREED_T) > 4096:  # shapes seen once (a varying batch): keep it small
+            _FREED_T.clear()
+        f = _FREED_T[key] = _wrap(_freed_array(d))
+        f.__class__ = FreedTensor  # same slots: a plain tensor relabelled
+        f.requires_grad = a.requires_grad
+    return f
 
 
-_OWN_SLOTS: dict = {}
+_OWN_SLOTS: dict = {}  # Function subclass -> _own_slots(subclass)
 
 
 def _own_slots(cls: type) -> tuple:
     """The slots that subclasses of Function add (where ops keep per-node state)."""
-    slots = _OWN_SLOTS.get(cls)
-    if slots is None:
-        names = []
-        for k in cls.__mro__:
-            if k is Function:
-                break
-            s = k.__dict__.get("__slots__", ())
-            names.extend([s] if isinstance(s, str) else s)
-        slots = _OWN_SLOTS[cls] = tuple(names)
-    return slots
+    names = []
+    for k in cls.__mro__:
+        if k is Function:
+            break
+        s = k.__dict__.get("__slots__", ())
+        names.extend([s] if isinstance(s, str) else s)
+    return tuple(names)
 
 
 class Function:
@@ -144,7 +134,7 @@ class Function:
     """
 
     __slots__ = ("inputs", "next_functions", "saved", "released", "scope", "_out_ref",
-                 "_versions", "_seq", "owns_grad", "__weakref__")
+                 "_versions", "_epoch", "_seq", "owns_grad", "__weakref__")
 
     # Does backward read the inputs' values (not just their shapes)? The engine raises
     # the "modified by an inplace operation" error only for inputs that are read.
@@ -180,16 +170,30 @@ class Function:
     def _release(self) -> None:
         """Free what only backward needed: saved values, input tensors and arrays.
 
-        Leaves that require grad stay (their ``AccumulateGrad`` node holds them anyway);
-        every other tensor input becomes a ``FreedTensor`` of the same shape and dtype,
-        and so does every array among the inputs or in the op's own slots (an index,
-        a mask), as a zero-stride array: labels can still read shapes.
+        Leaves that require grad stay (their ``AccumulateGrad`` node holds them anyway),
+        and so do tensors with hooks or ``retain_grad`` (they must live until their own
+        node has run); every other tensor input becomes a ``FreedTensor`` of the same
+        shape and dtype, and so does every array among the inputs or in the op's own
+        slots (an index, a mask), as a zero-stride array: labels can still read shapes.
+        This runs once per node after backward, so the common cases come first.
         """
         self.saved = None
         self.released = True
         self._versions = None  # checked only before backward, which cannot run again
-        self.inputs = tuple([_freed_input(a) for a in self.inputs])
-        for name in _own_slots(type(self)):
+        kept = []
+        for a in self.inputs:
+            if isinstance(a, Tensor):
+                if not ((a.grad_fn is None and a.requires_grad) or a._hooks or a._retains):
+                    a = _freed_tensor(a)
+            elif a.__class__ is _ndarray and a.size > 1:
+                a = _freed_array(a)
+            kept.append(a)
+        self.inputs = tuple(kept)
+        cls = type(self)
+        slots = _OWN_SLOTS.get(cls)
+        if slots is None:
+            slots = _OWN_SLOTS[cls] = _own_slots(cls)
+        for name in slots:
             v = getattr(self, name, None)
             if v.__class__ is _ndarray and v.size > 1:
                 setattr(self, name, _freed_array(v))
@@ -298,9 +302,15 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Tensor:
         """Run forward on the inputs' arrays; record a node when some input needs grad."""
+        # One pass over the inputs gathers what forward needs (the arrays) and what the
+        # node records: each input's version now (checked again before backward) and its
+        # edge (the node its gradient goes to, fixed now, whatever happens to it later).
+        # This runs once per op, so it is written for speed: grad mode is read once.
+        enabled = _STATE.enabled
         record = False
         arrays = []
-        versions = []  # each input's version now, checked again before backward
+        versions = []
+        edges = []
         for a in args:
             if isinstance(a, Tensor):
                 if a._base is None:
@@ -308,12 +318,17 @@ class Function:
                     versions.append(0 if c is None else c.value)
                 else:  # a view: its grad_fn is first rebuilt if its base changed
                     versions.append(_view_version(a))
-                if a.requires_grad:
+                if a.requires_grad and enabled:
                     record = True
+                    fn = a.grad_fn
+                    edges.append((fn, 0) if fn is not None else (_leaf_node(a), 0))
+                else:
+                    edges.append(_NO_EDGE)
                 arrays.append(a._data)
             else:
                 arrays.append(a)
                 versions.append(None)
+                edges.append(_NO_EDGE)
         ctx = _new(cls)
         ctx.saved = None
         out = cls.forward(ctx, *arrays, **kwargs) if kwargs else cls.forward(ctx, *arrays)
@@ -325,16 +340,13 @@ class Function:
                     f"{type(out).__name__} of dtype {out.dtype}"
                 )
         t = _wrap(out)  # a constant tensor; made a graph output below when recorded
-        if record and _STATE.enabled:
+        if record:
             ctx.inputs = args
-            # The edges, fixed now: for each input, the node its gradient goes to (its
-            # grad_fn, or its leaf's AccumulateGrad), whatever happens to it later.
-            ctx.next_functions = tuple([
-                _edge_of(a) if isinstance(a, Tensor) else _NO_EDGE
-                for a in args])
+            ctx.next_functions = tuple(edges)
             # A tuple of ints, unlike a list, is dropped from the cyclic collector's
             # watch: a million-node graph then costs it a quarter less work.
             ctx._versions = tuple(versions)
+            ctx._epoch = _EPOCH[0]  # in-place writes so far (see version.EPOCH)
             ctx.released = False
             ctx.scope = SCOPE.path
             ctx._out_ref = None
@@ -351,3 +363,4 @@ class Function:
 
 _ANOMALY = _anomaly.STATE
 _view_version = _version.view_version
+_EPOCH = _version.EPOCH

@@ -95,6 +95,15 @@ def current_version(t: Any) -> int:
     return 0 if c is None else c.value
 
 
+# How many in-place writes have been counted in this process, on any tensor. A node
+# records it when it is made; if it is unchanged when backward reaches the node, none of
+# the node's inputs can have been written since, and the engine skips the per-input
+# version check (most graphs see no in-place write at all between forward and backward).
+# Versions only grow, so this is exact; it is process-wide (all threads), so it can only
+# make the engine check more often, never less.
+EPOCH = [0]
+
+
 def mark_modified(t: Any) -> None:
     """Count one in-place write to ``t``'s memory (for ``t`` and all its views and aliases).
 
@@ -105,6 +114,7 @@ def mark_modified(t: Any) -> None:
     if c is None:
         c = t._version_counter = VersionCounter(t)
     c.value += 1
+    EPOCH[0] += 1
 
 
 def make_alias(t: Any) -> Any:

@@ -339,10 +339,38 @@ def data_is_the_way_around(L, a):
     return [x.grad]
 
 
+def write_in_a_hook_during_backward(L, a):
+    # The write happens inside the backward pass, after it started (the engine skips the
+    # per-input version check only while no in-place write at all happened since a node
+    # was made: this write must still be seen by the node that runs after the hook).
+    x = _leaf(L, a["v"])
+    y = x * 2
+    z = y * y
+
+    def hook(g):
+        with L.no_grad():
+            y.mul_(2)
+        return g
+
+    z.register_hook(hook)
+    z.sum().backward()
+    return [x.grad]
+
+
+def write_before_the_reading_node_is_made(L, a):
+    # Written after y was made but before the node that saves it: nothing to protect.
+    x = _leaf(L, a["v"])
+    y = x * 2
+    with L.no_grad():
+        y.mul_(2)
+    (y * y).sum().backward()
+    return [x.grad]
+
+
 RAISING = [
     slice_of_saved_input, reshape_view_of_saved_input, view_then_write_base,
     detach_of_parameter, detach_of_saved_output, slice_of_detach,
-    detach_of_slice_of_saved_output,
+    detach_of_slice_of_saved_output, write_in_a_hook_during_backward,
     init_on_slice_of_parameter, init_on_detached_parameter, init_constant_on_row_of_input,
     init_on_parameter,
     state_dict_weight, state_dict_buffer, state_dict_keep_vars, load_state_dict_copy,
@@ -353,7 +381,7 @@ RAISING_IDS = [f.__name__ for f in RAISING[:-len(OPTIMIZERS)]] + [
 NOT_RAISING = [
     slice_of_unsaved_input, detach_of_unsaved_parameter, init_on_slice_not_saved,
     step_then_forward, state_dict_weight_not_saved, load_state_dict_assign,
-    data_is_the_way_around,
+    data_is_the_way_around, write_before_the_reading_node_is_made,
 ]
 
 
