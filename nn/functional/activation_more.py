@@ -24,6 +24,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core import notation as nt
 from autograd_core.function import Function
+from autograd_core.ops import _erf
 
 from ._utils import check_tensor
 
@@ -125,28 +126,30 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
 
 _KAPPA = 0.044715
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_SCIPY_ERF: list = []  # [scipy.special.erf or None], looked up on first use
-
-
-def _erf_array(a: np.ndarray) -> np.ndarray:
-    """erf elementwise in a's dtype. NumPy has none; SciPy's (vectorised C, accurate to
-    about one ulp) is used when SciPy is installed, else the engine's ``erf`` (exact, one
-    Python call per element, about 10x slower). The values agree to rounding."""
-    if not _SCIPY_ERF:
-        try:
-            from scipy.special import erf as scipy_erf
-        except ImportError:  # pragma: no cover - depends on the environment
-            scipy_erf = None
-        _SCIPY_ERF.append(scipy_erf)
-    f = _SCIPY_ERF[0]
-    if f is None:
-        return ag.erf(Tensor._wrap(a))._data
-    return f(a).astype(a.dtype, copy=False)
+# (1 + tanh(u)) / 2 = sigmoid(2u) = 1 / (1 + e^(-2u)): one exp instead of a tanh (NumPy's
+# float32 exp is the faster of the two), and no cancellation in 1 + tanh(u) near -1.
+_M2C1 = -2.0 * _SQRT_2_OVER_PI  # -2u = x (_M2C1 + _M2C3 x^2)
+_M2C3 = -2.0 * _SQRT_2_OVER_PI * _KAPPA
 
 
 def _gelu_tanh_inner(x):
     """sqrt(2/pi) (x + 0.044715 x^3), for arrays and Tensors alike."""
     return (x + x * x * x * _KAPPA) * _SQRT_2_OVER_PI
+
+
+def _gelu_tanh_half(x: np.ndarray) -> np.ndarray:
+    """(1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2 as 1 / (1 + e^(-2u)), computed in
+    place in one new array of x's dtype (e^(-2u) overflows to inf for x below about -10
+    in float32, giving the exact limit 0)."""
+    s = np.multiply(x, x, out=np.empty_like(x))  # an array also when x is 0-d
+    s *= _M2C3
+    s += _M2C1
+    s *= x
+    with np.errstate(over="ignore"):
+        np.exp(s, out=s)
+    s += 1.0
+    np.reciprocal(s, out=s)
+    return s
 
 
 class Gelu(Function):
@@ -165,12 +168,18 @@ class Gelu(Function):
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
         if approximate == "tanh":
-            t = np.tanh(_gelu_tanh_inner(x))
-            ctx.save_for_backward(t)
-            return 0.5 * x * (1.0 + t)
-        cdf = 0.5 * (1.0 + _erf_array(x * math.sqrt(0.5)))
-        ctx.save_for_backward(cdf)
-        return x * cdf
+            half = _gelu_tanh_half(x)  # (1 + t) / 2
+            ctx.save_for_backward(half)
+            return x * half
+        # Phi(x) = (1 + erf(x / sqrt 2)) / 2 in float64, rounded once: in x's dtype
+        # 1 + erf would cancel for x below -2 (float32 gelu(-3) off by a relative 1e-5).
+        x64 = x.astype(np.float64)
+        cdf = _erf.erf_float64(x64 * math.sqrt(0.5))
+        cdf += 1.0
+        cdf *= 0.5
+        ctx.save_for_backward(cdf.astype(x.dtype, copy=False))
+        x64 *= cdf
+        return x64.astype(x.dtype, copy=False)
 
     @staticmethod
     @override
@@ -191,11 +200,25 @@ class Gelu(Function):
         x = ctx.inputs[0]._data
         saved = ctx.saved_tensors[0]
         if ctx.approximate == "tanh":
-            slope = (x * x * (3.0 * _KAPPA) + 1.0) * _SQRT_2_OVER_PI
-            local = (saved + 1.0) * 0.5 + x * (1.0 - saved * saved) * slope * 0.5
+            # With h = (1 + t) / 2 (saved): (1 - t^2) / 2 = 2 h (1 - h), so
+            # d/dx = h + x h (1 - h) 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2).
+            local = np.multiply(x, x, out=np.empty_like(x))
+            local *= 6.0 * _KAPPA * _SQRT_2_OVER_PI
+            local += 2.0 * _SQRT_2_OVER_PI
+            local *= x
+            h1 = 1.0 - saved
+            h1 *= saved
+            local *= h1
+            local += saved
         else:
-            local = saved + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
-        return Tensor._wrap(grad._data * local), None
+            local = np.multiply(x, x, out=np.empty_like(x))
+            local *= -0.5
+            np.exp(local, out=local)
+            local *= _INV_SQRT_2PI
+            local *= x
+            local += saved
+        local *= grad._data
+        return Tensor._wrap(local), None
 
     @override
     def label(self) -> str:
