@@ -15,8 +15,11 @@ import numbers
 from typing import Any
 
 import numpy as np
+from typing_extensions import override
 
 from autograd_core import Tensor
+from autograd_core import notation as nt
+from autograd_core.function import Function
 
 from ._utils import check_tensor
 from .dropout import dropout as _dropout
@@ -144,6 +147,111 @@ def _mask_to_bias(scores: Tensor, attn_mask: Tensor | None, is_causal: bool
     return scores, (dead if dead is not None and dead.any() else None)
 
 
+def _row_sums(a: np.ndarray) -> np.ndarray:
+    """Sums over the last axis, kept as a length-1 axis: einsum's loop is several times
+    faster than ``sum(axis=-1)`` on short rows (64 keys)."""
+    return np.einsum("...j->...", a)[..., None]
+
+
+class Attention(Function):
+    """softmax(q k^T * scale + causal bias) v as one node; q (*, L, E), k (*, S, E),
+    v (*, S, Ev) with the same batch dims * -> (*, L, Ev).
+
+    The composition (matmul, add, softmax, matmul) is five nodes and four (*, L, S)
+    arrays; here the weights P are made in place in one array, kept for backward, and
+    the backward pass is the chain rule through them, written out once:
+    dV = P^T delta, dP = delta V^T, dS = P (dP - rowsum(dP P)), dQ = scale dS K,
+    dK = dS^T (scale Q). ``backward`` recomputes P from the inputs with Tensor ops, so
+    that create_graph differentiates it again; ``fast_backward`` uses the saved P.
+    """
+
+    __slots__ = ("scale", "causal")
+    arg_names = ("", "", "", "scale", "causal")
+    _fresh_grads = True  # three new products
+
+    @staticmethod
+    @override
+    def forward(ctx, q, k, v, scale, causal):
+        ctx.scale, ctx.causal = scale, causal
+        qs = q * np.asarray(scale, q.dtype) if scale != 1.0 else q
+        p = np.matmul(qs, np.swapaxes(k, -1, -2))
+        if causal:
+            p += _causal_bias(p.shape[-2], p.shape[-1], p.dtype)
+        p -= p.max(axis=-1, keepdims=True)  # e^x never overflows; softmax unchanged
+        np.exp(p, out=p)
+        p /= _row_sums(p)
+        ctx.save_for_backward(p, qs)
+        return np.matmul(p, v)
+
+    @staticmethod
+    @override
+    def backward(ctx, grad):
+        q, k, v = ctx.inputs[:3]
+        ctx.saved_tensors  # noqa: B018 - the freed/overwritten checks are the point
+        scale = ctx.scale
+        qs = q * scale if scale != 1.0 else q
+        scores = qs @ k.mT
+        if ctx.causal:
+            d = scores._data
+            scores = scores + Tensor._wrap(_causal_bias(d.shape[-2], d.shape[-1], d.dtype))
+        p = scores.softmax(-1)
+        dv = p.mT @ grad if v.requires_grad else None
+        dq = dk = None
+        if q.requires_grad or k.requires_grad:
+            dp = grad @ v.mT
+            ds = p * (dp - (dp * p).sum(dim=-1, keepdim=True))
+            if q.requires_grad:
+                dq = (ds @ k) * scale if scale != 1.0 else ds @ k
+            if k.requires_grad:
+                dk = ds.mT @ qs
+        return dq, dk, dv, None, None
+
+    @staticmethod
+    @override
+    def fast_backward(ctx, grad):
+        q, k, v = ctx.inputs[:3]
+        p, qs = ctx.saved_tensors
+        g = grad._data
+        wrap = Tensor._wrap
+        dv = wrap(np.matmul(np.swapaxes(p, -1, -2), g)) if v.requires_grad else None
+        dq = dk = None
+        if q.requires_grad or k.requires_grad:
+            ds = np.matmul(g, np.swapaxes(v._data, -1, -2))  # dP, then dS in place
+            ds -= np.einsum("...j,...j->...", ds, p)[..., None]
+            ds *= p
+            if q.requires_grad:
+                dq = np.matmul(ds, k._data)
+                if ctx.scale != 1.0:
+                    dq *= np.asarray(ctx.scale, dq.dtype)
+                dq = wrap(dq)
+            if k.requires_grad:
+                dk = wrap(np.matmul(np.swapaxes(ds, -1, -2), qs))
+        return dq, dk, dv, None, None
+
+    @override
+    def label(self) -> str:
+        c = ", causal" if self.causal else ""
+        return f"attention(scale={nt.format_number(self.scale)}{c})"
+
+    @override
+    def formula(self, operands):
+        return nt.call("attention", *[o for o in operands[:3] if o is not None])
+
+    @override
+    def trace_rule(self, k, operands, out, numbers):
+        name = ("dQ", "dK", "dV")[k]
+        return ("custom", lambda u: nt.call(f"attention_backward_{name}", u))
+
+
+def _fused(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None,
+           dropout_p: float) -> bool:
+    """Whether the one-node ``Attention`` computes this call: no explicit mask, no
+    dropout, the same batch dims in all three, and something to attend to."""
+    qs, ks, vs = query.shape, key.shape, value.shape
+    return (attn_mask is None and dropout_p == 0.0 and qs[:-2] == ks[:-2] == vs[:-2]
+            and qs[-2] > 0 and ks[-2] > 0 and qs[-1] > 0)
+
+
 def attention_weights(query: Tensor, key: Tensor, attn_mask: Tensor | None = None,
                       is_causal: bool = False, scale: float | None = None,
                       empty_rows: str = "zero") -> Tensor:
@@ -199,6 +307,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         key = key.repeat_interleave(rep, dim=-3)
         value = value.repeat_interleave(rep, dim=-3)
     _batch_shape(query, key, value)
+    if _fused(query, key, value, attn_mask, dropout_p):
+        if scale is None:
+            scale = 1.0 / math.sqrt(query.shape[-1])
+        return Attention.apply(query, key, value, float(scale), bool(is_causal))
     weights = attention_weights(query, key, attn_mask, is_causal, scale)
     if dropout_p > 0.0:
         weights = _dropout(weights, dropout_p, training=True)
