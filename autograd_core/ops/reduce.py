@@ -9,6 +9,7 @@ gradient evenly between tied maxima, as PyTorch does.
 from __future__ import annotations
 
 import builtins
+import math
 from collections import namedtuple
 from typing import Any
 
@@ -96,7 +97,7 @@ class Mean(Function):
     @override
     def forward(ctx, a, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
-        ctx.n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        ctx.n = a.size if axes is None else math.prod([a.shape[i] for i in axes])
         return np.mean(a, axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -322,7 +323,7 @@ class Var(Function):
     @override
     def forward(ctx, a, axes, keepdim, correction):
         ctx.axes, ctx.keepdim = axes, keepdim
-        n = a.size if axes is None else int(np.prod([a.shape[i] for i in axes]))
+        n = a.size if axes is None else math.prod([a.shape[i] for i in axes])
         # As PyTorch: the value divides by max(N - correction, 0) (giving inf or NaN, its
         # warning left out), the gradient by N - correction itself.
         with np.errstate(divide="ignore", invalid="ignore"):

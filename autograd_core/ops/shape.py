@@ -3,6 +3,7 @@ stack. Their backward only moves the gradient back into the input's shape."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -178,7 +179,7 @@ def reshape(a: Tensor, *shape: Any) -> Tensor:
     n = a._data.size
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    known = int(np.prod([s for s in shape if s != -1])) if shape else 1
+    known = math.prod([s for s in shape if s != -1]) if shape else 1
     if -1 in shape:
         if known == 0 or n % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
@@ -272,7 +273,7 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = a._data.shape
-    new = shape[:s] + (int(np.prod(shape[s : e + 1])),) + shape[e + 1 :]
+    new = shape[:s] + (math.prod(shape[s : e + 1]),) + shape[e + 1 :]
     return reshape(a, new)
 
 
