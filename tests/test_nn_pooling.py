@@ -47,6 +47,24 @@ def test_max_pool2d_matches_torch(i, kw, dtype, rng):
     _compare(lambda t: F.max_pool2d(t, **kw), lambda t: TF.max_pool2d(t, **kw), x, dtype, rng)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("i,kw", list(enumerate(MAX_CASES)))
+def test_max_pool2d_without_grad_matches_torch(i, kw, dtype, rng):
+    # Inference (no_grad, or an input that needs no grad) takes the maxima alone, without
+    # the argmax: the same values as torch, NaN and infinities included.
+    x = rng.standard_normal(SHAPES[i % len(SHAPES)]).astype(dtype)
+    flat = x.reshape(-1)
+    flat[::7] = np.nan
+    flat[3::11] = np.inf
+    flat[5::13] = -np.inf
+    want = TF.max_pool2d(torch.tensor(x), **kw).numpy()
+    with ag.no_grad():
+        got = F.max_pool2d(ag.tensor(x, requires_grad=True), **kw)
+    np.testing.assert_array_equal(got._data, want)
+    assert got.dtype == dtype and got.grad_fn is None
+    np.testing.assert_array_equal(F.max_pool2d(ag.tensor(x), **kw)._data, want)
+
+
 @pytest.mark.parametrize("i,kw", list(enumerate(MAX_CASES)))
 def test_max_pool2d_indices_match_torch(i, kw, rng):
     x = rng.standard_normal(SHAPES[i % len(SHAPES)])

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor
+from autograd_core import Tensor, is_grad_enabled
 from autograd_core.composite import composite
 
 from ..im2col import Window, im2col, make_window
@@ -94,7 +94,12 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     # Windows as columns, (kh*kw, C*L*N): the max runs down contiguous rows, one per
     # kernel offset, and the result is laid out (C, oh, ow, N), viewed as NCHW.
     cols = im2col(x, win, fill, layout="kcln").reshape(kh * kw, c * oh * ow * n)
-    values, arg = cols.max(dim=0)
+    if return_indices or (x.requires_grad and is_grad_enabled()):
+        values, arg = cols.max(dim=0)
+    else:
+        # Nothing will be differentiated (inference): the window maxima alone, one NumPy
+        # reduction, without the argmax that routes gradients (NaN propagates, as in max).
+        values = Tensor._wrap(np.maximum.reduce(cols._data, axis=0))
     out = values.reshape(c, oh, ow, n).permute(3, 0, 1, 2)
     if unbatched:
         out = out.squeeze(0)
