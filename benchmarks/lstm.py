@@ -5,15 +5,21 @@ NumPy floor (forward and backpropagation through time written out, every weight
 gradient one product over all time steps).
 
 ``HIDDEN_128`` and ``HIDDEN_512`` each offer ``ours_step``, ``torch_step`` and
-``numpy_step``, as the other benchmark modules do.
+``numpy_step``, as the other benchmark modules do. Run alone, the module times them in
+one process, taking turns, with ours also timed with the loop unrolled into per-step
+nodes (``nn.LSTM.fused = False``, the layer before the fused node):
+
+    python benchmarks/lstm.py --rounds 9 --hidden 128 512
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
 from collections.abc import Callable
 
 import numpy as np
-from _timing import training_step
+from _timing import steady_time, training_step
 
 BATCH = 32
 SEQ = 64
@@ -117,14 +123,16 @@ def torch_step(hidden: int) -> Callable[[], float]:
     return training_step(model, opt, lambda out, target: mse(out[0], target), x, y)
 
 
-def ours_step(hidden: int) -> Callable[[], float]:
-    """This project, written exactly as the PyTorch version."""
+def ours_step(hidden: int, fused: bool = True) -> Callable[[], float]:
+    """This project, written exactly as the PyTorch version (``fused=False``: the loop
+    unrolled into per-step nodes, for comparison)."""
     import autograd_core as ag
     import nn
     import optim
 
     d = make_data(hidden)
     model = nn.LSTM(hidden, hidden, batch_first=True)
+    model.fused = fused
     model.load_state_dict({k: ag.from_numpy(v) for k, v in d.items() if "_l0" in k})
     opt = optim.SGD(model.parameters(), lr=LR)
     mse = nn.MSELoss()
@@ -150,3 +158,41 @@ class _Size:
 
 HIDDEN_128 = _Size(128)
 HIDDEN_512 = _Size(512)
+
+
+def _ratio(times: dict[str, list[float]], a: str, b: str) -> float:
+    """The median over rounds of a's time over b's in the same round."""
+    return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
+
+def main() -> None:
+    """Interleaved turns of ours (fused and unrolled), PyTorch and the NumPy floor at
+    each hidden size; prints the medians over rounds and the per-round ratios' medians."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--hidden", type=int, nargs="+", default=[128, 512])
+    ap.add_argument("--warm", type=float, default=0.2, help="untimed seconds per turn")
+    ap.add_argument("--timed", type=float, default=0.4, help="timed seconds per turn")
+    args = ap.parse_args()
+    for hidden in args.hidden:
+        fns = {"ours": ours_step(hidden), "torch": torch_step(hidden),
+               "numpy": numpy_step(hidden), "unrolled": ours_step(hidden, fused=False)}
+        times: dict[str, list[float]] = {k: [] for k in fns}
+        order = list(fns)
+        for r in range(args.rounds):  # a rotating order: no library always follows another
+            for k in order[r % len(order):] + order[:r % len(order)]:
+                times[k].append(steady_time(fns[k], args.warm, args.timed)[0])
+        med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+
+        ratios = {f"{a}/{b}": _ratio(times, a, b) for a, b in (
+            ("ours", "torch"), ("ours", "numpy"), ("unrolled", "torch"), ("numpy", "torch"))}
+        print(f"hidden {hidden}: " + ", ".join(f"{k} {v:.1f} ms" for k, v in med.items())
+              + " | " + ", ".join(f"{k} {v:.2f}" for k, v in ratios.items()), flush=True)
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    main()

@@ -40,6 +40,8 @@ from autograd_core.ops.shape import Cat, Reshape
 from . import functional as F
 from . import init
 from ._factory import empty_param, param_dtype
+from .functional._rnn_fused import GRULayer, LSTMLayer, RNNLayer
+from .functional.linear import Linear2d
 from .module import Module
 from .rnn_cells import cols, gru_step, input_part, lstm_step, rnn_step, step_inputs
 from .utils.rnn import PackedSequence
@@ -125,7 +127,15 @@ class RNNBase(Module):
     with proj_size > 0 ``weight_hr_l{l}`` (P, H). k = 4 (LSTM), 3 (GRU), 1 (RNN);
     P = proj_size or H; I_0 = input_size, I_l = P * num_directions above. All are
     drawn from U(-1/sqrt(H), 1/sqrt(H)).
+
+    ``fused`` (not a PyTorch argument; an attribute, set on the class or on one layer):
+    True runs each layer and direction's loop over time as one node
+    (``functional._rnn_fused``; the speed path), False unrolls it into a few nodes per
+    step, whose graph pictures and traces show every step. Packed sequences and LSTM
+    projections always take the unrolled loop.
     """
+
+    fused: bool = True
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -306,6 +316,9 @@ class RNNBase(Module):
              c0: Tensor | None) -> tuple[Tensor, Tensor, Tensor | None]:
         """All layers and directions. Returns (output, h_n, c_n or None), output in x's
         layout (batch-first or time-major; for packed input the (N, D*P) data)."""
+        if (self.fused and batch_sizes is None and not self.proj_size
+                and x.shape[0] * x.shape[1] > 0):
+            return self._run_fused(x, h0, c0)
         dirs = 2 if self.bidirectional else 1
         if batch_sizes is None:
             steps = _time_steps(x, self.batch_first)
@@ -337,6 +350,56 @@ class RNNBase(Module):
                     steps = [F.dropout(s, self.dropout, True) for s in steps]
         output = self._assemble(outs, sizes, batch_sizes is not None)
         return output, _stack_states(hn), _stack_states(cn) if cn else None
+
+    def _run_fused(self, x: Tensor, h0: Tensor | None, c0: Tensor | None,
+                   ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """``_run`` with one node per layer and direction for the loop over time
+        (``functional._rnn_fused``): layers hand each other time-major (T, B, D*H)
+        tensors; a batch-first output is the transposed view, as PyTorch returns it."""
+        dirs = 2 if self.bidirectional else 1
+        seq = x.transpose(0, 1) if self.batch_first else x
+        hn: list[Tensor] = []
+        cn: list[Tensor] = []
+        last = self.num_layers - 1
+        for layer in range(self.num_layers):
+            outs = []
+            for d in range(dirs):
+                k = layer * dirs + d
+                h = None if h0 is None else GetItem.apply(h0, (k,), True)
+                c = None if c0 is None else GetItem.apply(c0, (k,), True)
+                hs, h_last, c_last = self._fused_direction(
+                    seq, h, c, self._layer_params(layer, d), d == 1)
+                outs.append(hs)
+                hn.append(h_last)
+                if c_last is not None:
+                    cn.append(c_last)
+            seq = outs[0] if dirs == 1 else Cat.apply(2, outs[0], outs[1])
+            if layer < last and self.dropout > 0 and self.training:
+                seq = F.dropout(seq, self.dropout, True)
+        output = seq.transpose(0, 1) if self.batch_first else seq
+        return output, _stack_states(hn), _stack_states(cn) if cn else None
+
+    def _fused_direction(self, seq: Tensor, h: Tensor | None, c: Tensor | None,
+                         params: tuple, reverse: bool,
+                         ) -> tuple[Tensor, Tensor, Tensor | None]:
+        """One layer and direction on time-major seq (T, B, I): (h_t for all t as
+        (T, B, H), h_last, c_last or None). The input products of all steps are one
+        ``linear`` node over the T*B rows; the loop is one layer node."""
+        w_ih, w_hh, b_ih, b_hh, _ = params
+        T, B = seq.shape[0], seq.shape[1]
+        gru = self.mode == "GRU"
+        b = b_ih if (b_ih is None or gru) else Add.apply(b_ih, b_hh)
+        gx = Linear2d.apply(seq.reshape(T * B, seq.shape[2]), w_ih, b)
+        last = 0 if reverse else T - 1
+        if self.mode == "LSTM":
+            out = LSTMLayer.apply(gx, h, c, w_hh, T, reverse)
+            hs = GetItem.apply(out, (slice(0, T),), True)
+            return hs, GetItem.apply(out, (last,), True), GetItem.apply(out, (T,), True)
+        if gru:
+            out = GRULayer.apply(gx, h, w_hh, b_hh, T, reverse)
+        else:
+            out = RNNLayer.apply(gx, h, w_hh, T, reverse, self.mode == "RNN_RELU")
+        return out, GetItem.apply(out, (last,), True), None
 
     def _assemble(self, outs: list[list[Tensor]], sizes: list[int], packed: bool) -> Tensor:
         """The last layer's steps as one tensor: (T, B, D*P), (B, T, D*P) or packed."""
@@ -546,6 +609,10 @@ class RNN(_Recurrent):
     """
 
     _kind = "RNN"
+    # Unrolled by default: the Elman RNN is the layer whose graph pictures teach
+    # backpropagation through time (notebook 08 draws its steps); ``fused = True`` on a
+    # layer (or the class) takes the one-node loop.
+    fused = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if "proj_size" in kwargs:

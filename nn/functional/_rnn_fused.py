@@ -1,0 +1,559 @@
+"""The recurrent part of one layer and direction as one node: ``LSTMLayer``,
+``GRULayer`` and ``RNNLayer`` (the speed path of ``nn.LSTM``, ``nn.GRU``, ``nn.RNN``).
+
+The layers compute the input products of every step in one GEMM before these nodes
+(``x W_ih^T + b`` for all T*B rows, an ordinary ``linear`` node); what is left is the
+loop over time: h_t from gx_t and h_{t-1} W_hh^T. Unrolled, that loop is a few nodes per
+step, and backpropagating through it gives W_hh's gradient as one (k*H, B) @ (B, H)
+product per step, summed by the engine: at hidden 512 those T products and sums moved
+about a gigabyte of memory per training step, and the per-step Python of the nodes was
+a third of a step at hidden 128 (benchmarks/lstm.py).
+
+Each node keeps the two parts the design asks of an op:
+
+* ``backward``, the formula: the step recomputed from the node's inputs with the
+  primitive ops (addmm, sigmoid, tanh, slices, * and +) and the chain rule through time
+  written with Tensor ops, step by step, so ``create_graph=True`` differentiates it
+  again (second derivatives, gradcheck of second order);
+* ``fast_backward``, the same arithmetic in NumPy on the arrays saved by the forward
+  pass: one loop over time that carries delta_h (and delta_c) backwards, the gates'
+  deltas written into one (T, B, k*H) buffer, and W_hh's gradient as ONE product over
+  all steps after the loop. tests/test_op_registry.py checks it equals the formula.
+
+Layouts. ``gx`` is (T*B, k*H): row block t is step t (time-major), as the input
+product makes it. The output is time-major: (T, B, H) of h_t for the GRU and RNN; for
+the LSTM (T+1, B, H), rows 0..T-1 the h_t and row T the last cell state c (the engine
+has one output per node, and c_n must stay differentiable). A reverse direction runs
+t = T-1 .. 0 and stores h_t at row t all the same, so its last state is row 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from typing_extensions import override
+
+from autograd_core import Function, Tensor
+from autograd_core import notation as nt
+from autograd_core.ops.index import GetItem
+from autograd_core.ops.matmul import Addmm, _f_ordered, _in_layout_of
+from autograd_core.ops.shape import Cat
+from autograd_core.ops.unary import Relu, Sigmoid, Tanh
+
+__all__ = ["GRULayer", "LSTMLayer", "RNNLayer"]
+
+
+def _sigmoid_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """out = 1 / (1 + e^-a) in place passes; e^-a overflowing to inf gives the right 0."""
+    np.negative(a, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1.0
+    np.reciprocal(out, out=out)
+    return out
+
+
+def _order(steps: int, reverse: bool) -> range:
+    """The time steps in the order the loop runs them."""
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+def _rows(a: Tensor, t: int, batch: int) -> Tensor:
+    """Row block t of a (T*B, n) tensor: step t's (B, n), a view."""
+    return GetItem.apply(a, (slice(t * batch, (t + 1) * batch),), True)
+
+
+def _cols(a: Tensor, lo: int, hi: int) -> Tensor:
+    return GetItem.apply(a, (slice(None), slice(lo, hi)), True)
+
+
+def _at(a: Tensor, t: int) -> Tensor:
+    return GetItem.apply(a, (t,), True)
+
+
+def _zeros(shape: tuple, like: Tensor) -> Tensor:
+    return Tensor._wrap(np.zeros(shape, like.dtype))
+
+
+def _cat_rows(parts: list[Tensor]) -> Tensor:
+    return parts[0].contiguous() if len(parts) == 1 else Cat.apply(0, *parts)
+
+
+def _weight_grad(w: Tensor, deltas: list[Tensor], hs: list[Tensor]) -> Tensor:
+    """The formula's W_hh gradient: sum over steps of delta_t^T h_{t-1}, as one product
+    of the stacked steps, in W's memory order (as matmul gives it)."""
+    if not deltas:  # no step read a previous state: a zero gradient, as PyTorch gives
+        return _zeros(w.shape, w)
+    return _in_layout_of(w._data, _cat_rows(deltas).mT, _cat_rows(hs))
+
+
+def _fast_weight_grad(w: np.ndarray, d_all: np.ndarray, h_all: np.ndarray | None,
+                      d_first: np.ndarray, h_first: np.ndarray | None) -> np.ndarray:
+    """sum_t delta_t^T h_{t-1} in NumPy, in W's memory order: one product over the steps
+    whose previous state is a row block of the output (``d_all``/``h_all``, 2-D), plus
+    the first step's with the initial state (None: a zero state, nothing to add)."""
+    f_order = _f_ordered(w)
+
+    def prod(d: np.ndarray, h: np.ndarray) -> np.ndarray:
+        return (h.T @ d).T if f_order else d.T @ h
+
+    gw = prod(d_all, h_all) if h_all is not None else None
+    if h_first is not None:
+        first = prod(d_first, h_first)
+        gw = first if gw is None else np.add(gw, first, out=gw)
+    if gw is None:
+        gw = np.zeros(w.shape, w.dtype, order="F" if f_order else "C")
+    return gw
+
+
+def _prev_blocks(out: np.ndarray, steps: int, reverse: bool) -> tuple[slice, slice]:
+    """(rows of the deltas, rows of the output) pairing step t with h_{t-1} for every step
+    but the first: h_{t-1} is output row t-1 (forward) or t+1 (reverse)."""
+    if reverse:
+        return slice(0, steps - 1), slice(1, steps)
+    return slice(1, steps), slice(0, steps - 1)
+
+
+class _LayerNode(Function):
+    """What the three layer nodes share: the label and what traces show."""
+
+    __slots__ = ()
+    label_name = "rnn_layer"
+    _steps_at = 4  # position of the inputs ``steps`` and ``reverse``
+
+    @override
+    def label(self) -> str:
+        steps, reverse = self.inputs[self._steps_at:self._steps_at + 2]
+        return f"{self.label_name}(steps={steps}{', reverse' if reverse else ''})"
+
+    @override
+    def formula(self, operands):
+        return nt.call(self.label_name,
+                       *[o for o in operands[:self._steps_at] if o is not None])
+
+    @override
+    def trace_rule(self, k, operands, out, numbers):
+        name = f"{self.label_name}_backward_{k}"
+        return ("custom", lambda u: nt.call(name, u))
+
+
+class LSTMLayer(_LayerNode):
+    """An LSTM layer's loop over time, one direction: inputs gx (T*B, 4H) = x W_ih^T + b
+    for every step, h_0 and c_0 (B, H) or None (zeros), W_hh (4H, H), the number of
+    steps T and ``reverse``. Output (T+1, B, H): h_t at row t, the last c at row T.
+
+    Per step, gates as PyTorch's (i, f, g, o): a = gx_t + h_{t-1} W_hh^T,
+    i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g), c_t = f c_{t-1} + i g,
+    h_t = o tanh(c_t). Backward through time, from t = last to first:
+    delta_h = delta_out_t + delta_a_{t+1} W_hh, delta_c = delta_c_{t+1} f_{t+1}
+    + delta_h o (1 - tanh(c_t)^2); delta_a_i = delta_c g i(1-i),
+    delta_a_f = delta_c c_{t-1} f(1-f), delta_a_g = delta_c i (1-g^2),
+    delta_a_o = delta_h tanh(c_t) o(1-o); delta_W_hh = sum_t delta_a_t^T h_{t-1}.
+    """
+
+    __slots__ = ()
+    label_name = "lstm_layer"
+
+    @staticmethod
+    @override
+    def forward(ctx, gx, h0, c0, w, steps, reverse):
+        G = gx.shape[1]
+        B, H = gx.shape[0] // steps, G // 4
+        dt = gx.dtype
+        acts = np.empty((steps, B, G), dt)  # the gates i, f, g, o of every step
+        cs = np.empty((steps, B, H), dt)
+        tcs = np.empty((steps, B, H), dt)  # tanh(c_t)
+        out = np.empty((steps + 1, B, H), dt)
+        tmp = np.empty((B, H), dt)
+        wt = w.T
+        h, c = h0, c0
+        for t in _order(steps, reverse):
+            a = acts[t]
+            g_in = gx[t * B:(t + 1) * B]
+            if h is None:
+                np.copyto(a, g_in)
+            else:
+                np.matmul(h, wt, out=a)
+                a += g_in
+            _sigmoid_into(a[:, :2 * H], a[:, :2 * H])
+            np.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
+            _sigmoid_into(a[:, 3 * H:], a[:, 3 * H:])
+            ct = cs[t]
+            np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ct)
+            if c is not None:
+                np.multiply(a[:, H:2 * H], c, out=tmp)
+                ct += tmp
+            np.tanh(ct, out=tcs[t])
+            np.multiply(a[:, 3 * H:], tcs[t], out=out[t])
+            h, c = out[t], ct
+        out[steps] = c
+        ctx.save_for_backward(acts, cs, tcs, out)
+        return out
+
+    @staticmethod
+    @override
+    def backward(ctx, grad):
+        # The formula: every step recomputed from the inputs with the primitive ops, then
+        # the chain rule through time in Tensor ops (differentiable again).
+        ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
+        gx, h0, c0, w, steps, reverse = ctx.inputs
+        B, H = gx.shape[0] // steps, gx.shape[1] // 4
+        order = _order(steps, reverse)
+        wt = w.mT
+        h, c = h0, c0
+        kept = {}
+        for t in order:
+            a = _rows(gx, t, B)
+            if h is not None:
+                a = Addmm.apply(a, h, wt, 1, 1)
+            s = Sigmoid.apply(a)
+            i, f, o = _cols(s, 0, H), _cols(s, H, 2 * H), _cols(s, 3 * H, 4 * H)
+            g = Tanh.apply(_cols(a, 2 * H, 3 * H))
+            c_new = i * g if c is None else f * c + i * g
+            tc = Tanh.apply(c_new)
+            kept[t] = (i, f, g, o, c, tc, h)
+            h, c = o * tc, c_new
+        dh_next, dc = None, _at(grad, steps)
+        das: dict[int, Tensor] = {}
+        for t in reversed(order):
+            i, f, g, o, c_prev, tc, h_prev = kept[t]
+            dh = _at(grad, t) if dh_next is None else _at(grad, t) + dh_next
+            dc = dc + dh * o * (1.0 - tc * tc)
+            da_f = (_zeros((B, H), dc) if c_prev is None
+                    else dc * c_prev * f * (1.0 - f))
+            da = Cat.apply(1, dc * g * i * (1.0 - i), da_f, dc * i * (1.0 - g * g),
+                           dh * tc * o * (1.0 - o))
+            das[t] = da
+            dc = dc * f
+            dh_next = da @ w if h_prev is not None else None
+        dgx = _cat_rows([das[t] for t in range(steps)]) if gx.requires_grad else None
+        dw = None
+        if w.requires_grad:
+            with_prev = [t for t in order if kept[t][6] is not None]
+            dw = _weight_grad(w, [das[t] for t in with_prev], [kept[t][6] for t in with_prev])
+        dh0 = dh_next if isinstance(h0, Tensor) and h0.requires_grad else None
+        dc0 = dc if isinstance(c0, Tensor) and c0.requires_grad else None
+        return dgx, dh0, dc0, dw, None, None
+
+    @staticmethod
+    @override
+    def fast_backward(ctx, grad):
+        acts, cs, tcs, out = ctx.saved_tensors
+        gx, h0, c0, w, steps, reverse = ctx.inputs
+        T, B, G = acts.shape
+        H = G // 4
+        wd = w._data
+        gd = grad._data
+        dt = acts.dtype
+        das = np.empty_like(acts)
+        dh = np.zeros((B, H), dt)
+        dc = np.array(gd[T], dt, order="C")  # delta of the last cell state (a copy)
+        tmp = np.empty((B, H), dt)
+        order = _order(T, reverse)
+        first = order[0]
+        for t in reversed(order):
+            a = acts[t]
+            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            tc = tcs[t]
+            dh += gd[t]
+            # delta_c += delta_h o (1 - tanh(c)^2)
+            np.multiply(tc, tc, out=tmp)
+            np.subtract(1.0, tmp, out=tmp)
+            tmp *= o
+            tmp *= dh
+            dc += tmp
+            da = das[t]
+            blk = da[:, :H]  # i: delta_c g i (1 - i)
+            np.subtract(1.0, i, out=blk)
+            blk *= i
+            blk *= g
+            blk *= dc
+            blk = da[:, H:2 * H]  # f: delta_c c_prev f (1 - f)
+            if t == first and c0 is None:
+                blk[...] = 0
+            else:
+                np.subtract(1.0, f, out=blk)
+                blk *= f
+                blk *= c0._data if t == first else cs[t + (1 if reverse else -1)]
+                blk *= dc
+            blk = da[:, 2 * H:3 * H]  # g: delta_c i (1 - g^2)
+            np.multiply(g, g, out=blk)
+            np.subtract(1.0, blk, out=blk)
+            blk *= i
+            blk *= dc
+            blk = da[:, 3 * H:]  # o: delta_h tanh(c) o (1 - o)
+            np.subtract(1.0, o, out=blk)
+            blk *= o
+            blk *= tc
+            blk *= dh
+            dc *= f
+            if t != first or h0 is not None:
+                np.matmul(da, wd, out=dh)
+        dgx = Tensor._wrap(das.reshape(T * B, G)) if gx.requires_grad else None
+        dw = None
+        if w.requires_grad:
+            d_rows, h_rows = _prev_blocks(out, T, reverse)
+            dw = Tensor._wrap(_fast_weight_grad(
+                wd, das[d_rows].reshape(-1, G), out[h_rows].reshape(-1, H) if T > 1 else None,
+                das[first], None if h0 is None else h0._data))
+        dh0 = Tensor._wrap(dh) if isinstance(h0, Tensor) and h0.requires_grad else None
+        dc0 = Tensor._wrap(dc) if isinstance(c0, Tensor) and c0.requires_grad else None
+        return dgx, dh0, dc0, dw, None, None
+
+
+class GRULayer(_LayerNode):
+    """A GRU layer's loop over time, one direction: inputs gi (T*B, 3H) = x W_ih^T + b_ih
+    for every step, h_0 (B, H) or None (zeros), W_hh (3H, H), b_hh (3H,) or None, the
+    number of steps T and ``reverse``. Output (T, B, H): h_t at row t.
+
+    Per step, gates as PyTorch's (r, z, n): gh = h_{t-1} W_hh^T + b_hh,
+    r, z = sigmoid(gi_rz + gh_rz), n = tanh(gi_n + r gh_n), h_t = n + z (h_{t-1} - n).
+    Backward through time: delta_h = delta_out_t + delta_h(from t+1);
+    delta_a_n = delta_h (1 - z)(1 - n^2) goes to gi_n, times r to gh_n;
+    delta_a_r = delta_a_n gh_n r(1-r), delta_a_z = delta_h (h_{t-1} - n) z(1-z) go to
+    gi and gh alike; delta_h(to t-1) = delta_h z + delta_gh W_hh;
+    delta_W_hh = sum_t delta_gh_t^T h_{t-1}, delta_b_hh = sum_t delta_gh_t.
+    """
+
+    __slots__ = ()
+    label_name = "gru_layer"
+
+    @staticmethod
+    @override
+    def forward(ctx, gi, h0, w, b, steps, reverse):
+        G = gi.shape[1]
+        B, H = gi.shape[0] // steps, G // 3
+        dt = gi.dtype
+        ghs = np.empty((steps, B, G), dt)  # h_{t-1} W_hh^T + b_hh
+        rzs = np.empty((steps, B, 2 * H), dt)
+        ns = np.empty((steps, B, H), dt)
+        out = np.empty((steps, B, H), dt)
+        wt = w.T
+        h = np.zeros((B, H), dt) if h0 is None else h0
+        for t in _order(steps, reverse):
+            g_in = gi[t * B:(t + 1) * B]
+            gh = ghs[t]
+            np.matmul(h, wt, out=gh)
+            if b is not None:
+                gh += b
+            rz = rzs[t]
+            np.add(g_in[:, :2 * H], gh[:, :2 * H], out=rz)
+            _sigmoid_into(rz, rz)
+            n = ns[t]
+            np.multiply(rz[:, :H], gh[:, 2 * H:], out=n)
+            n += g_in[:, 2 * H:]
+            np.tanh(n, out=n)
+            ht = out[t]
+            np.subtract(h, n, out=ht)
+            ht *= rz[:, H:]
+            ht += n
+            h = ht
+        ctx.save_for_backward(ghs, rzs, ns, out)
+        return out
+
+    @staticmethod
+    @override
+    def backward(ctx, grad):
+        ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
+        gi, h0, w, b, steps, reverse = ctx.inputs
+        B, H = gi.shape[0] // steps, gi.shape[1] // 3
+        order = _order(steps, reverse)
+        wt = w.mT
+        h = _zeros((B, H), gi) if h0 is None else h0
+        kept = {}
+        for t in order:
+            g_in = _rows(gi, t, B)
+            gh = h @ wt if b is None else Addmm.apply(b, h, wt, 1, 1)
+            rz = Sigmoid.apply(_cols(g_in, 0, 2 * H) + _cols(gh, 0, 2 * H))
+            r, z = _cols(rz, 0, H), _cols(rz, H, 2 * H)
+            gh_n = _cols(gh, 2 * H, 3 * H)
+            n = Tanh.apply(_cols(g_in, 2 * H, 3 * H) + r * gh_n)
+            kept[t] = (r, z, n, gh_n, h)
+            h = n + z * (h - n)
+        dh_next = None
+        dgis: dict[int, Tensor] = {}
+        dghs: dict[int, Tensor] = {}
+        for t in reversed(order):
+            r, z, n, gh_n, h_prev = kept[t]
+            dh = _at(grad, t) if dh_next is None else _at(grad, t) + dh_next
+            da_n = dh * (1.0 - z) * (1.0 - n * n)
+            da_r = da_n * gh_n * r * (1.0 - r)
+            da_z = dh * (h_prev - n) * z * (1.0 - z)
+            dgis[t] = Cat.apply(1, da_r, da_z, da_n)
+            dghs[t] = Cat.apply(1, da_r, da_z, da_n * r)
+            dh_next = dh * z + dghs[t] @ w
+        dgi = _cat_rows([dgis[t] for t in range(steps)]) if gi.requires_grad else None
+        in_order = list(order)
+        dw = (_weight_grad(w, [dghs[t] for t in in_order], [kept[t][4] for t in in_order])
+              if w.requires_grad else None)
+        db = None
+        if isinstance(b, Tensor) and b.requires_grad:
+            db = _cat_rows([dghs[t] for t in range(steps)]).sum(dim=0)
+        dh0 = dh_next if isinstance(h0, Tensor) and h0.requires_grad else None
+        return dgi, dh0, dw, db, None, None
+
+    @staticmethod
+    @override
+    def fast_backward(ctx, grad):
+        ghs, rzs, ns, out = ctx.saved_tensors
+        gi, h0, w, b, steps, reverse = ctx.inputs
+        T, B, G = ghs.shape
+        H = G // 3
+        wd = w._data
+        gd = grad._data
+        dt = ghs.dtype
+        dgh = np.empty_like(ghs)
+        dgi = np.empty_like(ghs)
+        dh = np.zeros((B, H), dt)
+        tmp = np.empty((B, H), dt)
+        order = _order(T, reverse)
+        first = order[0]
+        for t in reversed(order):
+            r, z, n = rzs[t, :, :H], rzs[t, :, H:], ns[t]
+            dh += gd[t]
+            di, dg = dgi[t], dgh[t]
+            da_n = di[:, 2 * H:]  # delta_h (1 - z)(1 - n^2)
+            np.multiply(n, n, out=da_n)
+            np.subtract(1.0, da_n, out=da_n)
+            np.subtract(1.0, z, out=tmp)
+            da_n *= tmp
+            da_n *= dh
+            blk = di[:, :H]  # r: delta_a_n gh_n r (1 - r)
+            np.subtract(1.0, r, out=blk)
+            blk *= r
+            blk *= ghs[t, :, 2 * H:]
+            blk *= da_n
+            blk = di[:, H:2 * H]  # z: delta_h (h_prev - n) z (1 - z)
+            np.subtract(1.0, z, out=blk)
+            blk *= z
+            blk *= dh
+            if t == first:
+                if h0 is None:
+                    np.negative(n, out=tmp)
+                else:
+                    np.subtract(h0._data, n, out=tmp)
+            else:
+                np.subtract(out[t + (1 if reverse else -1)], n, out=tmp)
+            blk *= tmp
+            dg[:, :2 * H] = di[:, :2 * H]
+            np.multiply(da_n, r, out=dg[:, 2 * H:])
+            dh *= z
+            dh += dg @ wd
+        d_gi = Tensor._wrap(dgi.reshape(T * B, G)) if gi.requires_grad else None
+        dw = None
+        if w.requires_grad:
+            d_rows, h_rows = _prev_blocks(out, T, reverse)
+            dw = Tensor._wrap(_fast_weight_grad(
+                wd, dgh[d_rows].reshape(-1, G), out[h_rows].reshape(-1, H) if T > 1 else None,
+                dgh[first], None if h0 is None else h0._data))
+        db = None
+        if isinstance(b, Tensor) and b.requires_grad:
+            db = Tensor._wrap(np.add.reduce(dgh.reshape(T * B, G), axis=0))
+        dh0 = Tensor._wrap(dh) if isinstance(h0, Tensor) and h0.requires_grad else None
+        return d_gi, dh0, dw, db, None, None
+
+
+class RNNLayer(_LayerNode):
+    """An Elman RNN layer's loop over time, one direction: inputs gx (T*B, H) =
+    x W_ih^T + b_ih + b_hh for every step, h_0 (B, H) or None (zeros), W_hh (H, H), the
+    number of steps T, ``reverse`` and ``relu`` (else tanh). Output (T, B, H).
+
+    Per step h_t = act(gx_t + h_{t-1} W_hh^T). Backward through time:
+    delta_a_t = (delta_out_t + delta_a_{t+1} W_hh) act'(a_t), with act' = 1 - h_t^2
+    (tanh) or [h_t > 0] (relu); delta_W_hh = sum_t delta_a_t^T h_{t-1}.
+    """
+
+    __slots__ = ()
+    label_name = "rnn_layer"
+    _steps_at = 3
+
+    @staticmethod
+    @override
+    def forward(ctx, gx, h0, w, steps, reverse, relu):
+        B, H = gx.shape[0] // steps, gx.shape[1]
+        out = np.empty((steps, B, H), gx.dtype)
+        wt = w.T
+        h = h0
+        for t in _order(steps, reverse):
+            a = out[t]
+            g_in = gx[t * B:(t + 1) * B]
+            if h is None:
+                np.copyto(a, g_in)
+            else:
+                np.matmul(h, wt, out=a)
+                a += g_in
+            if relu:
+                np.maximum(a, 0, out=a)
+            else:
+                np.tanh(a, out=a)
+            h = a
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    @override
+    def backward(ctx, grad):
+        ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
+        gx, h0, w, steps, reverse, relu = ctx.inputs
+        B = gx.shape[0] // steps
+        order = _order(steps, reverse)
+        wt = w.mT
+        h = h0
+        kept = {}
+        for t in order:
+            a = _rows(gx, t, B)
+            if h is not None:
+                a = Addmm.apply(a, h, wt, 1, 1)
+            h_new = Relu.apply(a) if relu else Tanh.apply(a)
+            kept[t] = (a, h_new, h)
+            h = h_new
+        dh_next = None
+        das: dict[int, Tensor] = {}
+        for t in reversed(order):
+            a, h_t, h_prev = kept[t]
+            dh = _at(grad, t) if dh_next is None else _at(grad, t) + dh_next
+            if relu:  # relu's local gradient [a > 0], a constant
+                da = dh * Tensor._wrap((a._data > 0).astype(a.dtype))
+            else:
+                da = dh * (1.0 - h_t * h_t)
+            das[t] = da
+            dh_next = da @ w if h_prev is not None else None
+        dgx = _cat_rows([das[t] for t in range(steps)]) if gx.requires_grad else None
+        dw = None
+        if w.requires_grad:
+            with_prev = [t for t in order if kept[t][2] is not None]
+            dw = _weight_grad(w, [das[t] for t in with_prev], [kept[t][2] for t in with_prev])
+        dh0 = dh_next if isinstance(h0, Tensor) and h0.requires_grad else None
+        return dgx, dh0, dw, None, None, None
+
+    @staticmethod
+    @override
+    def fast_backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        gx, h0, w, steps, reverse, relu = ctx.inputs
+        T, B, H = out.shape
+        wd = w._data
+        gd = grad._data
+        das = np.empty_like(out)
+        dh = np.zeros((B, H), out.dtype)
+        order = _order(T, reverse)
+        first = order[0]
+        for t in reversed(order):
+            dh += gd[t]
+            da = das[t]
+            if relu:
+                np.greater(out[t], 0, out=da)  # [a > 0] as 0/1 in the float buffer
+            else:
+                np.multiply(out[t], out[t], out=da)
+                np.subtract(1.0, da, out=da)
+            da *= dh
+            if t != first or h0 is not None:
+                np.matmul(da, wd, out=dh)
+        dgx = Tensor._wrap(das.reshape(T * B, H)) if gx.requires_grad else None
+        dw = None
+        if w.requires_grad:
+            d_rows, h_rows = _prev_blocks(out, T, reverse)
+            dw = Tensor._wrap(_fast_weight_grad(
+                wd, das[d_rows].reshape(-1, H), out[h_rows].reshape(-1, H) if T > 1 else None,
+                das[first], None if h0 is None else h0._data))
+        dh0 = Tensor._wrap(dh) if isinstance(h0, Tensor) and h0.requires_grad else None
+        return dgx, dh0, dw, None, None, None
