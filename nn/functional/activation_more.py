@@ -26,6 +26,7 @@ from autograd_core import notation as nt
 from autograd_core.function import Function
 from autograd_core.ops import _erf
 
+from ._shares import in_shares
 from ._utils import check_tensor
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -137,11 +138,11 @@ def _gelu_tanh_inner(x):
     return (x + x * x * x * _KAPPA) * _SQRT_2_OVER_PI
 
 
-def _gelu_tanh_half(x: np.ndarray) -> np.ndarray:
-    """(1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2 as 1 / (1 + e^(-2u)), computed in
-    place in one new array of x's dtype (e^(-2u) overflows to inf for x below about -10
-    in float32, giving the exact limit 0)."""
-    s = np.multiply(x, x, out=np.empty_like(x))  # an array also when x is 0-d
+def _gelu_tanh_half_into(x: np.ndarray, s: np.ndarray) -> None:
+    """s = (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2 as 1 / (1 + e^(-2u)), computed
+    in place in s (e^(-2u) overflows to inf for x below about -10 in float32, giving
+    the exact limit 0)."""
+    np.multiply(x, x, out=s)
     s *= _M2C3
     s += _M2C1
     s *= x
@@ -149,7 +150,52 @@ def _gelu_tanh_half(x: np.ndarray) -> np.ndarray:
         np.exp(s, out=s)
     s += 1.0
     np.reciprocal(s, out=s)
-    return s
+
+
+def _gelu_exact_into(x: np.ndarray, cdf: np.ndarray, out: np.ndarray) -> None:
+    """cdf = Phi(x) and out = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 computed in
+    float64 and rounded once: in x's dtype 1 + erf would cancel for x below -2 (float32
+    gelu(-3) off by a relative 1e-5)."""
+    x64 = x.astype(np.float64)
+    c = _erf.erf_float64(x64 * math.sqrt(0.5))
+    c += 1.0
+    c *= 0.5
+    cdf[...] = c
+    x64 *= c
+    out[...] = x64
+
+
+def _gelu_local_into(x: np.ndarray, saved: np.ndarray, g: np.ndarray, local: np.ndarray,
+                     approximate: str) -> None:
+    """local = delta * d gelu/dx, from x, the saved Phi(x) (or (1 + t)/2), delta g."""
+    np.multiply(x, x, out=local)
+    if approximate == "tanh":
+        # With h = (1 + t) / 2 (saved): (1 - t^2) / 2 = 2 h (1 - h), so
+        # d/dx = h + x h (1 - h) 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2).
+        local *= 6.0 * _KAPPA * _SQRT_2_OVER_PI
+        local += 2.0 * _SQRT_2_OVER_PI
+        local *= x
+        h1 = 1.0 - saved
+        h1 *= saved
+        local *= h1
+    else:
+        local *= -0.5
+        np.exp(local, out=local)
+        local *= _INV_SQRT_2PI
+        local *= x
+    local += saved
+    local *= g
+
+
+def _flat_shares(part, *arrays: np.ndarray) -> None:
+    """part(*views) on all cores (see _shares.py) over flat slices when every array is
+    C-contiguous (one shape), else part(*arrays) once."""
+    if all(a.flags.c_contiguous for a in arrays):
+        flat = [a.reshape(-1) for a in arrays]
+        n = flat[0].size
+        in_shares(lambda sl: part(*[f[sl] for f in flat]), n, n)
+    else:
+        part(*arrays)
 
 
 class Gelu(Function):
@@ -167,19 +213,18 @@ class Gelu(Function):
     @override
     def forward(ctx, x, approximate):
         ctx.approximate = approximate
+        out = np.empty_like(x)
+        saved = np.empty_like(x)  # (1 + t) / 2, or Phi(x)
         if approximate == "tanh":
-            half = _gelu_tanh_half(x)  # (1 + t) / 2
-            ctx.save_for_backward(half)
-            return x * half
-        # Phi(x) = (1 + erf(x / sqrt 2)) / 2 in float64, rounded once: in x's dtype
-        # 1 + erf would cancel for x below -2 (float32 gelu(-3) off by a relative 1e-5).
-        x64 = x.astype(np.float64)
-        cdf = _erf.erf_float64(x64 * math.sqrt(0.5))
-        cdf += 1.0
-        cdf *= 0.5
-        ctx.save_for_backward(cdf.astype(x.dtype, copy=False))
-        x64 *= cdf
-        return x64.astype(x.dtype, copy=False)
+            def part(xs, hs, os):
+                _gelu_tanh_half_into(xs, hs)
+                np.multiply(xs, hs, out=os)
+        else:
+            def part(xs, hs, os):
+                _gelu_exact_into(xs, hs, os)
+        _flat_shares(part, x, saved, out)
+        ctx.save_for_backward(saved)
+        return out
 
     @staticmethod
     @override
@@ -199,25 +244,11 @@ class Gelu(Function):
     def fast_backward(ctx, grad):
         x = ctx.inputs[0]._data
         saved = ctx.saved_tensors[0]
-        if ctx.approximate == "tanh":
-            # With h = (1 + t) / 2 (saved): (1 - t^2) / 2 = 2 h (1 - h), so
-            # d/dx = h + x h (1 - h) 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2).
-            local = np.multiply(x, x, out=np.empty_like(x))
-            local *= 6.0 * _KAPPA * _SQRT_2_OVER_PI
-            local += 2.0 * _SQRT_2_OVER_PI
-            local *= x
-            h1 = 1.0 - saved
-            h1 *= saved
-            local *= h1
-            local += saved
-        else:
-            local = np.multiply(x, x, out=np.empty_like(x))
-            local *= -0.5
-            np.exp(local, out=local)
-            local *= _INV_SQRT_2PI
-            local *= x
-            local += saved
-        local *= grad._data
+        g = grad._data
+        local = np.empty_like(x)
+        appr = ctx.approximate
+        _flat_shares(lambda xs, ss, gs, ls: _gelu_local_into(xs, ss, gs, ls, appr),
+                     x, saved, g, local)
         return Tensor._wrap(local), None
 
     @override

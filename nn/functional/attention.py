@@ -21,6 +21,7 @@ from autograd_core import Tensor
 from autograd_core import notation as nt
 from autograd_core.function import Function
 
+from ._shares import in_shares
 from ._utils import check_tensor
 from .dropout import dropout as _dropout
 
@@ -153,6 +154,12 @@ def _row_sums(a: np.ndarray) -> np.ndarray:
     return np.einsum("...j->...", a)[..., None]
 
 
+def _in_shares(part, p: np.ndarray) -> None:
+    """``part(sl)`` over slices of the first (batch) axis, on all cores when the (*, L, S)
+    weights ``p`` are large enough (see _shares.py)."""
+    in_shares(part, p.shape[0] if p.ndim >= 3 else 1, p.size)
+
+
 class Attention(Function):
     """softmax(q k^T * scale + causal bias) v as one node; q (*, L, E), k (*, S, E),
     v (*, S, Ev) with the same batch dims * -> (*, L, Ev).
@@ -173,15 +180,28 @@ class Attention(Function):
     @override
     def forward(ctx, q, k, v, scale, causal):
         ctx.scale, ctx.causal = scale, causal
-        qs = q * np.asarray(scale, q.dtype) if scale != 1.0 else q
-        p = np.matmul(qs, np.swapaxes(k, -1, -2))
-        if causal:
-            p += _causal_bias(p.shape[-2], p.shape[-1], p.dtype)
-        p -= p.max(axis=-1, keepdims=True)  # e^x never overflows; softmax unchanged
-        np.exp(p, out=p)
-        p /= _row_sums(p)
+        dt = np.result_type(q, k, v)
+        lead = q.shape[:-2]
+        p = np.empty(lead + (q.shape[-2], k.shape[-2]), dt)
+        out = np.empty(lead + (q.shape[-2], v.shape[-1]), dt)
+        qs = q if scale == 1.0 else np.empty(q.shape, dt)
+
+        def part(sl):
+            qp = qs[sl]
+            if scale != 1.0:
+                np.multiply(q[sl], np.asarray(scale, dt), out=qp)
+            pp = p[sl]
+            np.matmul(qp, np.swapaxes(k[sl], -1, -2), out=pp)
+            if causal:
+                pp += _causal_bias(pp.shape[-2], pp.shape[-1], dt)
+            pp -= pp.max(axis=-1, keepdims=True)  # e^x never overflows; softmax unchanged
+            np.exp(pp, out=pp)
+            pp /= _row_sums(pp)
+            np.matmul(pp, v[sl], out=out[sl])
+
+        _in_shares(part, p)
         ctx.save_for_backward(p, qs)
-        return np.matmul(p, v)
+        return out
 
     @staticmethod
     @override
@@ -212,21 +232,33 @@ class Attention(Function):
         q, k, v = ctx.inputs[:3]
         p, qs = ctx.saved_tensors
         g = grad._data
+        kd, vd = k._data, v._data
+        scale = ctx.scale
+        need_q, need_k, need_v = q.requires_grad, k.requires_grad, v.requires_grad
+        dq = np.empty(qs.shape, p.dtype) if need_q else None
+        dk = np.empty(kd.shape, p.dtype) if need_k else None
+        dv = np.empty(vd.shape, p.dtype) if need_v else None
+
+        def part(sl):
+            pp = p[sl]
+            if need_v:
+                np.matmul(np.swapaxes(pp, -1, -2), g[sl], out=dv[sl])
+            if need_q or need_k:
+                ds = np.matmul(g[sl], np.swapaxes(vd[sl], -1, -2))  # dP, then dS
+                ds -= np.einsum("...j,...j->...", ds, pp)[..., None]
+                ds *= pp
+                if need_q:
+                    dqp = dq[sl]
+                    np.matmul(ds, kd[sl], out=dqp)
+                    if scale != 1.0:
+                        dqp *= np.asarray(scale, dqp.dtype)
+                if need_k:
+                    np.matmul(np.swapaxes(ds, -1, -2), qs[sl], out=dk[sl])
+
+        _in_shares(part, p)
         wrap = Tensor._wrap
-        dv = wrap(np.matmul(np.swapaxes(p, -1, -2), g)) if v.requires_grad else None
-        dq = dk = None
-        if q.requires_grad or k.requires_grad:
-            ds = np.matmul(g, np.swapaxes(v._data, -1, -2))  # dP, then dS in place
-            ds -= np.einsum("...j,...j->...", ds, p)[..., None]
-            ds *= p
-            if q.requires_grad:
-                dq = np.matmul(ds, k._data)
-                if ctx.scale != 1.0:
-                    dq *= np.asarray(ctx.scale, dq.dtype)
-                dq = wrap(dq)
-            if k.requires_grad:
-                dk = wrap(np.matmul(np.swapaxes(ds, -1, -2), qs))
-        return dq, dk, dv, None, None
+        return (None if dq is None else wrap(dq), None if dk is None else wrap(dk),
+                None if dv is None else wrap(dv), None, None)
 
     @override
     def label(self) -> str:
