@@ -1,23 +1,34 @@
 """Recurrent layers ``RNN``, ``LSTM`` and ``GRU``, with PyTorch's arguments, parameter
 names and layouts.
 
-A layer runs its cell step (``nn.rnn_cells``) in a Python loop over time; the engine
-backpropagates through the unrolled loop as through any other graph. Stacked layers
+A layer runs the loop over time either as one node per layer and direction (the
+default for LSTM and GRU) or unrolled into its cell step's nodes (``nn.rnn_cells``),
+through which the engine backpropagates as through any other graph. Stacked layers
 (``num_layers``), both directions (``bidirectional``), dropout between layers (training
 only), an LSTM projection (``proj_size``), initial states, ``batch_first``, unbatched
 2-D inputs and ``PackedSequence`` inputs are supported.
 
-How the loop is laid out, for speed. A step is three nodes for an RNN or GRU and
-four for an LSTM: the input product ``x_t W_ih^T + b`` (``StepLinear``), the recurrent
-product (``addmm``, or a linear node for the GRU), the gate arithmetic (one node), and
-for the LSTM the slice of h out of [h | c]. The input products' values for all steps
-come from one (T*B, I) @ (I, k*H) GEMM before the loop, but each step keeps its own
-node: a hoisted (T, B, k*H) tensor read through T slices would cost, in the backward
-pass, a zero tensor of the full size per slice (the engine has no multi-output node),
-T of them summed: O(T^2 B H) for one sequence. For the same reason the input sequence
-is cut into steps by halving (``_time_steps``) and layers hand each other lists of
-steps, not stacked tensors. The weights' gradients are still one product per step
-(each node holds its step), summed by the engine.
+How the loop is laid out, for speed. By default (``fused``, LSTM and GRU) each layer and
+direction is two nodes: the input products x_t W_ih^T + b of all steps as one ``linear``
+node over the T*B rows, and the loop over time as one node (``LSTMLayer``,
+``GRULayer``, ``RNNLayer`` in ``functional._rnn_fused``) whose NumPy backward runs
+backpropagation through time in one loop and makes W_hh's gradient as one product over
+all steps; its formula (``backward``, used under create_graph) recomputes the steps with
+the primitive ops and writes the chain rule through time in Tensor ops. Layers hand each
+other time-major (T, B, D*H) tensors.
+
+Unrolled (``fused = False``; the Elman RNN's default, packed input, LSTM projections),
+a step is three nodes for an RNN or GRU and four for an LSTM: the input product
+``x_t W_ih^T + b`` (``StepLinear``), the recurrent product (``addmm``, or a linear node
+for the GRU), the gate arithmetic (one node), and for the LSTM the slice of h out of
+[h | c]; the engine backpropagates through the unrolled loop as through any other graph.
+The input products' values for all steps come from one (T*B, I) @ (I, k*H) GEMM before
+the loop, but each step keeps its own node: a hoisted (T, B, k*H) tensor read through T
+slices would cost, in the backward pass, a zero tensor of the full size per slice (the
+engine has no multi-output node), T of them summed: O(T^2 B H) for one sequence. For the
+same reason the input sequence is cut into steps by halving (``_time_steps``) and layers
+hand each other lists of steps, not stacked tensors. The weights' gradients are then one
+product per step (each node holds its step), summed by the engine.
 """
 
 from __future__ import annotations

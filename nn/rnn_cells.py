@@ -19,8 +19,9 @@ LSTM's and the GRU's gate arithmetic (after the products) is one node each,
 step (batch 32, hidden 128). Each keeps the composition as its formula: ``backward``
 recomputes the gates with the sigmoid/tanh/slice ops and writes the chain rule through
 them in Tensor ops (so ``create_graph`` differentiates it again); ``fast_backward`` is
-the same arithmetic on the saved arrays. Backpropagation through time is not written
-anywhere: it is the engine's chain rule over the unrolled loop.
+the same arithmetic on the saved arrays. Through these nodes, backpropagation through
+time is the engine's chain rule over the unrolled loop (the layers' unrolled path,
+``fused = False``); the layers' default one-node loop is ``functional._rnn_fused``.
 """
 
 from __future__ import annotations
