@@ -1,5 +1,5 @@
 """The nodes that split their NumPy work over the cores (nn/functional/_shares.py):
-attention and gelu on inputs large enough to be split give PyTorch's values and
+attention, gelu and layer_norm on inputs large enough to be split give PyTorch's values and
 gradients, and exactly the values of the same node run in one call."""
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ CASES = {
                   [(300, 257)]),
     "gelu-exact": (lambda x: nn.functional.gelu(x * 3.0),
                    lambda x: torch.nn.functional.gelu(x * 3.0), [(300, 257)]),
+    "layer_norm": (lambda x, w, b: nn.functional.layer_norm(x * 2.0 + 1.0, (128,), w, b),
+                   lambda x, w, b: torch.nn.functional.layer_norm(x * 2.0 + 1.0, (128,),
+                                                                  w, b),
+                   [(3, 200, 128), (128,), (128,)]),
 }
 
 
@@ -50,7 +54,8 @@ def test_split_matches_torch_and_one_call(name, dtype, monkeypatch):
     rng = np.random.default_rng(7)
     arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
     # Two shares even where the BLAS runs on one thread (every case's work is larger
-    # than SHARE_MIN: attention weights of 144,000 and 81,000 numbers, gelu of 77,100).
+    # than SHARE_MIN: attention weights of 144,000 and 81,000 numbers, gelu of 77,100,
+    # layer_norm of 76,800).
     monkeypatch.setattr(_shares._threads, "workers", lambda: 2)
     calls = []
     real = _shares._threads.run_shares

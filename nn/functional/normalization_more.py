@@ -27,6 +27,7 @@ from autograd_core import Tensor
 from autograd_core import notation as nt
 from autograd_core.function import Function
 
+from ._shares import in_shares
 from ._utils import check_tensor
 
 
@@ -91,24 +92,36 @@ class LayerNormFn(Function):
         if x.size == 0 or n == 0:
             return _layer_norm_by_axes(ctx, x, weight, bias, k, eps)
         # Rows of n numbers: einsum's row sums are several times faster than mean() on
-        # short rows, and x_hat is made in place in the one new array.
+        # short rows; x_hat is made in place; rows run on all cores (see _shares.py).
         x2 = x.reshape(-1, n)
         inv_n = 1.0 / n
-        x_hat = x2 - (np.einsum("ij->i", x2) * inv_n)[:, None]
-        var = np.einsum("ij,ij->i", x_hat, x_hat)
-        var *= inv_n
-        var += eps
-        rstd = np.sqrt(var, out=var)
-        np.reciprocal(rstd, out=rstd)
-        x_hat *= rstd[:, None]
+        x_hat = np.empty(x2.shape, x.dtype)
+        rstd = np.empty(x2.shape[0], x.dtype)
+        out = np.empty(x2.shape, x.dtype)
+        w = None if weight is None else weight.reshape(-1)
+        b = None if bias is None else bias.reshape(-1)
+
+        def part(sl):
+            xs, xh, r, o = x2[sl], x_hat[sl], rstd[sl], out[sl]
+            np.subtract(xs, (np.einsum("ij->i", xs) * inv_n)[:, None], out=xh)
+            np.einsum("ij,ij->i", xh, xh, out=r)
+            r *= inv_n
+            r += eps
+            np.sqrt(r, out=r)
+            np.reciprocal(r, out=r)
+            xh *= r[:, None]
+            if w is not None:
+                np.multiply(xh, w, out=o)
+                if b is not None:
+                    o += b
+            elif b is not None:
+                np.add(xh, b, out=o)
+            else:
+                o[...] = xh
+
+        in_shares(part, x2.shape[0], x2.size)
         ctx.save_for_backward(x_hat.reshape(x.shape), rstd.reshape(x.shape[:x.ndim - k]
                                                                    + (1,) * k))
-        if weight is None:
-            out = x_hat.copy() if bias is None else x_hat + bias.reshape(-1)
-        else:
-            out = x_hat * weight.reshape(-1)
-            if bias is not None:
-                out += bias.reshape(-1)
         return out.reshape(x.shape)
 
     @staticmethod
@@ -145,15 +158,27 @@ class LayerNormFn(Function):
         n = math.prod(shape[len(shape) - k:])
         inv_n = 1.0 / n
         d2, xh = d.reshape(-1, n), x_hat.reshape(-1, n)
-        g = d2 * weight._data.reshape(-1) if weight is not None else d2.copy()
-        # dx = (g - mean(g) - x_hat mean(g x_hat)) rstd, in place in g.
-        mg = np.einsum("ij->i", g)
-        mg *= inv_n
-        mgx = np.einsum("ij,ij->i", g, xh)
-        mgx *= inv_n
-        g -= mg[:, None]
-        g -= xh * mgx[:, None]
-        g *= rstd.reshape(-1, 1)
+        r2 = rstd.reshape(-1, 1)
+        w = None if weight is None else weight._data.reshape(-1)
+        gx = np.empty(d2.shape, d.dtype)
+
+        def part(sl):
+            # dx = (g - mean(g) - x_hat mean(g x_hat)) rstd, g = delta w, in place.
+            g, xs = gx[sl], xh[sl]
+            if w is not None:
+                np.multiply(d2[sl], w, out=g)
+            else:
+                g[...] = d2[sl]
+            mg = np.einsum("ij->i", g)
+            mg *= inv_n
+            mgx = np.einsum("ij,ij->i", g, xs)
+            mgx *= inv_n
+            g -= mg[:, None]
+            g -= xs * mgx[:, None]
+            g *= r2[sl]
+
+        in_shares(part, d2.shape[0], d2.size)
+        g = gx
         gw = gb = None
         wrap = Tensor._wrap
         wshape = shape[len(shape) - k:]
