@@ -152,9 +152,8 @@ def _erf64(x: np.ndarray, complement: bool) -> np.ndarray:
     # erf(|x|) = 1 - erfc(|x|), with x's sign.
     np.subtract(1.0, tail, out=tail)
     np.copysign(tail, x, out=tail)
-    if small.any():
-        np.copyto(tail, _erf_small(x), where=small)
-    return tail
+    # np.where, not copyto(where=): the masked copy is several times slower.
+    return np.where(small, _erf_small(x), tail) if small.any() else tail
 
 
 def _apply(a: np.ndarray, complement: bool, dtype: np.dtype | None = None) -> np.ndarray:
