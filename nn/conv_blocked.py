@@ -24,8 +24,8 @@ far enough apart to be disjoint run together, and a phase ends before the next b
 
 Memory layout is conv2d's: the input is read batch-last, (C, Hp, Wp, N) padded, and the
 output is (C_out, oh, ow, N) memory seen as NCHW. Below ``BLOCKED_MIN_BYTES`` of columns
-(and for grouped convolutions) conv2d keeps its plain im2col + matmul graph, where one
-product of cache-sized operands is as fast and pictures show each step.
+(and for grouped convolutions) conv2d keeps its plain im2col + matmul graph, which
+measured faster on this project's 2-core machine, and where pictures show each step.
 """
 
 from __future__ import annotations
@@ -51,9 +51,14 @@ from .im2col import Window, _pad_batch_last, col2im, im2col
 # machine the plain path's one large two-thread OpenBLAS product stalls whenever
 # another process wants a core (a CIFAR step 5-15x its quiet time, weight-gradient
 # products of 7 ms taking 430 ms), while the blocked path's single-thread products on
-# their own threads stayed within 2-3x. Below 4 MiB (LeNet's convolutions) the plain
-# graph is kept.
-BLOCKED_MIN_BYTES: int | None = 4 << 20
+# their own threads stayed within 2-3x. But the sweep on the AMD machine on 2026-12-04
+# (benchmarks/sweep.py's path table, two runs) had the plain path faster for every CNN
+# case: CIFAR 32/64 at batch 64 55.7-59.8 ms plain against 78.4-87.3 blocked, 28x28
+# 32/64 44.6 against 60.5, 75 MB of columns 350 against 377 (the blocked path's BLAS
+# thread switching makes the next products wait: a small GEMM after it took 0.34 ms
+# against 0.12). So blocking is kept for columns of 256 MiB and more, where not
+# materialising them matters for memory.
+BLOCKED_MIN_BYTES: int | None = 256 << 20
 # The columns of one tile take about this many bytes: about as fast as any size tried
 # (0.25-8 MiB) on both machines (L2: 512 KiB per core on the AMD Zen 3, 2 MiB on the
 # Xeon); smaller tiles pay Python and small-product overhead, larger ones leave cache.
