@@ -52,7 +52,7 @@ _new = object.__new__
 _wrap = Tensor._wrap
 _next_seq = _graph.next_seq
 _leaf_node = _graph.leaf_node
-_NO_EDGE = (None, 0)
+_NO_EDGE = (None, 0)  # the edge of an input that needs no gradient
 
 
 class _Scope(threading.local):
@@ -113,18 +113,21 @@ def _freed_tensor(a: Tensor) -> Tensor:
     return f
 
 
-_OWN_SLOTS: dict = {}  # Function subclass -> _own_slots(subclass)
+_OWN_SLOTS: dict = {}
 
 
 def _own_slots(cls: type) -> tuple:
     """The slots that subclasses of Function add (where ops keep per-node state)."""
-    names = []
-    for k in cls.__mro__:
-        if k is Function:
-            break
-        s = k.__dict__.get("__slots__", ())
-        names.extend([s] if isinstance(s, str) else s)
-    return tuple(names)
+    slots = _OWN_SLOTS.get(cls)
+    if slots is None:
+        names = []
+        for k in cls.__mro__:
+            if k is Function:
+                break
+            s = k.__dict__.get("__slots__", ())
+            names.extend([s] if isinstance(s, str) else s)
+        slots = _OWN_SLOTS[cls] = tuple(names)
+    return slots
 
 
 class Function:
@@ -189,11 +192,7 @@ class Function:
                 a = _freed_array(a)
             kept.append(a)
         self.inputs = tuple(kept)
-        cls = type(self)
-        slots = _OWN_SLOTS.get(cls)
-        if slots is None:
-            slots = _OWN_SLOTS[cls] = _own_slots(cls)
-        for name in slots:
+        for name in _own_slots(type(self)):
             v = getattr(self, name, None)
             if v.__class__ is _ndarray and v.size > 1:
                 setattr(self, name, _freed_array(v))
@@ -320,7 +319,7 @@ class Function:
                     versions.append(_view_version(a))
                 if a.requires_grad and enabled:
                     record = True
-                    fn = a.grad_fn
+                    fn = a.grad_fn  # graph.node_of, inlined (hot)
                     edges.append((fn, 0) if fn is not None else (_leaf_node(a), 0))
                 else:
                     edges.append(_NO_EDGE)

@@ -25,8 +25,6 @@ from typing import Any
 # when a node comes up, every node that consumes its output has already been visited.
 next_seq = itertools.count().__next__
 
-_NO_EDGE = (None, 0)
-
 
 class AccumulateGrad:
     """The graph node of a leaf tensor that requires grad: where its gradient arrives.
@@ -62,14 +60,6 @@ def leaf_node(t: Any) -> AccumulateGrad:
     acc = AccumulateGrad(t)
     t._accumulator = weakref.ref(acc)
     return acc
-
-
-def edge_of(t: Any) -> tuple:
-    """The edge a node records for tensor input ``t``: ``(grad_fn or leaf node, 0)``."""
-    if not t.requires_grad:
-        return _NO_EDGE
-    fn = t.grad_fn
-    return (fn if fn is not None else leaf_node(t), 0)
 
 
 def node_of(t: Any) -> Any:
