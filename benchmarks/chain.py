@@ -11,8 +11,13 @@ import json
 import resource
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+# Run from a checkout without installing: the project root goes first on the path, as
+# run.py does for itself (it starts this file as a child process).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 N_OPS = 1_000_000
 SCALE, SHIFT = 1.0000001, 0.0000001
