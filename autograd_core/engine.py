@@ -124,7 +124,11 @@ def _execute(roots, retain_graph, create_graph, capture):
         delta, owned = entry  # dL/d(node's output), summed over every path
         cls = node.__class__
         if cls is _AccumulateGrad:  # a leaf: its .grad
-            pass_.leaf(node, delta)
+            leaf = node.variable
+            if leaf._hooks or rare_pass:
+                pass_.leaf(node, delta)
+            else:
+                _accumulate_leaf(leaf, delta, create_graph, pass_.seen)
             continue
         if rare_pass or node._out_ref is not None:  # hooks, retain_grad, capture
             delta, owned = pass_.rare(node, delta, owned)
@@ -276,7 +280,7 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> 
     if gd.dtype != ld.dtype:
         gd = gd.astype(ld.dtype)
         g = Tensor._wrap(gd)
-    old = leaf.grad
+    old = leaf._grad  # (the engine's own: the property's checks hold already)
     if create_graph:
         if old is None:
             # As below: a gradient array another leaf already holds, or a read-only view
@@ -300,7 +304,7 @@ def _accumulate_leaf(leaf: Tensor, g: Tensor, create_graph: bool, seen: set) -> 
             gd = gd.copy()
         else:
             seen.add(key)
-        leaf.grad = Tensor._wrap(gd)
+        leaf._grad = Tensor._wrap(gd)  # shape and dtype checked above
     elif (old.requires_grad or old._data.shape != gd.shape or not old._data.flags.writeable
           or id(old._data if old._data.base is None else old._data.base) in seen):
         # Out of place when .grad was handed over in this same pass: that array may also

@@ -45,7 +45,6 @@ from autograd_core import Tensor
 from autograd_core import grad_mode as _grad_mode
 from autograd_core.ops.arithmetic import Add
 from autograd_core.ops.index import GetItem
-from autograd_core.ops.matmul import MatMul
 from autograd_core.ops.shape import Cat, Reshape
 
 from . import functional as F
@@ -54,7 +53,8 @@ from ._factory import empty_param, param_dtype
 from .functional._rnn_fused import GRULayer, LSTMLayer, RNNLayer
 from .functional.linear import Linear2d
 from .module import Module
-from .rnn_cells import cols, gru_step, input_part, lstm_step, rnn_step, step_inputs
+from .rnn_cells import step_inputs
+from .rnn_loop import row_blocks, time_steps, unrolled_direction
 from .utils.rnn import PackedSequence
 
 __all__ = ["GRU", "LSTM", "RNN", "RNNBase"]
@@ -326,21 +326,44 @@ class RNNBase(Module):
     def _run(self, x: Tensor, batch_sizes: list | None, h0: Tensor | None,
              c0: Tensor | None) -> tuple[Tensor, Tensor, Tensor | None]:
         """All layers and directions. Returns (output, h_n, c_n or None), output in x's
-        layout (batch-first or time-major; for packed input the (N, D*P) data)."""
+        layout (batch-first or time-major; for packed input the (N, D*P) data).
+
+        Fused, layers hand each other time-major (T, B, D*H) tensors (a batch-first
+        output is the transposed view, as PyTorch returns it); unrolled, lists of steps.
+        """
         if (self.fused and batch_sizes is None and not self.proj_size
                 and x.shape[0] * x.shape[1] > 0):
-            return self._run_fused(x, h0, c0)
-        dirs = 2 if self.bidirectional else 1
-        if batch_sizes is None:
-            steps = _time_steps(x, self.batch_first)
-            batch = x.shape[0] if self.batch_first else x.shape[1]
-            sizes = [batch] * len(steps)
+            seq = x.transpose(0, 1) if self.batch_first else x
+            outs, hn, cn = self._layers(
+                seq, h0, c0, self._fused_direction, lambda a, b: Cat.apply(2, a, b),
+                lambda s: F.dropout(s, self.dropout, True))
+            seq = outs[0] if len(outs) == 1 else Cat.apply(2, *outs)
+            output = seq.transpose(0, 1) if self.batch_first else seq
         else:
-            sizes = batch_sizes
-            steps = _row_blocks(x, sizes)
+            if batch_sizes is None:
+                steps = time_steps(x, self.batch_first)
+                sizes = [x.shape[0] if self.batch_first else x.shape[1]] * len(steps)
+            else:
+                sizes = batch_sizes
+                steps = row_blocks(x, sizes)
+            outs, hn, cn = self._layers(
+                steps, h0, c0,
+                lambda s, h, c, params, rev: self._direction(s, sizes, h, c, params, rev),
+                lambda a, b: [Cat.apply(1, u, v) for u, v in zip(a, b)],
+                lambda s: [F.dropout(u, self.dropout, True) for u in s])
+            output = self._assemble(outs, sizes, batch_sizes is not None)
+        return output, _stack_states(hn), _stack_states(cn) if cn else None
+
+    def _layers(self, seq: Any, h0: Tensor | None, c0: Tensor | None, direction: Any,
+                join: Any, drop: Any) -> tuple[list, list[Tensor], list[Tensor]]:
+        """The stack of layers: ``direction(seq, h, c, params, reverse)`` runs one layer
+        and direction, ``join`` puts two directions' outputs side by side for the layer
+        above, ``drop`` applies dropout between layers (training only). Returns (the last
+        layer's outputs per direction, h_last and c_last of every layer and direction)."""
+        dirs = 2 if self.bidirectional else 1
         hn: list[Tensor] = []
         cn: list[Tensor] = []
-        outs: list[list[Tensor]] = []
+        outs: list = []
         last = self.num_layers - 1
         for layer in range(self.num_layers):
             outs = []
@@ -348,47 +371,17 @@ class RNNBase(Module):
                 k = layer * dirs + d
                 h = None if h0 is None else GetItem.apply(h0, (k,), True)
                 c = None if c0 is None else GetItem.apply(c0, (k,), True)
-                hs, h_last, c_last = self._direction(steps, sizes, h, c,
-                                                     self._layer_params(layer, d), d == 1)
+                hs, h_last, c_last = direction(seq, h, c, self._layer_params(layer, d),
+                                               d == 1)
                 outs.append(hs)
                 hn.append(h_last)
                 if c_last is not None:
                     cn.append(c_last)
             if layer < last:
-                steps = outs[0] if dirs == 1 else [Cat.apply(1, a, b)
-                                                   for a, b in zip(outs[0], outs[1])]
+                seq = outs[0] if dirs == 1 else join(outs[0], outs[1])
                 if self.dropout > 0 and self.training:
-                    steps = [F.dropout(s, self.dropout, True) for s in steps]
-        output = self._assemble(outs, sizes, batch_sizes is not None)
-        return output, _stack_states(hn), _stack_states(cn) if cn else None
-
-    def _run_fused(self, x: Tensor, h0: Tensor | None, c0: Tensor | None,
-                   ) -> tuple[Tensor, Tensor, Tensor | None]:
-        """``_run`` with one node per layer and direction for the loop over time
-        (``functional._rnn_fused``): layers hand each other time-major (T, B, D*H)
-        tensors; a batch-first output is the transposed view, as PyTorch returns it."""
-        dirs = 2 if self.bidirectional else 1
-        seq = x.transpose(0, 1) if self.batch_first else x
-        hn: list[Tensor] = []
-        cn: list[Tensor] = []
-        last = self.num_layers - 1
-        for layer in range(self.num_layers):
-            outs = []
-            for d in range(dirs):
-                k = layer * dirs + d
-                h = None if h0 is None else GetItem.apply(h0, (k,), True)
-                c = None if c0 is None else GetItem.apply(c0, (k,), True)
-                hs, h_last, c_last = self._fused_direction(
-                    seq, h, c, self._layer_params(layer, d), d == 1)
-                outs.append(hs)
-                hn.append(h_last)
-                if c_last is not None:
-                    cn.append(c_last)
-            seq = outs[0] if dirs == 1 else Cat.apply(2, outs[0], outs[1])
-            if layer < last and self.dropout > 0 and self.training:
-                seq = F.dropout(seq, self.dropout, True)
-        output = seq.transpose(0, 1) if self.batch_first else seq
-        return output, _stack_states(hn), _stack_states(cn) if cn else None
+                    seq = drop(seq)
+        return outs, hn, cn
 
     def _fused_direction(self, seq: Tensor, h: Tensor | None, c: Tensor | None,
                          params: tuple, reverse: bool,
@@ -429,82 +422,16 @@ class RNNBase(Module):
     def _direction(self, steps: list[Tensor], sizes: list[int], h: Tensor | None,
                    c: Tensor | None, params: tuple, reverse: bool,
                    ) -> tuple[list[Tensor], Tensor, Tensor | None]:
-        """One layer in one direction: (h_t for every t in time order, h_last, c_last).
-
-        With shrinking batch sizes (packed input) the rows of sequences that have ended
-        leave the state (forward direction; their last state is kept for h_n) or join
-        it from the initial state (reverse direction, which starts at the end).
-        """
+        """One layer in one direction, unrolled (``rnn_loop.unrolled_direction``): (h_t
+        for every t in time order, h_last, c_last). steps: x_t (sizes[t], I) per step."""
         w_ih, w_hh, b_ih, b_hh, w_hr = params
-        mode = self.mode
-        H = self.hidden_size
-        P = self._real_hidden()
-        lstm, gru = mode == "LSTM", mode == "GRU"
+        gru = self.mode == "GRU"
         # b_ih + b_hh once: both are added to the same pre-activation (GRU keeps b_hh
         # apart, as its n gate multiplies h W_hn^T + b_hn by r).
         b = b_ih if (b_ih is None or gru) else Add.apply(b_ih, b_hh)
-        whh_t = w_hh.mT
-        whr_t = None if w_hr is None else w_hr.mT
-        relu = mode == "RNN_RELU"
-        T = len(steps)
-        varying = sizes[0] != sizes[-1]
-        full = sizes[0]
-        dt = steps[0]._data.dtype
-        if h is None and (gru or T == 1):
-            # A zero state is skipped at the first step (it would add exact zeros), except
-            # where W_hh would then get no gradient at all (one step) or the GRU needs
-            # h W_hn^T + b_hn: PyTorch gives W_hh a zero gradient, not none.
-            h = Tensor._wrap(np.zeros((full, P), dt))
-        init_h, init_c = h, c
         gxs = step_inputs(steps, w_ih, b)  # x_t W_ih^T + b, every step from one product
-        if varying and reverse:  # start with the rows of the sequences that are longest
-            h = _rows_range(h, 0, sizes[-1]) if h is not None else None
-            c = _rows_range(c, 0, sizes[-1]) if c is not None else None
-        # An LSTM's cell state is read where the gate node left it: columns off..off+H
-        # of ``state``, the previous step's [h | c] output (or c_0, off 0), so that no
-        # slice node is needed for it.
-        state, off = c, 0
-        ended_h: list[Tensor] = []  # final states of sequences that end early (forward)
-        ended_c: list[Tensor] = []
-        hs: list[Any] = [None] * T
-        order = range(T - 1, -1, -1) if reverse else range(T)
-        prev = sizes[T - 1] if reverse else full
-        for t in order:
-            bs = sizes[t]
-            if bs != prev:
-                if reverse:  # rows prev..bs-1 start here: from the initial state, or zero
-                    h = _grow(h, init_h, prev, bs, P, dt)
-                    if lstm:
-                        state, off = _grow(_cell(state, off, H), init_c, prev, bs, H, dt), 0
-                else:  # rows bs..prev-1 have ended: keep their last state
-                    ended_h.append(_rows_range(h, bs, prev))
-                    h = _rows_range(h, 0, bs)
-                    if lstm:
-                        ended_c.append(_cell(_rows_range(state, bs, prev), off, H))
-                        state = _rows_range(state, 0, bs)
-                prev = bs
-            if lstm:
-                state = lstm_step(gxs[t], h, state, off, whh_t)
-                off = H
-                h = cols(state, 0, H)
-                if whr_t is not None:
-                    h = MatMul.apply(h, whr_t)
-            elif gru:
-                h = gru_step(gxs[t], input_part(h, w_hh, b_hh), h)
-            else:
-                h = rnn_step(gxs[t], h, whh_t, relu)
-            hs[t] = h
-        c = _cell(state, off, H) if lstm else None
-        if ended_h:  # rows in order: the longest sequences' states first
-            h = Cat.apply(0, h, *reversed(ended_h))
-            if lstm:
-                c = Cat.apply(0, c, *reversed(ended_c))
-        return hs, h, c
-
-
-def _cell(state: Tensor, off: int, hidden: int) -> Tensor:
-    """The cell state held at columns off..off+H of ``state`` (itself when off is 0)."""
-    return cols(state, off, off + hidden) if off else state
+        return unrolled_direction(self.mode, gxs, sizes, h, c, w_hh, b_hh if gru else None,
+                                  w_hr, reverse)
 
 
 def _stack_states(states: list[Tensor]) -> Tensor:
@@ -516,71 +443,6 @@ def _stack_states(states: list[Tensor]) -> Tensor:
 def _rows(h: Tensor, idx: np.ndarray) -> Tensor:
     """h[:, idx]: states reordered along the batch."""
     return GetItem.apply(h, (slice(None), idx.astype(np.intp)), False)
-
-
-def _rows_range(h: Tensor, lo: int, hi: int) -> Tensor:
-    return GetItem.apply(h, (slice(lo, hi),), True)
-
-
-def _grow(state: Tensor | None, init: Tensor | None, lo: int, hi: int, width: int,
-          dt: np.dtype) -> Tensor:
-    """The state with rows lo..hi-1 appended from the initial state (zeros if none)."""
-    new = (_rows_range(init, lo, hi) if init is not None
-           else Tensor._wrap(np.zeros((hi - lo, width), dt)))
-    if state is None:
-        return new if lo == 0 else Cat.apply(0, Tensor._wrap(np.zeros((lo, width), dt)), new)
-    return Cat.apply(0, state, new)
-
-
-def _time_steps(x: Tensor, batch_first: bool) -> list[Tensor]:
-    """x (T, B, I) or (B, T, I) -> T views (B, I) in time order.
-
-    Without a gradient to x each step is a plain view. With one, the steps are cut by
-    halving: each cut's backward is a zero tensor the size of what it cuts, so T direct
-    cuts would cost T full-size arrays, halving about 2 log2(T).
-    """
-    T = x.shape[1] if batch_first else x.shape[0]
-    if not (x.requires_grad and _GRAD.enabled):
-        if batch_first:
-            return [GetItem.apply(x, (slice(None), t), True) for t in range(T)]
-        return [GetItem.apply(x, (t,), True) for t in range(T)]
-    tm = x.transpose(0, 1) if batch_first else x
-    out: list[Tensor] = []
-    _halve(tm, 0, T, out, lambda a, t: GetItem.apply(a, (t,), True))
-    return out
-
-
-def _row_blocks(x: Tensor, sizes: list[int]) -> list[Tensor]:
-    """Packed data (N, I) -> one block of rows per step (batch_sizes[t], I), by halving."""
-    bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
-    out: list[Tensor] = []
-    if not (x.requires_grad and _GRAD.enabled):
-        return [_rows_range(x, bounds[t], bounds[t + 1]) for t in range(len(sizes))]
-    _halve_rows(x, bounds, 0, len(sizes), out)
-    return out
-
-
-def _halve(a: Tensor, lo: int, hi: int, out: list, leaf: Any) -> None:
-    """Append leaf(a, t - lo) for t in lo..hi-1, where a holds steps lo..hi-1 on dim 0."""
-    n = hi - lo
-    if n <= 4:
-        out.extend(leaf(a, t) for t in range(n))
-        return
-    mid = n // 2
-    _halve(GetItem.apply(a, (slice(0, mid),), True), lo, lo + mid, out, leaf)
-    _halve(GetItem.apply(a, (slice(mid, n),), True), lo + mid, hi, out, leaf)
-
-
-def _halve_rows(a: Tensor, bounds: list[int], lo: int, hi: int, out: list) -> None:
-    """Append the row blocks of steps lo..hi-1; a holds rows bounds[lo]..bounds[hi]-1."""
-    base = bounds[lo]
-    if hi - lo <= 4:
-        out.extend(_rows_range(a, bounds[t] - base, bounds[t + 1] - base)
-                   for t in range(lo, hi))
-        return
-    mid = (lo + hi) // 2
-    _halve_rows(_rows_range(a, 0, bounds[mid] - base), bounds, lo, mid, out)
-    _halve_rows(_rows_range(a, bounds[mid] - base, bounds[hi] - base), bounds, mid, hi, out)
 
 
 class _Recurrent(RNNBase):

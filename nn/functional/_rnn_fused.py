@@ -34,10 +34,11 @@ from typing_extensions import override
 
 from autograd_core import Function, Tensor
 from autograd_core import notation as nt
-from autograd_core.ops.index import GetItem
-from autograd_core.ops.matmul import Addmm, _f_ordered, _in_layout_of
-from autograd_core.ops.shape import Cat
-from autograd_core.ops.unary import Relu, Sigmoid, Tanh
+from autograd_core.ops.matmul import _f_ordered
+from autograd_core.ops.shape import Cat, Reshape
+
+from ..rnn_loop import time_steps, unrolled_direction
+from ._recompute import c_order, grads_of_composition, order_of
 
 __all__ = ["GRULayer", "LSTMLayer", "RNNLayer"]
 
@@ -57,33 +58,16 @@ def _order(steps: int, reverse: bool) -> range:
     return range(steps - 1, -1, -1) if reverse else range(steps)
 
 
-def _rows(a: Tensor, t: int, batch: int) -> Tensor:
-    """Row block t of a (T*B, n) tensor: step t's (B, n), a view."""
-    return GetItem.apply(a, (slice(t * batch, (t + 1) * batch),), True)
-
-
-def _cols(a: Tensor, lo: int, hi: int) -> Tensor:
-    return GetItem.apply(a, (slice(None), slice(lo, hi)), True)
-
-
-def _at(a: Tensor, t: int) -> Tensor:
-    return GetItem.apply(a, (t,), True)
-
-
-def _zeros(shape: tuple, like: Tensor) -> Tensor:
-    return Tensor._wrap(np.zeros(shape, like.dtype))
-
-
-def _cat_rows(parts: list[Tensor]) -> Tensor:
-    return parts[0].contiguous() if len(parts) == 1 else Cat.apply(0, *parts)
-
-
-def _weight_grad(w: Tensor, deltas: list[Tensor], hs: list[Tensor]) -> Tensor:
-    """The formula's W_hh gradient: sum over steps of delta_t^T h_{t-1}, as one product
-    of the stacked steps, in W's memory order (as matmul gives it)."""
-    if not deltas:  # no step read a previous state: a zero gradient, as PyTorch gives
-        return _zeros(w.shape, w)
-    return _in_layout_of(w._data, _cat_rows(deltas).mT, _cat_rows(hs))
+def _composed(mode: str, gx: Tensor, h0: Tensor | None, c0: Tensor | None, w: Tensor,
+              b: Tensor | None, steps: int, reverse: bool) -> Tensor:
+    """A layer node's output from its inputs by the unrolled loop of ``nn.rnn_loop`` (the
+    layers' ``fused = False`` path): the steps cut from gx (T*B, k*H), then h_t of every
+    step stacked (T, B, H), and for the LSTM the last cell state as row T."""
+    B = gx.shape[0] // steps
+    xs = time_steps(Reshape.apply(gx, (steps, B, gx.shape[1])), False)
+    hs, _, c = unrolled_direction(mode, xs, [B] * steps, h0, c0, w, b, None, reverse)
+    rows = hs if c is None else [*hs, c]
+    return Reshape.apply(Cat.apply(0, *rows), (len(rows), B, rows[0].shape[1]))
 
 
 def _fast_weight_grad(w: np.ndarray, d_all: np.ndarray, h_all: np.ndarray | None,
@@ -195,47 +179,12 @@ class LSTMLayer(_LayerNode):
     @staticmethod
     @override
     def backward(ctx, grad):
-        # The formula: every step recomputed from the inputs with the primitive ops, then
-        # the chain rule through time in Tensor ops (differentiable again).
         ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
-        gx, h0, c0, w, steps, reverse = ctx.inputs
-        B, H = gx.shape[0] // steps, gx.shape[1] // 4
-        order = _order(steps, reverse)
-        wt = w.mT
-        h, c = h0, c0
-        kept = {}
-        for t in order:
-            a = _rows(gx, t, B)
-            if h is not None:
-                a = Addmm.apply(a, h, wt, 1, 1)
-            s = Sigmoid.apply(a)
-            i, f, o = _cols(s, 0, H), _cols(s, H, 2 * H), _cols(s, 3 * H, 4 * H)
-            g = Tanh.apply(_cols(a, 2 * H, 3 * H))
-            c_new = i * g if c is None else f * c + i * g
-            tc = Tanh.apply(c_new)
-            kept[t] = (i, f, g, o, c, tc, h)
-            h, c = o * tc, c_new
-        dh_next, dc = None, _at(grad, steps)
-        das: dict[int, Tensor] = {}
-        for t in reversed(order):
-            i, f, g, o, c_prev, tc, h_prev = kept[t]
-            dh = _at(grad, t) if dh_next is None else _at(grad, t) + dh_next
-            dc = dc + dh * o * (1.0 - tc * tc)
-            da_f = (_zeros((B, H), dc) if c_prev is None
-                    else dc * c_prev * f * (1.0 - f))
-            da = Cat.apply(1, dc * g * i * (1.0 - i), da_f, dc * i * (1.0 - g * g),
-                           dh * tc * o * (1.0 - o))
-            das[t] = da
-            dc = dc * f
-            dh_next = da @ w if h_prev is not None else None
-        dgx = _cat_rows([das[t] for t in range(steps)]) if gx.requires_grad else None
-        dw = None
-        if w.requires_grad:
-            with_prev = [t for t in order if kept[t][6] is not None]
-            dw = _weight_grad(w, [das[t] for t in with_prev], [kept[t][6] for t in with_prev])
-        dh0 = dh_next if isinstance(h0, Tensor) and h0.requires_grad else None
-        dc0 = dc if isinstance(c0, Tensor) and c0.requires_grad else None
-        return dgx, dh0, dc0, dw, None, None
+        w = ctx.inputs[3]
+        dgx, dh0, dc0, dw, _, _ = grads_of_composition(
+            lambda gx, h0, c0, w, steps, reverse: _composed(
+                "LSTM", gx, h0, c0, w, None, steps, reverse), ctx.inputs, grad)
+        return c_order(dgx), c_order(dh0), c_order(dc0), order_of(dw, w), None, None
 
     @staticmethod
     @override
@@ -355,42 +304,11 @@ class GRULayer(_LayerNode):
     @override
     def backward(ctx, grad):
         ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
-        gi, h0, w, b, steps, reverse = ctx.inputs
-        B, H = gi.shape[0] // steps, gi.shape[1] // 3
-        order = _order(steps, reverse)
-        wt = w.mT
-        h = _zeros((B, H), gi) if h0 is None else h0
-        kept = {}
-        for t in order:
-            g_in = _rows(gi, t, B)
-            gh = h @ wt if b is None else Addmm.apply(b, h, wt, 1, 1)
-            rz = Sigmoid.apply(_cols(g_in, 0, 2 * H) + _cols(gh, 0, 2 * H))
-            r, z = _cols(rz, 0, H), _cols(rz, H, 2 * H)
-            gh_n = _cols(gh, 2 * H, 3 * H)
-            n = Tanh.apply(_cols(g_in, 2 * H, 3 * H) + r * gh_n)
-            kept[t] = (r, z, n, gh_n, h)
-            h = n + z * (h - n)
-        dh_next = None
-        dgis: dict[int, Tensor] = {}
-        dghs: dict[int, Tensor] = {}
-        for t in reversed(order):
-            r, z, n, gh_n, h_prev = kept[t]
-            dh = _at(grad, t) if dh_next is None else _at(grad, t) + dh_next
-            da_n = dh * (1.0 - z) * (1.0 - n * n)
-            da_r = da_n * gh_n * r * (1.0 - r)
-            da_z = dh * (h_prev - n) * z * (1.0 - z)
-            dgis[t] = Cat.apply(1, da_r, da_z, da_n)
-            dghs[t] = Cat.apply(1, da_r, da_z, da_n * r)
-            dh_next = dh * z + dghs[t] @ w
-        dgi = _cat_rows([dgis[t] for t in range(steps)]) if gi.requires_grad else None
-        in_order = list(order)
-        dw = (_weight_grad(w, [dghs[t] for t in in_order], [kept[t][4] for t in in_order])
-              if w.requires_grad else None)
-        db = None
-        if isinstance(b, Tensor) and b.requires_grad:
-            db = _cat_rows([dghs[t] for t in range(steps)]).sum(dim=0)
-        dh0 = dh_next if isinstance(h0, Tensor) and h0.requires_grad else None
-        return dgi, dh0, dw, db, None, None
+        w = ctx.inputs[2]
+        dgi, dh0, dw, db, _, _ = grads_of_composition(
+            lambda gi, h0, w, b, steps, reverse: _composed(
+                "GRU", gi, h0, None, w, b, steps, reverse), ctx.inputs, grad)
+        return c_order(dgi), c_order(dh0), order_of(dw, w), c_order(db), None, None
 
     @staticmethod
     @override
@@ -494,37 +412,12 @@ class RNNLayer(_LayerNode):
     @override
     def backward(ctx, grad):
         ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
-        gx, h0, w, steps, reverse, relu = ctx.inputs
-        B = gx.shape[0] // steps
-        order = _order(steps, reverse)
-        wt = w.mT
-        h = h0
-        kept = {}
-        for t in order:
-            a = _rows(gx, t, B)
-            if h is not None:
-                a = Addmm.apply(a, h, wt, 1, 1)
-            h_new = Relu.apply(a) if relu else Tanh.apply(a)
-            kept[t] = (a, h_new, h)
-            h = h_new
-        dh_next = None
-        das: dict[int, Tensor] = {}
-        for t in reversed(order):
-            a, h_t, h_prev = kept[t]
-            dh = _at(grad, t) if dh_next is None else _at(grad, t) + dh_next
-            if relu:  # relu's local gradient [a > 0], a constant
-                da = dh * Tensor._wrap((a._data > 0).astype(a.dtype))
-            else:
-                da = dh * (1.0 - h_t * h_t)
-            das[t] = da
-            dh_next = da @ w if h_prev is not None else None
-        dgx = _cat_rows([das[t] for t in range(steps)]) if gx.requires_grad else None
-        dw = None
-        if w.requires_grad:
-            with_prev = [t for t in order if kept[t][2] is not None]
-            dw = _weight_grad(w, [das[t] for t in with_prev], [kept[t][2] for t in with_prev])
-        dh0 = dh_next if isinstance(h0, Tensor) and h0.requires_grad else None
-        return dgx, dh0, dw, None, None, None
+        w = ctx.inputs[2]
+        dgx, dh0, dw, _, _, _ = grads_of_composition(
+            lambda gx, h0, w, steps, reverse, relu: _composed(
+                "RNN_RELU" if relu else "RNN_TANH", gx, h0, None, w, None, steps, reverse),
+            ctx.inputs, grad)
+        return c_order(dgx), c_order(dh0), order_of(dw, w), None, None, None
 
     @staticmethod
     @override

@@ -1,10 +1,16 @@
 """``scaled_dot_product_attention``: softmax(q k^T * scale + mask) v, composed from
-matmul, masked_fill, softmax and dropout (no backward of its own).
+matmul, masked_fill (or the addition of a 0/-inf bias), softmax and dropout
+(``composed_attention``).
 
 Shapes: query (*, L, E), key (*, S, E), value (*, S, Ev) -> (*, L, Ev), where * are batch
 dimensions that broadcast (typically (N, H) for N sequences and H heads). The weights
 softmax(q k^T * scale + mask) have shape (*, L, S): row i says how much query i takes
 from each of the S keys, and sums to one.
+
+Without an explicit mask or dropout the same arithmetic runs as one node, ``Attention``,
+for speed: its NumPy forward and fast backward keep the weights in one array. Its
+formula (``backward``, used under create_graph) is ``composed_attention`` recomputed
+from the node's inputs and differentiated by the engine (``_recompute``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from autograd_core import Tensor
 from autograd_core import notation as nt
 from autograd_core.function import Function
 
+from ._recompute import c_order, grads_of_composition
 from ._shares import in_shares
 from ._utils import check_tensor
 from .dropout import dropout as _dropout
@@ -165,11 +172,12 @@ class Attention(Function):
     v (*, S, Ev) with the same batch dims * -> (*, L, Ev).
 
     The composition (matmul, add, softmax, matmul) is five nodes and four (*, L, S)
-    arrays; here the weights P are made in place in one array, kept for backward, and
-    the backward pass is the chain rule through them, written out once:
-    dV = P^T delta, dP = delta V^T, dS = P (dP - rowsum(dP P)), dQ = scale dS K,
-    dK = dS^T (scale Q). ``backward`` recomputes P from the inputs with Tensor ops, so
-    that create_graph differentiates it again; ``fast_backward`` uses the saved P.
+    arrays; here the weights P are made in place in one array and kept for
+    ``fast_backward``, the chain rule through them in NumPy: dV = P^T delta,
+    dP = delta V^T, dS = P (dP - rowsum(dP P)), dQ = scale dS K, dK = dS^T (scale Q).
+    ``backward``, the formula, is that composition (``composed_attention``) recomputed
+    from the inputs and differentiated by the engine, so create_graph differentiates it
+    again; tests/test_op_registry.py checks that the two agree.
     """
 
     __slots__ = ("scale", "causal")
@@ -206,25 +214,14 @@ class Attention(Function):
     @staticmethod
     @override
     def backward(ctx, grad):
-        q, k, v = ctx.inputs[:3]
+        # The formula: scaled_dot_product_attention's composition on the inputs,
+        # differentiated by the engine (differentiable again under create_graph).
         ctx.saved_tensors  # noqa: B018 - the freed/overwritten checks are the point
-        scale = ctx.scale
-        qs = q * scale if scale != 1.0 else q
-        scores = qs @ k.mT
-        if ctx.causal:
-            d = scores._data
-            scores = scores + Tensor._wrap(_causal_bias(d.shape[-2], d.shape[-1], d.dtype))
-        p = scores.softmax(-1)
-        dv = p.mT @ grad if v.requires_grad else None
-        dq = dk = None
-        if q.requires_grad or k.requires_grad:
-            dp = grad @ v.mT
-            ds = p * (dp - (dp * p).sum(dim=-1, keepdim=True))
-            if q.requires_grad:
-                dq = (ds @ k) * scale if scale != 1.0 else ds @ k
-            if k.requires_grad:
-                dk = ds.mT @ qs
-        return dq, dk, dv, None, None
+        scale, causal = ctx.scale, ctx.causal
+        dq, dk, dv, _, _ = grads_of_composition(
+            lambda q, k, v, *_: composed_attention(q, k, v, None, 0.0, causal, scale),
+            ctx.inputs, grad)
+        return c_order(dq), c_order(dk), c_order(dv), None, None
 
     @staticmethod
     @override
@@ -343,6 +340,16 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         if scale is None:
             scale = 1.0 / math.sqrt(query.shape[-1])
         return Attention.apply(query, key, value, float(scale), bool(is_causal))
+    return composed_attention(query, key, value, attn_mask, dropout_p, is_causal, scale)
+
+
+def composed_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None,
+                       dropout_p: float, is_causal: bool, scale: float | None) -> Tensor:
+    """softmax(q k^T * scale + mask) v with dropout on the weights, from the primitive ops
+    (mul, matmul, add or masked_fill of the mask, softmax, dropout, matmul). query
+    (*, L, E), key (*, S, E), value (*, S, Ev) -> (*, L, Ev); arguments as
+    ``scaled_dot_product_attention``, checked by it. The unfused path, and the formula
+    of the one-node ``Attention``."""
     weights = attention_weights(query, key, attn_mask, is_causal, scale)
     if dropout_p > 0.0:
         weights = _dropout(weights, dropout_p, training=True)

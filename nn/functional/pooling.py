@@ -17,6 +17,7 @@ from autograd_core import Tensor, is_grad_enabled
 from autograd_core.composite import composite
 
 from ..im2col import Window, im2col, make_window
+from ..max_pool_tiles import PickWindows, tiles_apply, window_argmax, window_max
 from ._utils import check_tensor, pair
 
 
@@ -90,6 +91,16 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     kh, kw = win.kernel
     oh, ow = win.out
     dt = x._data.dtype
+    if not return_indices and tiles_apply(win):
+        # Windows that do not overlap: strided views of the input instead of copies of
+        # every window (nn/max_pool_tiles.py); the same numbers as below.
+        if not (x.requires_grad and is_grad_enabled()):
+            out = Tensor._wrap(window_max(x._data, win))
+            return out.squeeze(0) if unbatched else out
+        found = window_argmax(x._data, win) if dt.kind == "f" else None
+        if found is not None:
+            out = PickWindows.apply(x, win, *found)
+            return out.squeeze(0) if unbatched else out
     fill = -np.inf if dt.kind == "f" else np.iinfo(dt).min if dt.kind in "iu" else False
     # Windows as columns, (kh*kw, C*L*N): the max runs down contiguous rows, one per
     # kernel offset, and the result is laid out (C, oh, ow, N), viewed as NCHW.
