@@ -42,6 +42,7 @@ from autograd_core.ops.unary import Relu, Sigmoid, Tanh
 
 from . import init
 from ._factory import empty_param, param_dtype
+from .functional._recompute import c_order, grads_of_composition
 from .functional._utils import _torch_name
 from .functional.linear import Linear2d
 from .module import Module
@@ -71,16 +72,27 @@ def _sigmoid_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _zeros_around(x: Tensor, off: int, width: int) -> Tensor:
-    """x (B, H) placed at columns off..off+H of zeros (B, width), in Tensor ops."""
-    b, h = x.shape
-    parts = []
-    if off:
-        parts.append(Tensor._wrap(np.zeros((b, off), x.dtype)))
-    parts.append(x)
-    if width - off - h:
-        parts.append(Tensor._wrap(np.zeros((b, width - off - h), x.dtype)))
-    return Cat.apply(1, *parts) if len(parts) > 1 else x.contiguous()
+def lstm_gates(a: Tensor, state: Tensor | None, off: int) -> Tensor:
+    """The LSTM's gate arithmetic from the primitive ops (sigmoid, tanh, slices, * and +):
+    [h' | c'] (B, 2H) from a = [a_i | a_f | a_g | a_o] (B, 4H) and c, columns off..off+H
+    of ``state`` (None: c = 0). What ``LSTMGates`` computes, and its formula."""
+    H = a.shape[1] // 4
+    s = Sigmoid.apply(a)
+    i, f, o = cols(s, 0, H), cols(s, H, 2 * H), cols(s, 3 * H, 4 * H)
+    g = Tanh.apply(cols(a, 2 * H, 3 * H))
+    c = i * g if state is None else f * cols(state, off, off + H) + i * g
+    return Cat.apply(1, o * Tanh.apply(c), c)
+
+
+def gru_gates(gi: Tensor, gh: Tensor, h: Tensor) -> Tensor:
+    """The GRU's gate arithmetic from the primitive ops: h' (B, H) from gi = x W_ih^T +
+    b_ih, gh = h W_hh^T + b_hh (B, 3H) and h (B, H). What ``GRUGates`` computes, and its
+    formula."""
+    H = gi.shape[1] // 3
+    rz = Sigmoid.apply(cols(gi, 0, 2 * H) + cols(gh, 0, 2 * H))
+    r, z = cols(rz, 0, H), cols(rz, H, 2 * H)
+    n = Tanh.apply(cols(gi, 2 * H, 3 * H) + r * cols(gh, 2 * H, 3 * H))
+    return n + z * (h - n)
 
 
 class LSTMGates(Function):
@@ -119,28 +131,9 @@ class LSTMGates(Function):
     @staticmethod
     @override
     def backward(ctx, grad):
-        # The formula: the gates recomputed by the primitive ops, the chain rule through
-        # them in Tensor ops (differentiable again under create_graph).
         ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
-        a, state = ctx.inputs[0], ctx.inputs[1]
-        off = ctx.off
-        H = a.shape[1] // 4
-        s = Sigmoid.apply(a)
-        i, f, o = cols(s, 0, H), cols(s, H, 2 * H), cols(s, 3 * H, 4 * H)
-        g = Tanh.apply(cols(a, 2 * H, 3 * H))
-        c_prev = None if state is None else cols(state, off, off + H)
-        c = i * g if c_prev is None else f * c_prev + i * g
-        tc = Tanh.apply(c)
-        dh, dc_out = cols(grad, 0, H), cols(grad, H, 2 * H)
-        dc = dc_out + dh * o * (1.0 - tc * tc)
-        da_f = (dc * c_prev * f * (1.0 - f) if c_prev is not None
-                else Tensor._wrap(np.zeros(dc.shape, dc.dtype)))
-        da = Cat.apply(1, dc * g * i * (1.0 - i), da_f, dc * i * (1.0 - g * g),
-                       dh * tc * o * (1.0 - o))
-        d_state = None
-        if isinstance(state, Tensor) and state.requires_grad:
-            d_state = _zeros_around(dc * f, off, state.shape[1])
-        return da, d_state, None
+        da, d_state, _ = grads_of_composition(lstm_gates, ctx.inputs, grad)
+        return c_order(da), c_order(d_state), None
 
     @staticmethod
     @override
@@ -233,19 +226,7 @@ class GRUGates(Function):
     @override
     def backward(ctx, grad):
         ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
-        gi, gh, h = ctx.inputs
-        H = gi.shape[1] // 3
-        rz = Sigmoid.apply(cols(gi, 0, 2 * H) + cols(gh, 0, 2 * H))
-        r, z = cols(rz, 0, H), cols(rz, H, 2 * H)
-        gh_n = cols(gh, 2 * H, 3 * H)
-        n = Tanh.apply(cols(gi, 2 * H, 3 * H) + r * gh_n)
-        da_n = grad * (1.0 - z) * (1.0 - n * n)
-        da_r = da_n * gh_n * r * (1.0 - r)
-        da_z = grad * (h - n) * z * (1.0 - z)
-        dgi = Cat.apply(1, da_r, da_z, da_n) if gi.requires_grad else None
-        dgh = Cat.apply(1, da_r, da_z, da_n * r) if gh.requires_grad else None
-        dh = (grad * z).contiguous() if isinstance(h, Tensor) and h.requires_grad else None
-        return dgi, dgh, dh
+        return tuple(c_order(g) for g in grads_of_composition(gru_gates, ctx.inputs, grad))
 
     @staticmethod
     @override
