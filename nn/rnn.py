@@ -13,9 +13,9 @@ direction is two nodes: the input products x_t W_ih^T + b of all steps as one ``
 node over the T*B rows, and the loop over time as one node (``LSTMLayer``,
 ``GRULayer``, ``RNNLayer`` in ``functional._rnn_fused``) whose NumPy backward runs
 backpropagation through time in one loop and makes W_hh's gradient as one product over
-all steps; its formula (``backward``, used under create_graph) recomputes the steps with
-the primitive ops and writes the chain rule through time in Tensor ops. Layers hand each
-other time-major (T, B, D*H) tensors.
+all steps; its formula (``backward``, used under create_graph) is the unrolled loop
+below (``nn.rnn_loop.unrolled_direction``) run again on the node's inputs and
+differentiated by the engine. Layers hand each other time-major (T, B, D*H) tensors.
 
 Unrolled (``fused = False``; the Elman RNN's default, packed input, LSTM projections),
 a step is three nodes for an RNN or GRU and four for an LSTM: the input product
@@ -26,7 +26,7 @@ The input products' values for all steps come from one (T*B, I) @ (I, k*H) GEMM 
 the loop, but each step keeps its own node: a hoisted (T, B, k*H) tensor read through T
 slices would cost, in the backward pass, a zero tensor of the full size per slice (the
 engine has no multi-output node), T of them summed: O(T^2 B H) for one sequence. For the
-same reason the input sequence is cut into steps by halving (``_time_steps``) and layers
+same reason the input sequence is cut into steps by halving (``rnn_loop.time_steps``) and layers
 hand each other lists of steps, not stacked tensors. The weights' gradients are then one
 product per step (each node holds its step), summed by the engine.
 """

@@ -16,12 +16,14 @@ A step is the products (``linear``/``addmm`` nodes) and then the gate arithmetic
 LSTM's and the GRU's gate arithmetic (after the products) is one node each,
 ``LSTMGates`` and ``GRUGates``: composed of sigmoid, tanh, slices, * and + it would be
 11-13 nodes a step, and their Python overhead was half the time of an LSTM training
-step (batch 32, hidden 128). Each keeps the composition as its formula: ``backward``
-recomputes the gates with the sigmoid/tanh/slice ops and writes the chain rule through
-them in Tensor ops (so ``create_graph`` differentiates it again); ``fast_backward`` is
-the same arithmetic on the saved arrays. Through these nodes, backpropagation through
-time is the engine's chain rule over the unrolled loop (the layers' unrolled path,
-``fused = False``); the layers' default one-node loop is ``functional._rnn_fused``.
+step (batch 32, hidden 128). Each keeps the composition (``lstm_gates``, ``gru_gates``:
+sigmoid, tanh, slices, * and +) as its formula: ``backward`` recomputes it from the
+node's inputs and the engine differentiates it (``functional._recompute``), so
+``create_graph`` differentiates it again; ``fast_backward`` is the chain rule through
+the gates in NumPy on the saved arrays. Through these nodes, backpropagation through
+time is the engine's chain rule over the unrolled loop (``nn.rnn_loop``: the layers'
+unrolled path, ``fused = False``, and the formula of the layers' default one-node loop,
+``functional._rnn_fused``).
 """
 
 from __future__ import annotations
@@ -101,8 +103,9 @@ class LSTMGates(Function):
     off..off+H of ``state`` (the previous step's [h | c], or c_0 itself); ``state`` None
     means c = 0.
 
-    i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g), c' = f c + i g, h' = o tanh(c').
-    Chain rule, with delta_c = delta_c' + delta_h' o (1 - tanh(c')^2):
+    i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g), c' = f c + i g, h' = o tanh(c')
+    (``lstm_gates``, the formula). ``fast_backward``'s chain rule, with
+    delta_c = delta_c' + delta_h' o (1 - tanh(c')^2):
     delta_a_i = delta_c g i(1-i), delta_a_f = delta_c c f(1-f), delta_a_g = delta_c i (1-g^2),
     delta_a_o = delta_h' tanh(c') o(1-o), delta_c(prev) = delta_c f.
     """
@@ -197,8 +200,9 @@ class GRUGates(Function):
     """The GRU's gate arithmetic: h' (B, H) from gi = x W_ih^T + b_ih (B, 3H),
     gh = h W_hh^T + b_hh (B, 3H) and h (B, H).
 
-    r, z = sigmoid(gi_rz + gh_rz), n = tanh(gi_n + r gh_n), h' = n + z (h - n).
-    Chain rule: delta_n = delta (1 - z), delta_z = delta (h - n), delta_h = delta z;
+    r, z = sigmoid(gi_rz + gh_rz), n = tanh(gi_n + r gh_n), h' = n + z (h - n)
+    (``gru_gates``, the formula). ``fast_backward``'s chain rule: delta_n = delta (1 - z),
+    delta_z = delta (h - n), delta_h = delta z;
     delta_a_n = delta_n (1 - n^2) goes to gi_n, times r to gh_n; delta_r = delta_a_n gh_n;
     delta_a_r = delta_r r(1-r) and delta_a_z = delta_z z(1-z) go to gi and gh alike.
     """

@@ -11,14 +11,16 @@ a third of a step at hidden 128 (benchmarks/lstm.py).
 
 Each node keeps the two parts the design asks of an op:
 
-* ``backward``, the formula: the step recomputed from the node's inputs with the
-  primitive ops (addmm, sigmoid, tanh, slices, * and +) and the chain rule through time
-  written with Tensor ops, step by step, so ``create_graph=True`` differentiates it
-  again (second derivatives, gradcheck of second order);
-* ``fast_backward``, the same arithmetic in NumPy on the arrays saved by the forward
-  pass: one loop over time that carries delta_h (and delta_c) backwards, the gates'
-  deltas written into one (T, B, k*H) buffer, and W_hh's gradient as ONE product over
-  all steps after the loop. tests/test_op_registry.py checks it equals the formula.
+* ``backward``, the formula: the node's forward recomputed from its inputs by the
+  unrolled loop of ``nn.rnn_loop`` (the layers' ``fused = False`` path: the steps'
+  products, gate nodes and slices), differentiated by the engine
+  (``_recompute.grads_of_composition``); no chain rule through time is written here,
+  and ``create_graph=True`` differentiates the result again (second derivatives,
+  gradcheck of second order);
+* ``fast_backward``, the chain rule through time in NumPy on the arrays saved by the
+  forward pass: one loop over time that carries delta_h (and delta_c) backwards, the
+  gates' deltas written into one (T, B, k*H) buffer, and W_hh's gradient as ONE product
+  over all steps after the loop. tests/test_op_registry.py checks it equals the formula.
 
 Layouts. ``gx`` is (T*B, k*H): row block t is step t (time-major), as the input
 product makes it. The output is time-major: (T, B, H) of h_t for the GRU and RNN; for
@@ -127,7 +129,7 @@ class LSTMLayer(_LayerNode):
 
     Per step, gates as PyTorch's (i, f, g, o): a = gx_t + h_{t-1} W_hh^T,
     i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g), c_t = f c_{t-1} + i g,
-    h_t = o tanh(c_t). Backward through time, from t = last to first:
+    h_t = o tanh(c_t). ``fast_backward`` through time, from t = last to first:
     delta_h = delta_out_t + delta_a_{t+1} W_hh, delta_c = delta_c_{t+1} f_{t+1}
     + delta_h o (1 - tanh(c_t)^2); delta_a_i = delta_c g i(1-i),
     delta_a_f = delta_c c_{t-1} f(1-f), delta_a_g = delta_c i (1-g^2),
@@ -257,7 +259,7 @@ class GRULayer(_LayerNode):
 
     Per step, gates as PyTorch's (r, z, n): gh = h_{t-1} W_hh^T + b_hh,
     r, z = sigmoid(gi_rz + gh_rz), n = tanh(gi_n + r gh_n), h_t = n + z (h_{t-1} - n).
-    Backward through time: delta_h = delta_out_t + delta_h(from t+1);
+    ``fast_backward`` through time: delta_h = delta_out_t + delta_h(from t+1);
     delta_a_n = delta_h (1 - z)(1 - n^2) goes to gi_n, times r to gh_n;
     delta_a_r = delta_a_n gh_n r(1-r), delta_a_z = delta_h (h_{t-1} - n) z(1-z) go to
     gi and gh alike; delta_h(to t-1) = delta_h z + delta_gh W_hh;
@@ -376,7 +378,7 @@ class RNNLayer(_LayerNode):
     x W_ih^T + b_ih + b_hh for every step, h_0 (B, H) or None (zeros), W_hh (H, H), the
     number of steps T, ``reverse`` and ``relu`` (else tanh). Output (T, B, H).
 
-    Per step h_t = act(gx_t + h_{t-1} W_hh^T). Backward through time:
+    Per step h_t = act(gx_t + h_{t-1} W_hh^T). ``fast_backward`` through time:
     delta_a_t = (delta_out_t + delta_a_{t+1} W_hh) act'(a_t), with act' = 1 - h_t^2
     (tanh) or [h_t > 0] (relu); delta_W_hh = sum_t delta_a_t^T h_{t-1}.
     """
