@@ -1,8 +1,9 @@
 """The recurrent layers' two loops agree (issue 16): the fused one-node loop
 (nn.functional._rnn_fused, the default for LSTM and GRU) and the unrolled per-step
 nodes give the same outputs, final states and gradients, and both match PyTorch;
-second derivatives through the fused node match PyTorch's; its saved output is guarded
-against in-place writes.
+second derivatives through the fused node (its formula: the unrolled loop recomputed and
+differentiated by the engine) match PyTorch's, also where an input is made from another
+and with hooks below the node; its saved output is guarded against in-place writes.
 """
 
 from __future__ import annotations
@@ -74,25 +75,84 @@ def test_fused_equals_unrolled_and_torch(kind, kw):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
-def test_second_derivative_through_fused_layer_matches_torch(kind):
-    tm, om = _models(kind, {})
+def _node_names(t) -> set[str]:
+    names, stack, seen = set(), [t.grad_fn], set()
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.add(type(node).__name__)
+        stack.extend(n for n, _ in node.next_functions)
+    return names
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("kw", [{}, {"num_layers": 2, "bidirectional": True}],
+                         ids=["plain", "stacked-bidirectional"])
+def test_second_derivative_through_fused_layer_matches_torch(kind, kw):
+    # The fused node's formula (the unrolled loop, differentiated by the engine); stacked,
+    # one node's formula runs while the nodes below it wait for their turn.
+    tm, om = _models(kind, kw)
+    om.fused = True
     x = np.random.default_rng(1).standard_normal((4, 2, 3))
     xt = torch.tensor(x, requires_grad=True)
     (gt,) = torch.autograd.grad(tm(xt)[0].pow(2).sum(), xt, create_graph=True)
     gt.pow(2).sum().backward()
     xo = ag.tensor(x, requires_grad=True)
     out = om(xo)[0]
-    node = out.grad_fn  # the LSTM's output is rows 0..T-1 of the node's (T+1, B, H)
-    node = node.next_functions[0][0] if kind == "LSTM" else node
-    assert type(node).__name__ == f"{kind}Layer"  # the fused path was taken
+    assert f"{kind}Layer" in _node_names(out)  # the fused path was taken
     (go,) = ag.grad(out.pow(2).sum(), xo, create_graph=True)
     go.pow(2).sum().backward()
     np.testing.assert_allclose(go.detach().numpy(), gt.detach().numpy(), rtol=1e-10)
     np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     for name, p in tm.named_parameters():
         np.testing.assert_allclose(getattr(om, name).grad.numpy(), p.grad.numpy(),
-                                   rtol=1e-9, atol=1e-12)
+                                   rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_second_derivative_with_initial_state_made_from_w_hh(kind):
+    # h_0 is rows of W_hh: W_hh reaches the layer node twice, as an input and through
+    # h_0. The node's formula must give W_hh its own partial derivative only.
+    tm, om = _models(kind, {})
+    om.fused = True
+    x = np.random.default_rng(4).standard_normal((3, 2, 3))
+
+    def run(model, lib, xs):
+        h0 = model.weight_hh_l0[:2].reshape(1, 2, 4)
+        hx = (h0, h0 * 0.5) if kind == "LSTM" else h0
+        out = model(xs, hx)[0]
+        g, gw = lib.autograd.grad(out.pow(2).sum(), (xs, model.weight_hh_l0),
+                                  create_graph=True)
+        (g.pow(2).sum() + gw.pow(2).sum() + out.sum()).backward()
+        return g, gw
+
+    xt = torch.tensor(x, requires_grad=True)
+    gt = run(tm, torch, xt)
+    xo = ag.tensor(x, requires_grad=True)
+    go = run(om, ag, xo)
+    for a, b in zip(go, gt):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(om.weight_hh_l0.grad.numpy(), tm.weight_hh_l0.grad.numpy(),
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_hook_below_the_fused_layer_runs_once_per_pass(kind):
+    # The formula's own gradient pass stops at the node's inputs: the graph below them
+    # (and its hooks) is backpropagated once, by the pass that called the formula.
+    _, om = _models(kind, {})
+    calls = []
+    x = ag.tensor(np.random.default_rng(5).standard_normal((3, 2, 3)), requires_grad=True)
+    y = x * 2.0
+    y.register_hook(lambda g: calls.append(g.detach().numpy().copy()))
+    out = om(y)[0]
+    (g,) = ag.grad(out.pow(2).sum(), x, create_graph=True)
+    assert len(calls) == 1
+    np.testing.assert_allclose(g.detach().numpy(), 2.0 * calls[0], rtol=1e-12)
+    assert x.grad is None and om.weight_hh_l0.grad is None  # grad() accumulates nothing
 
 
 def test_fused_output_written_in_place_raises():
