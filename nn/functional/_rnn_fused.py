@@ -31,6 +31,8 @@ t = T-1 .. 0 and stores h_t at row t all the same, so its last state is row 0.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from typing_extensions import override
 
@@ -91,20 +93,48 @@ def _fast_weight_grad(w: np.ndarray, d_all: np.ndarray, h_all: np.ndarray | None
     return gw
 
 
-def _prev_blocks(out: np.ndarray, steps: int, reverse: bool) -> tuple[slice, slice]:
-    """(rows of the deltas, rows of the output) pairing step t with h_{t-1} for every step
-    but the first: h_{t-1} is output row t-1 (forward) or t+1 (reverse)."""
-    if reverse:
-        return slice(0, steps - 1), slice(1, steps)
-    return slice(1, steps), slice(0, steps - 1)
+def _fast_dw(w: Tensor, deltas: np.ndarray, out: np.ndarray, h0: Tensor | None,
+             reverse: bool) -> Tensor | None:
+    """W_hh's gradient sum_t delta_t^T h_{t-1} from the deltas (T, B, k*H) of the
+    pre-activations and the layer's output rows h_t (T or T+1, B, H); None when W_hh
+    needs none. Step t's previous state is output row t-1 (forward) or t+1 (reverse),
+    except the first step's, the initial state."""
+    if not w.requires_grad:
+        return None
+    T, _, G = deltas.shape
+    H = out.shape[2]
+    later = slice(0, T - 1) if reverse else slice(1, T)  # steps with h_{t-1} in out
+    prev = slice(1, T) if reverse else slice(0, T - 1)
+    return Tensor._wrap(_fast_weight_grad(
+        w._data, deltas[later].reshape(-1, G), out[prev].reshape(-1, H) if T > 1 else None,
+        deltas[_order(T, reverse)[0]], None if h0 is None else h0._data))
 
 
 class _LayerNode(Function):
-    """What the three layer nodes share: the label and what traces show."""
+    """What the three layer nodes share: the formula, the label and what traces show.
+
+    A subclass gives ``_composition(*inputs)``, its forward as the unrolled loop, and
+    ``_w_at``, the position of W_hh among its inputs."""
 
     __slots__ = ()
     label_name = "rnn_layer"
     _steps_at = 4  # position of the inputs ``steps`` and ``reverse``
+    _w_at = 3
+
+    @staticmethod
+    def _composition(*inputs: Any) -> Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    @override
+    def backward(ctx, grad):
+        # The formula: the forward recomputed by the unrolled loop, the engine's gradient
+        # of it, in the layouts the fast path gives (W_hh's gradient in W_hh's order).
+        ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
+        w_at = ctx._w_at
+        grads = grads_of_composition(ctx._composition, ctx.inputs, grad)
+        return tuple(order_of(g, ctx.inputs[i]) if i == w_at else c_order(g)
+                     for i, g in enumerate(grads))
 
     @override
     def label(self) -> str:
@@ -180,13 +210,8 @@ class LSTMLayer(_LayerNode):
 
     @staticmethod
     @override
-    def backward(ctx, grad):
-        ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
-        w = ctx.inputs[3]
-        dgx, dh0, dc0, dw, _, _ = grads_of_composition(
-            lambda gx, h0, c0, w, steps, reverse: _composed(
-                "LSTM", gx, h0, c0, w, None, steps, reverse), ctx.inputs, grad)
-        return c_order(dgx), c_order(dh0), c_order(dc0), order_of(dw, w), None, None
+    def _composition(gx, h0, c0, w, steps, reverse):
+        return _composed("LSTM", gx, h0, c0, w, None, steps, reverse)
 
     @staticmethod
     @override
@@ -241,12 +266,7 @@ class LSTMLayer(_LayerNode):
             if t != first or h0 is not None:
                 np.matmul(da, wd, out=dh)
         dgx = Tensor._wrap(das.reshape(T * B, G)) if gx.requires_grad else None
-        dw = None
-        if w.requires_grad:
-            d_rows, h_rows = _prev_blocks(out, T, reverse)
-            dw = Tensor._wrap(_fast_weight_grad(
-                wd, das[d_rows].reshape(-1, G), out[h_rows].reshape(-1, H) if T > 1 else None,
-                das[first], None if h0 is None else h0._data))
+        dw = _fast_dw(w, das, out, h0, reverse)
         dh0 = Tensor._wrap(dh) if isinstance(h0, Tensor) and h0.requires_grad else None
         dc0 = Tensor._wrap(dc) if isinstance(c0, Tensor) and c0.requires_grad else None
         return dgx, dh0, dc0, dw, None, None
@@ -268,6 +288,7 @@ class GRULayer(_LayerNode):
 
     __slots__ = ()
     label_name = "gru_layer"
+    _w_at = 2
 
     @staticmethod
     @override
@@ -304,13 +325,8 @@ class GRULayer(_LayerNode):
 
     @staticmethod
     @override
-    def backward(ctx, grad):
-        ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
-        w = ctx.inputs[2]
-        dgi, dh0, dw, db, _, _ = grads_of_composition(
-            lambda gi, h0, w, b, steps, reverse: _composed(
-                "GRU", gi, h0, None, w, b, steps, reverse), ctx.inputs, grad)
-        return c_order(dgi), c_order(dh0), order_of(dw, w), c_order(db), None, None
+    def _composition(gi, h0, w, b, steps, reverse):
+        return _composed("GRU", gi, h0, None, w, b, steps, reverse)
 
     @staticmethod
     @override
@@ -360,12 +376,7 @@ class GRULayer(_LayerNode):
             dh *= z
             dh += dg @ wd
         d_gi = Tensor._wrap(dgi.reshape(T * B, G)) if gi.requires_grad else None
-        dw = None
-        if w.requires_grad:
-            d_rows, h_rows = _prev_blocks(out, T, reverse)
-            dw = Tensor._wrap(_fast_weight_grad(
-                wd, dgh[d_rows].reshape(-1, G), out[h_rows].reshape(-1, H) if T > 1 else None,
-                dgh[first], None if h0 is None else h0._data))
+        dw = _fast_dw(w, dgh, out, h0, reverse)
         db = None
         if isinstance(b, Tensor) and b.requires_grad:
             db = Tensor._wrap(np.add.reduce(dgh.reshape(T * B, G), axis=0))
@@ -385,6 +396,7 @@ class RNNLayer(_LayerNode):
 
     __slots__ = ()
     label_name = "rnn_layer"
+    _w_at = 2
     _steps_at = 3
 
     @staticmethod
@@ -412,14 +424,9 @@ class RNNLayer(_LayerNode):
 
     @staticmethod
     @override
-    def backward(ctx, grad):
-        ctx.saved_tensors  # noqa: B018 - raises if freed or overwritten
-        w = ctx.inputs[2]
-        dgx, dh0, dw, _, _, _ = grads_of_composition(
-            lambda gx, h0, w, steps, reverse, relu: _composed(
-                "RNN_RELU" if relu else "RNN_TANH", gx, h0, None, w, None, steps, reverse),
-            ctx.inputs, grad)
-        return c_order(dgx), c_order(dh0), order_of(dw, w), None, None, None
+    def _composition(gx, h0, w, steps, reverse, relu):
+        return _composed("RNN_RELU" if relu else "RNN_TANH", gx, h0, None, w, None, steps,
+                         reverse)
 
     @staticmethod
     @override
@@ -445,11 +452,6 @@ class RNNLayer(_LayerNode):
             if t != first or h0 is not None:
                 np.matmul(da, wd, out=dh)
         dgx = Tensor._wrap(das.reshape(T * B, H)) if gx.requires_grad else None
-        dw = None
-        if w.requires_grad:
-            d_rows, h_rows = _prev_blocks(out, T, reverse)
-            dw = Tensor._wrap(_fast_weight_grad(
-                wd, das[d_rows].reshape(-1, H), out[h_rows].reshape(-1, H) if T > 1 else None,
-                das[first], None if h0 is None else h0._data))
+        dw = _fast_dw(w, das, out, h0, reverse)
         dh0 = Tensor._wrap(dh) if isinstance(h0, Tensor) and h0.requires_grad else None
         return dgx, dh0, dw, None, None, None
