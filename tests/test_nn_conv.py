@@ -339,3 +339,27 @@ def test_col2im_is_the_adjoint_of_im2col(layout, kw, rng):
     unf = im2col_array(x, win, layout="unfold")
     as_kcln = unf.reshape(2, 3, kh, kw_, -1).transpose(2, 3, 1, 4, 0).reshape(kh * kw_ * 3, -1)
     np.testing.assert_array_equal(as_kcln, im2col_array(x, win, layout="kcln"))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("stride,padding,dilation,groups", GRID)
+def test_inference_path_equals_the_graph_path_and_torch(stride, padding, dilation, groups,
+                                                        dtype):
+    # Under no_grad conv2d runs on the arrays without graph ops (groups == 1): the same
+    # numbers, bit for bit, as the recorded path, which the other tests check against
+    # torch's gradients.
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 2 * groups, 7, 6)).astype(dtype)
+    w = rng.standard_normal((2 * groups, 2, 3, 2)).astype(dtype)
+    b = rng.standard_normal(2 * groups).astype(dtype)
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    for unbatched in (False, True):
+        xi = x[0] if unbatched else x
+        with ag.no_grad():
+            fast = F.conv2d(ag.tensor(xi), ag.tensor(w), ag.tensor(b), **kw)
+        graph = F.conv2d(ag.tensor(xi), ag.tensor(w, requires_grad=True), ag.tensor(b),
+                         **kw)
+        assert fast.grad_fn is None and graph.grad_fn is not None
+        np.testing.assert_array_equal(fast._data, graph._data)
+        ref = TF.conv2d(torch.tensor(xi), torch.tensor(w), torch.tensor(b), **kw)
+        assert_close(fast, ref, dtype, "output")

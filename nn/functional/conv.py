@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd_core import Tensor, addmm
+from autograd_core import Tensor, addmm, is_grad_enabled
 from autograd_core.composite import composite
 
 from ..conv_blocked import conv2d_blocked, use_blocked
-from ..im2col import Window, col2im, im2col, make_window
+from ..im2col import Window, col2im, im2col, im2col_array, make_window
 from ._utils import check_tensor, pair, same_dtype
 
 
@@ -111,11 +111,23 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
         # batch shared between cores (nn/conv_blocked.py), as one graph node.
         out = conv2d_blocked(x, weight, bias, win)
         return out.squeeze(0) if unbatched else out
+    k = kh * kw * c_g
+    m = oh * ow * n
+    if groups == 1 and not (is_grad_enabled() and (
+            x.requires_grad or weight.requires_grad
+            or (bias is not None and bias.requires_grad))):
+        # Nothing to differentiate (inference): the same im2col and GEMM on the arrays,
+        # one tensor made at the end instead of a dozen graph ops (batch-1 inference
+        # spent more in them than in the arithmetic).
+        w_arr = weight._data.transpose(0, 2, 3, 1).reshape(c_out, k)
+        res = w_arr @ im2col_array(x._data, win, 0.0, "kcln")
+        if bias is not None:
+            res += bias._data.reshape(c_out, 1)
+        out = Tensor._wrap(res.reshape(c_out, oh, ow, n).transpose(3, 0, 1, 2))
+        return out.squeeze(0) if unbatched else out
     # Windows as columns with the batch innermost: (kh*kw*C, oh*ow*N). The weight is
     # laid out the same way, (C_out, kh*kw*C_in/groups), so the layer is one GEMM.
     cols = im2col(x, win, layout="kcln")
-    k = kh * kw * c_g
-    m = oh * ow * n
     w_mat = weight.permute(0, 2, 3, 1)  # (C_out, kh, kw, C_in/groups), rows match cols
     if groups == 1:
         # (C_out, oh*ow*N); the bias is added into the product's fresh array (addmm).
