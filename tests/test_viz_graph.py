@@ -307,9 +307,17 @@ def test_ten_thousand_node_graph_draws(capsys):
 
 
 def test_without_dot_the_source_is_returned_and_rendering_explains(tmp_path, monkeypatch):
+    from autograd_core.viz.style import hangul_families
+
     x = ac.tensor(1.0, requires_grad=True)
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` here
-    g = draw_graph((x + 1.0) ** 2)
+    # The font lookup is asked once per process: if this test asks first (no fc-list on
+    # this PATH either), forget the answer so later tests see the real fonts.
+    hangul_families.cache_clear()
+    try:
+        g = draw_graph((x + 1.0) ** 2)
+    finally:
+        hangul_families.cache_clear()
     assert "digraph" in g.source and "pow(exponent=2)" in g.source
     for call in (lambda: g.pipe(format="svg"),
                  lambda: g.render(tmp_path / "g", format="png"),
