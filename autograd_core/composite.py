@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .function import SCOPE
+from .grad_mode import STATE as _GRAD
 from .tensor import Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -135,6 +136,9 @@ def composite(name: str, *, grads: Mapping[str, str] | None = None) -> Callable[
 
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> Any:
+            if not _GRAD.enabled:
+                # No node can be recorded (no_grad, inference): nothing to mark.
+                return fn(*args, **kwargs)
             prev = SCOPE.path
             marker = Composite(spec, args, kwargs)
             SCOPE.path = (marker,) if prev is None else prev + (marker,)

@@ -91,7 +91,7 @@ def use_blocked(x: Tensor, weight: Tensor, window: Window, groups: int) -> bool:
     dt = x._data.dtype
     if limit is None or groups != 1 or dt.kind != "f" or dt.itemsize < 4:
         return False
-    n, c = x.shape[:2]
+    n, c = x._data.shape[:2]
     kh, kw = window.kernel
     oh, ow = window.out
     return kh * kw * c * oh * ow * n * dt.itemsize >= limit

@@ -21,6 +21,7 @@ over each column; average pooling by a sum. Neither has a backward of its own.
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -103,11 +104,15 @@ def _pad_batch_last(x: np.ndarray, w: Window, pad_value: float) -> np.ndarray:
     return xp
 
 
-def _offsets(w: Window) -> tuple[list[slice], list[slice]]:
-    """Per kernel row i (column j): the padded rows (columns) that offset reads, strided."""
+@functools.lru_cache(maxsize=256)
+def _offsets(w: Window) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+    """Per kernel row i (column j): the padded rows (columns) that offset reads, strided.
+
+    Cached per geometry: a network asks for the same few windows every step, and at
+    batch size 1 building the slices cost as much as the copies they drive."""
     (kh, kw), (dh, dw), (sh, sw), (oh, ow) = w.kernel, w.dilation, w.stride, w.out
-    return ([slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)],
-            [slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)])
+    return (tuple(slice(i * dh, i * dh + sh * (oh - 1) + 1, sh) for i in range(kh)),
+            tuple(slice(j * dw, j * dw + sw * (ow - 1) + 1, sw) for j in range(kw)))
 
 
 def _disjoint(k: int, d: int, s: int, o: int) -> bool:

@@ -17,6 +17,8 @@ for padding, overlapping windows, ``return_indices`` and inputs holding NaN.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from typing_extensions import override
 
@@ -26,6 +28,7 @@ from autograd_core.function import Function
 from .im2col import Window, _offsets
 
 
+@functools.lru_cache(maxsize=256)
 def tiles_apply(win: Window) -> bool:
     """Does the no-copy path apply: no padding, no pixel in two windows, and at most
     127 offsets?"""

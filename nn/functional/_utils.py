@@ -2,13 +2,52 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from autograd_core import Tensor
 
 REDUCTIONS = ("none", "mean", "sum")
+R = TypeVar("R")
+
+
+def _frozen(v: Any) -> Any:
+    # Types are part of the key (stride=1.0 must raise as before, not hit stride=1's
+    # entry): ints, strings and tuples of ints stand for themselves, anything else is
+    # paired with its type, which no plain key contains.
+    c = v.__class__
+    if c is int or c is str or (c is tuple and all(e.__class__ is int for e in v)):
+        return v
+    if isinstance(v, (list, tuple)):
+        return (tuple, tuple(_frozen(e) for e in v))
+    return (c, v)
+
+
+def memoized(fn: Callable[..., R]) -> Callable[..., R]:
+    """``fn`` cached on its arguments' values and types, for pure geometry helpers (a
+    layer's window from its sizes and options: the same few every step, and at batch
+    size 1 working them out again cost about as much as the arithmetic). A call that
+    raises is not cached, so a bad argument raises every time; an unhashable argument
+    is computed without the cache."""
+    cache: dict = {}
+
+    @functools.wraps(fn)
+    def call(*args: Any) -> R:
+        try:
+            key = tuple(map(_frozen, args))
+            hit = cache.get(key)
+        except TypeError:  # unhashable: no caching
+            return fn(*args)
+        if hit is None:
+            hit = fn(*args)
+            if len(cache) < 1024:
+                cache[key] = hit
+        return hit
+
+    return call
 
 
 def pair(value: Any, name: str, op: str = "conv2d") -> tuple[int, int]:

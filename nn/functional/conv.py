@@ -15,7 +15,7 @@ from autograd_core.composite import composite
 
 from ..conv_blocked import conv2d_blocked, use_blocked
 from ..im2col import Window, col2im, im2col, im2col_array, make_window
-from ._utils import check_tensor, pair, same_dtype
+from ._utils import check_tensor, memoized, pair, same_dtype
 
 
 def _check_positive(name: str, vals: tuple[int, int], allow_zero: bool = False) -> None:
@@ -26,8 +26,10 @@ def _check_positive(name: str, vals: tuple[int, int], allow_zero: bool = False) 
         raise RuntimeError(f"non-positive {name} is not supported")
 
 
-def _conv_window(op: str, x_shape: tuple, kernel: tuple[int, int], stride: Any,
+@memoized
+def _conv_window(op: str, size: tuple, kernel: tuple[int, int], stride: Any,
                  padding: Any, dilation: Any) -> Window:
+    """The window over an image of ``size`` (H, W), the options checked as PyTorch does."""
     stride_t = pair(stride, "stride", op)
     dilation_t = pair(dilation, "dilation", op)
     _check_positive("stride", stride_t)
@@ -48,7 +50,7 @@ def _conv_window(op: str, x_shape: tuple, kernel: tuple[int, int], stride: Any,
         p = pair(padding, "padding", op)
         _check_positive("padding", p, allow_zero=True)
         pads = ((p[0], p[0]), (p[1], p[1]))
-    h, w = x_shape[-2:]
+    h, w = size
     hp, wp = h + sum(pads[0]), w + sum(pads[1])
     eff = tuple(dilation_t[a] * (kernel[a] - 1) + 1 for a in (0, 1))
     if eff[0] > hp or eff[1] > wp:
@@ -85,8 +87,8 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
         raise RuntimeError("non-positive groups is not supported")
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
-    n, c, h, w = x.shape
-    c_out, c_g, kh, kw = weight.shape
+    n, c, h, w = x._data.shape
+    c_out, c_g, kh, kw = weight._data.shape
     if c_out % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at "
@@ -98,13 +100,13 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
             "instead")
     if bias is not None:
         check_tensor(bias, "bias", "conv2d")
-        if bias.shape != (c_out,):
+        if bias._data.shape != (c_out,):
             raise RuntimeError(
                 f"Given weight of size {list(weight.shape)}, expected bias to be "
                 f"1-dimensional with {c_out} elements, but got bias of size "
                 f"{list(bias.shape)} instead")
     same_dtype("conv2d", ("input", input), ("weight", weight), ("bias", bias))
-    win = _conv_window("conv2d", x.shape, (kh, kw), stride, padding, dilation)
+    win = _conv_window("conv2d", x._data.shape[-2:], (kh, kw), stride, padding, dilation)
     oh, ow = win.out
     if use_blocked(x, weight, win, groups):
         # Large columns: the same im2col + GEMM, a cache-sized block at a time and the

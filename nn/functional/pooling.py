@@ -18,7 +18,7 @@ from autograd_core.composite import composite
 
 from ..im2col import Window, im2col, make_window
 from ..max_pool_tiles import PickWindows, tiles_apply, window_argmax, window_max
-from ._utils import check_tensor, pair
+from ._utils import check_tensor, memoized, pair
 
 
 def _pool_out(size: int, k: int, p: int, s: int, d: int, ceil_mode: bool) -> int:
@@ -37,6 +37,14 @@ def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any
         raise RuntimeError(
             f"{op}: non-empty 3D or 4D (batch mode) tensor expected for input, got a tensor "
             f"of shape {list(x.shape)}")
+    c, h, w = x._data.shape[-3:]
+    return _pool_geometry(op, c, h, w, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+@memoized
+def _pool_geometry(op: str, c: int, h: int, w: int, kernel_size: Any, stride: Any,
+                   padding: Any, dilation: Any, ceil_mode: bool) -> Window:
+    """The pooling window over a (c, h, w) image, the options checked as PyTorch does."""
     k = pair(kernel_size, "kernel_size", op)
     s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) \
         else pair(stride, "stride", op)
@@ -56,11 +64,9 @@ def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any
             raise RuntimeError(
                 f"pad should be at most half of effective kernel size, but got pad={p[a]}, "
                 f"kernel_size={k[a]} and dilation={d[a]}")
-    h, w = x.shape[-2:]
     out = (_pool_out(h, k[0], p[0], s[0], d[0], ceil_mode),
            _pool_out(w, k[1], p[1], s[1], d[1], ceil_mode))
     if min(out) < 1:
-        c = x.shape[-3]
         raise RuntimeError(
             f"Given input size: ({c}x{h}x{w}). Calculated output size: "
             f"({c}x{out[0]}x{out[1]}). Output size is too small")
@@ -87,7 +93,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     win = _pool_window("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
-    n, c, h, w = x.shape
+    n, c, h, w = x._data.shape
     kh, kw = win.kernel
     oh, ow = win.out
     dt = x._data.dtype
@@ -152,7 +158,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     win = _pool_window("avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     unbatched = input.ndim == 3
     x = input.unsqueeze(0) if unbatched else input
-    n, c, h, w = x.shape
+    n, c, h, w = x._data.shape
     kh, kw = win.kernel
     oh, ow = win.out
     sums = im2col(x, win, layout="kcln").reshape(kh * kw, c, oh * ow, n).sum(dim=0)
