@@ -72,3 +72,24 @@ def test_second_derivative_matches_torch():
     (gx * gx).sum().backward()
     (tgx * tgx).sum().backward()
     np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("batch_last", [True, False])
+@pytest.mark.parametrize("shape,kernel,stride", CASES)
+def test_agrees_with_the_general_im2col_path(shape, kernel, stride, batch_last):
+    """The no-copy path is a speed path of the composition (im2col, max over each
+    column, gather/scatter): the same values and the same gradient, bit for bit, ties
+    included. ``return_indices=True`` always takes the general path."""
+    rng = np.random.default_rng(7)
+    a = _input(shape, np.float64, batch_last, rng)
+    x1 = ag.tensor(a, requires_grad=True)
+    x2 = ag.tensor(a, requires_grad=True)
+    fast = F.max_pool2d(x1, kernel, stride)
+    general, _ = F.max_pool2d(x2, kernel, stride, return_indices=True)
+    assert isinstance(fast.grad_fn, PickWindows)
+    assert not isinstance(general.grad_fn, PickWindows)
+    np.testing.assert_array_equal(fast.detach().numpy(), general.detach().numpy())
+    w = rng.standard_normal(fast.shape)
+    (fast * ag.tensor(w)).sum().backward()
+    (general * ag.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(x1.grad.numpy(), x2.grad.numpy())
