@@ -53,3 +53,13 @@ def test_the_same_options_on_another_image_size_get_their_own_window():
     assert small.shape == (1, 1, 4, 4) and large.shape == (1, 1, 7, 5)
     assert F.max_pool2d(ag.ones(1, 1, 4, 4), 2).shape == (1, 1, 2, 2)
     assert F.max_pool2d(ag.ones(1, 1, 8, 6), 2).shape == (1, 1, 4, 3)
+
+
+def test_a_tensor_option_is_read_each_call_not_cached():
+    """An option given as a 0-d tensor could change in place between calls: it is not a
+    cache key, so the second call sees its new value."""
+    x = _x((1, 1, 8, 8))
+    k = ag.tensor(2)
+    assert F.max_pool2d(x, k).shape == (1, 1, 4, 4)
+    k.fill_(4)
+    assert F.max_pool2d(x, k).shape == (1, 1, 2, 2)

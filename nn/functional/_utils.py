@@ -8,30 +8,39 @@ import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import numpy as np
+
 from autograd_core import Tensor
 
 REDUCTIONS = ("none", "mean", "sum")
 R = TypeVar("R")
 
 
+_IMMUTABLE = (int, float, str, bool, type(None), np.integer, np.floating, np.bool_)
+
+
 def _frozen(v: Any) -> Any:
     # Types are part of the key (stride=1.0 must raise as before, not hit stride=1's
-    # entry): ints, strings and tuples of ints stand for themselves, anything else is
-    # paired with its type, which no plain key contains.
+    # entry): ints, strings and tuples of ints stand for themselves, other immutable
+    # scalars are paired with their type, which no plain key contains. Anything else
+    # (a tensor, an array: it could change in place) raises TypeError: not cached.
     c = v.__class__
     if c is int or c is str or (c is tuple and all(e.__class__ is int for e in v)):
         return v
     if isinstance(v, (list, tuple)):
         return (tuple, tuple(_frozen(e) for e in v))
-    return (c, v)
+    if isinstance(v, _IMMUTABLE):
+        return (c, v)
+    raise TypeError("not cached")
 
 
 def memoized(fn: Callable[..., R]) -> Callable[..., R]:
     """``fn`` cached on its arguments' values and types, for pure geometry helpers (a
     layer's window from its sizes and options: the same few every step, and at batch
     size 1 working them out again cost about as much as the arithmetic). A call that
-    raises is not cached, so a bad argument raises every time; an unhashable argument
-    is computed without the cache."""
+    raises is not cached, so a bad argument raises every time; an argument that is not
+    a plain immutable value (number, string, None, or a list or tuple of them) is
+    computed without the cache."""
     cache: dict = {}
 
     @functools.wraps(fn)
