@@ -48,7 +48,7 @@ def memoized(fn: Callable[..., R]) -> Callable[..., R]:
         try:
             key = tuple(map(_frozen, args))
             hit = cache.get(key)
-        except TypeError:  # unhashable: no caching
+        except TypeError:  # not a plain immutable value (or unhashable): not cached
             return fn(*args)
         if hit is None:
             hit = fn(*args)
