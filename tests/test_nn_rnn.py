@@ -169,6 +169,9 @@ def test_longer_sequence_matches_torch():
 def test_dropout_one_in_training_matches_torch(kind):
     # p = 1 zeroes every element, so training-mode dropout is deterministic: the second
     # layer sees zeros, in both libraries, and the last layer's output is not dropped.
+    # Seeded: the last layer then computes relu/tanh of its biases alone, and an unseeded
+    # init of 4 hidden units made every relu output 0 in some test orders.
+    ag.manual_seed(3)
     rng = np.random.default_rng(3)
     ours, theirs = _pair(kind, np.float64, num_layers=2, dropout=1.0)
     x = _input(False, True, np.float64, rng)
