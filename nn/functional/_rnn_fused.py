@@ -175,37 +175,60 @@ class LSTMLayer(_LayerNode):
         G = gx.shape[1]
         B, H = gx.shape[0] // steps, G // 4
         dt = gx.dtype
-        acts = np.empty((steps, B, G), dt)  # the gates i, f, g, o of every step
-        cs = np.empty((steps, B, H), dt)
-        tcs = np.empty((steps, B, H), dt)  # tanh(c_t)
+        # The loop works on transposed steps, (4H, B): a = W_hh h_{t-1}^T + gx_t^T, so that
+        # each gate is a contiguous (H, B) block (in the (B, 4H) layout it is a strided
+        # column block, and NumPy's loops over those are markedly slower at hidden 128);
+        # the product in this order also runs faster. acts[k], the k-th step run: sigmoid
+        # of the four pre-activations, g's block holding s = sigmoid(2a_g) (so g = 2s - 1
+        # and 1 - g^2 = 4s(1 - s)). other[k]: each block's factor in its delta besides
+        # a(1 - a), [g, c_{t-1}, 4i, tanh(c_t)], so that the backward applies all four in
+        # one product; c_t is written into the next step's c_{t-1} block (row ``steps``
+        # holds the last c).
+        acts = np.empty((steps, G, B), dt)
+        other = np.empty((steps + 1, G, B), dt)
+        hs = np.empty((steps, H, B), dt)
         out = np.empty((steps + 1, B, H), dt)
-        tmp = np.empty((B, H), dt)
-        tg = np.empty((B, H), dt)
-        wt = w.T
-        h, c = h0, c0
-        for t in _order(steps, reverse):
-            a = acts[t]
-            g_in = gx[t * B:(t + 1) * B]
-            if h is None:
-                np.copyto(a, g_in)
-            else:
-                np.matmul(h, wt, out=a)
-                a += g_in
-            # sigmoid over the whole contiguous row block (fewer, larger calls than three
-            # column blocks), g's tanh made before and put back after
-            np.tanh(a[:, 2 * H:3 * H], out=tg)
-            _sigmoid_into(a, a)
-            a[:, 2 * H:3 * H] = tg
-            ct = cs[t]
-            np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=ct)
-            if c is not None:
-                np.multiply(a[:, H:2 * H], c, out=tmp)
+        tmp = np.empty((H, B), dt)
+        if c0 is None:
+            other[0, H:2 * H] = 0
+        else:
+            np.copyto(other[0, H:2 * H], c0.T)
+        # All four gates from ONE exp over the (4H, B) block, the loop's largest
+        # elementwise cost: with e = exp(-a), sigmoid(a) = 1 / (1 + e), and e^2 =
+        # exp(-2a) gives g's s. -a comes straight from the product with -W_hh (negated
+        # once per call), so no pass negates it.
+        w_neg = np.negative(w)
+        h = None if h0 is None else np.ascontiguousarray(h0.T)
+        with np.errstate(over="ignore"):  # e = inf for a < -88 (float32): sigmoid 0
+            for k, t in enumerate(_order(steps, reverse)):
+                a = acts[k]
+                g_in = gx[t * B:(t + 1) * B].T
+                if h is None:
+                    np.negative(g_in, out=a)
+                else:
+                    np.matmul(w_neg, h, out=a)
+                    a -= g_in
+                np.exp(a, out=a)
+                s = a[2 * H:3 * H]
+                np.multiply(s, s, out=s)
+                a += 1.0
+                np.divide(1.0, a, out=a)  # faster than np.reciprocal
+                i, f, o = a[:H], a[H:2 * H], a[3 * H:]
+                x = other[k]
+                g, c, tc = x[:H], x[H:2 * H], x[3 * H:]
+                np.multiply(s, 2.0, out=g)
+                g -= 1.0
+                np.multiply(i, 4.0, out=x[2 * H:3 * H])
+                ct = other[k + 1, H:2 * H]
+                np.multiply(i, g, out=ct)
+                np.multiply(f, c, out=tmp)
                 ct += tmp
-            np.tanh(ct, out=tcs[t])
-            np.multiply(a[:, 3 * H:], tcs[t], out=out[t])
-            h, c = out[t], ct
-        out[steps] = c
-        ctx.save_for_backward(acts, cs, tcs, out)
+                np.tanh(ct, out=tc)
+                h = hs[k]
+                np.multiply(o, tc, out=h)
+                np.copyto(out[t], h.T)
+        np.copyto(out[steps], other[steps, H:2 * H].T)
+        ctx.save_for_backward(acts, other, out)
         return out
 
     @staticmethod
@@ -216,59 +239,52 @@ class LSTMLayer(_LayerNode):
     @staticmethod
     @override
     def fast_backward(ctx, grad):
-        acts, cs, tcs, out = ctx.saved_tensors
+        acts, other, out = ctx.saved_tensors
         gx, h0, c0, w, steps, reverse = ctx.inputs
-        T, B, G = acts.shape
+        T, G, B = acts.shape
         H = G // 4
         wd = w._data
         gd = grad._data
         dt = acts.dtype
-        das = np.empty_like(acts)
-        dh = np.zeros((B, H), dt)
-        dc = np.array(gd[T], dt, order="C")  # delta of the last cell state (a copy)
-        tmp = np.empty((B, H), dt)
+        das = np.empty((T, B, G), dt)  # by time, in gx's layout: gx's gradient
+        da = np.empty((G, B), dt)  # one step's, transposed as the forward's steps
+        dh = np.zeros((H, B), dt)
+        dc = np.ascontiguousarray(gd[T].T, dtype=dt)  # delta of the last cell state
+        tmp = np.empty((H, B), dt)
         order = _order(T, reverse)
-        first = order[0]
-        for t in reversed(order):
-            a = acts[t]
-            i, f, g, o = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            tc = tcs[t]
-            dh += gd[t]
+        for k in range(T - 1, -1, -1):
+            t = order[k]
+            a = acts[k]
+            tc = other[k, 3 * H:]
+            dh += gd[t].T
             # delta_c += delta_h o (1 - tanh(c)^2)
             np.multiply(tc, tc, out=tmp)
             np.subtract(1.0, tmp, out=tmp)
-            tmp *= o
+            tmp *= a[3 * H:]
             tmp *= dh
             dc += tmp
-            # Local derivatives of the four blocks at once, a(1 - a) (g's replaced by
-            # 1 - g^2), then each block's factor; i, f and g share delta_c, applied to the
-            # three blocks in one broadcast call (fewer, larger NumPy calls: at hidden 128
-            # a call's fixed cost is most of its time).
-            da = das[t]
+            # The four blocks' local derivatives a(1 - a) times their other factors
+            # [g, c_{t-1}, 4i, tanh(c_t)] in one product (g's block: 4 i s(1 - s) =
+            # i (1 - g^2)); then delta_c for i, f and g in one broadcast call, delta_h for
+            # o (fewer, larger NumPy calls: at hidden 128 a call's fixed cost is most of
+            # its time).
             np.subtract(1.0, a, out=da)
             da *= a
-            blk = da[:, 2 * H:3 * H]
-            np.multiply(g, g, out=blk)
-            np.subtract(1.0, blk, out=blk)
-            blk *= i
-            da[:, :H] *= g
-            blk = da[:, H:2 * H]  # f: delta_c c_prev f (1 - f)
-            if t == first and c0 is None:
-                blk[...] = 0
-            else:
-                blk *= c0._data if t == first else cs[t + (1 if reverse else -1)]
-            ifg = da.reshape(B, 4, H)[:, :3]  # da is contiguous: a view, never a copy
-            np.multiply(ifg, dc[:, None, :], out=ifg)
-            blk = da[:, 3 * H:]  # o: delta_h tanh(c) o (1 - o)
-            blk *= tc
-            blk *= dh
-            dc *= f
-            if t != first or h0 is not None:
-                np.matmul(da, wd, out=dh)
+            da *= other[k]
+            ifg = da.reshape(4, H, B)[:3]  # da is contiguous: a view, never a copy
+            np.multiply(ifg, dc, out=ifg)
+            da[3 * H:] *= dh
+            dc *= a[H:2 * H]
+            np.copyto(das[t], da.T)
+            if k or h0 is not None:
+                np.matmul(wd.T, da, out=dh)
         dgx = Tensor._wrap(das.reshape(T * B, G)) if gx.requires_grad else None
         dw = _fast_dw(w, das, out, h0, reverse)
-        dh0 = Tensor._wrap(dh) if isinstance(h0, Tensor) and h0.requires_grad else None
-        dc0 = Tensor._wrap(dc) if isinstance(c0, Tensor) and c0.requires_grad else None
+        dh0 = dc0 = None
+        if isinstance(h0, Tensor) and h0.requires_grad:
+            dh0 = Tensor._wrap(np.ascontiguousarray(dh.T))
+        if isinstance(c0, Tensor) and c0.requires_grad:
+            dc0 = Tensor._wrap(np.ascontiguousarray(dc.T))
         return dgx, dh0, dc0, dw, None, None
 
 
