@@ -10,6 +10,11 @@ one process, taking turns, with ours also timed with the loop unrolled into per-
 nodes (``nn.LSTM.fused = False``, the layer before the fused node):
 
     python benchmarks/lstm.py --rounds 9 --hidden 128 512
+
+``--parts`` times instead, beside PyTorch's step, the NumPy work that any NumPy version of
+the step has to do: the matrix products alone (the input product, the weight gradients,
+delta x, and a forward and a backward product per time step), then those plus one exp
+over the four gates' pre-activations and one tanh of the cell state per time step.
 """
 
 from __future__ import annotations
@@ -140,6 +145,38 @@ def ours_step(hidden: int, fused: bool = True) -> Callable[[], float]:
     return training_step(model, opt, lambda out, target: mse(out[0], target), x, y)
 
 
+def parts_steps(hidden: int) -> dict[str, Callable[[], None]]:
+    """Closures for the lower-bound parts of one step (see ``--parts``), in the shapes
+    the fused layer node uses (the per-step products as W_hh h^T on (H, B) states)."""
+    rng = np.random.default_rng(0)
+    H, B, T, G = hidden, BATCH, SEQ, 4 * hidden
+    x2 = rng.standard_normal((T * B, H)).astype(np.float32)
+    w_ih, w_hh = (rng.standard_normal((G, H)).astype(np.float32) for _ in range(2))
+    da = rng.uniform(-1, 1, (T * B, G)).astype(np.float32)
+    hs = rng.uniform(-1, 1, (T * B, H)).astype(np.float32)
+    steps_a = rng.uniform(-1, 1, (T, G, B)).astype(np.float32)
+    steps_h = rng.uniform(-1, 1, (T, H, B)).astype(np.float32)
+    a, ex, h, c = (np.empty(s, np.float32) for s in ((G, B), (G, B), (H, B), (H, B)))
+
+    def products() -> None:
+        _ = x2 @ w_ih.T  # every step's input product
+        _ = da @ w_ih  # delta x
+        _ = da.T @ x2  # W_ih's gradient
+        _ = da.T @ hs  # W_hh's gradient
+        for t in range(T):
+            np.matmul(w_hh, steps_h[t], out=a)  # forward: W_hh h_{t-1}^T
+        for t in range(T):
+            np.matmul(w_hh.T, steps_a[t], out=h)  # backward: W_hh^T delta_a
+
+    def with_transcendentals() -> None:
+        products()
+        for t in range(T):
+            np.exp(steps_a[t], out=ex)
+            np.tanh(steps_h[t], out=c)
+
+    return {"products": products, "products+exp+tanh": with_transcendentals}
+
+
 class _Size:
     """The three steps at one hidden size, in the shape run.py expects of a module."""
 
@@ -173,17 +210,27 @@ def main() -> None:
     ap.add_argument("--hidden", type=int, nargs="+", default=[128, 512])
     ap.add_argument("--warm", type=float, default=0.2, help="untimed seconds per turn")
     ap.add_argument("--timed", type=float, default=0.4, help="timed seconds per turn")
+    ap.add_argument("--parts", action="store_true",
+                    help="time the NumPy lower-bound parts beside PyTorch's step")
     args = ap.parse_args()
     for hidden in args.hidden:
-        fns = {"ours": ours_step(hidden), "torch": torch_step(hidden),
-               "numpy": numpy_step(hidden), "unrolled": ours_step(hidden, fused=False)}
+        if args.parts:
+            fns = {"torch": torch_step(hidden), "ours": ours_step(hidden),
+                   **parts_steps(hidden)}
+        else:
+            fns = {"ours": ours_step(hidden), "torch": torch_step(hidden),
+                   "numpy": numpy_step(hidden), "unrolled": ours_step(hidden, fused=False)}
         times: dict[str, list[float]] = {k: [] for k in fns}
         order = list(fns)
         for r in range(args.rounds):  # a rotating order: no library always follows another
             for k in order[r % len(order):] + order[:r % len(order)]:
                 times[k].append(steady_time(fns[k], args.warm, args.timed)[0])
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
-
+        if args.parts:
+            print(f"hidden {hidden}: " + ", ".join(
+                f"{k} {v:.1f} ms ({_ratio(times, k, 'torch'):.2f}x torch)"
+                for k, v in med.items()), flush=True)
+            continue
         ratios = {f"{a}/{b}": _ratio(times, a, b) for a, b in (
             ("ours", "torch"), ("ours", "numpy"), ("unrolled", "torch"), ("numpy", "torch"))}
         print(f"hidden {hidden}: " + ", ".join(f"{k} {v:.1f} ms" for k, v in med.items())
