@@ -27,6 +27,12 @@ product makes it. The output is time-major: (T, B, H) of h_t for the GRU and RNN
 the LSTM (T+1, B, H), rows 0..T-1 the h_t and row T the last cell state c (the engine
 has one output per node, and c_n must stay differentiable). A reverse direction runs
 t = T-1 .. 0 and stores h_t at row t all the same, so its last state is row 0.
+
+Inside the LSTM and GRU loops each step works transposed, (k*H, B): a gate is then a
+contiguous (H, B) block, where in the (B, k*H) layout it is a strided column block, and
+NumPy's loops over those were markedly slower at hidden 128 (layer node forward and
+backward 10-15% faster; the product W_hh h^T also runs faster in this order). Each step
+reads gx_t transposed and writes h_t and its deltas back in the layouts above.
 """
 
 from __future__ import annotations
@@ -312,31 +318,40 @@ class GRULayer(_LayerNode):
         G = gi.shape[1]
         B, H = gi.shape[0] // steps, G // 3
         dt = gi.dtype
-        ghs = np.empty((steps, B, G), dt)  # h_{t-1} W_hh^T + b_hh
-        rzs = np.empty((steps, B, 2 * H), dt)
-        ns = np.empty((steps, B, H), dt)
+        # Transposed steps, (3H, B), as in LSTMLayer: each gate a contiguous (H, B) block.
+        # ghs[k] (the k-th step run) holds -(W_hh h_{t-1}^T + b_hh), from the product
+        # with -W_hh: r and z then come from one exp of -(gi + gh) with no negating pass.
+        ghs = np.empty((steps, G, B), dt)
+        rzs = np.empty((steps, 2 * H, B), dt)
+        ns = np.empty((steps, H, B), dt)
+        hs = np.empty((steps, H, B), dt)  # h_t^T
         out = np.empty((steps, B, H), dt)
-        wt = w.T
-        h = np.zeros((B, H), dt) if h0 is None else h0
-        for t in _order(steps, reverse):
-            g_in = gi[t * B:(t + 1) * B]
-            gh = ghs[t]
-            np.matmul(h, wt, out=gh)
-            if b is not None:
-                gh += b
-            rz = rzs[t]
-            np.add(g_in[:, :2 * H], gh[:, :2 * H], out=rz)
-            _sigmoid_into(rz, rz)
-            n = ns[t]
-            np.multiply(rz[:, :H], gh[:, 2 * H:], out=n)
-            n += g_in[:, 2 * H:]
-            np.tanh(n, out=n)
-            ht = out[t]
-            np.subtract(h, n, out=ht)
-            ht *= rz[:, H:]
-            ht += n
-            h = ht
-        ctx.save_for_backward(ghs, rzs, ns, out)
+        w_neg = np.negative(w)
+        b_neg = None if b is None else np.negative(b)[:, None]
+        h = np.zeros((H, B), dt) if h0 is None else np.ascontiguousarray(h0.T)
+        with np.errstate(over="ignore"):  # e = inf for a < -88 (float32): sigmoid 0
+            for k, t in enumerate(_order(steps, reverse)):
+                g_in = gi[t * B:(t + 1) * B].T
+                gh = ghs[k]
+                np.matmul(w_neg, h, out=gh)
+                if b_neg is not None:
+                    gh += b_neg
+                rz = rzs[k]
+                np.subtract(gh[:2 * H], g_in[:2 * H], out=rz)
+                np.exp(rz, out=rz)
+                rz += 1.0
+                np.divide(1.0, rz, out=rz)
+                n = ns[k]
+                np.multiply(rz[:H], gh[2 * H:], out=n)  # -r gh_n
+                np.subtract(g_in[2 * H:], n, out=n)
+                np.tanh(n, out=n)
+                ht = hs[k]
+                np.subtract(h, n, out=ht)
+                ht *= rz[H:]
+                ht += n
+                np.copyto(out[t], ht.T)
+                h = ht
+        ctx.save_for_backward(ghs, rzs, ns, hs, out)
         return out
 
     @staticmethod
@@ -347,56 +362,63 @@ class GRULayer(_LayerNode):
     @staticmethod
     @override
     def fast_backward(ctx, grad):
-        ghs, rzs, ns, out = ctx.saved_tensors
+        ghs, rzs, ns, hs, out = ctx.saved_tensors
         gi, h0, w, b, steps, reverse = ctx.inputs
-        T, B, G = ghs.shape
+        T, G, B = ghs.shape
         H = G // 3
         wd = w._data
         gd = grad._data
         dt = ghs.dtype
-        dgh = np.empty_like(ghs)
-        dgi = np.empty_like(ghs)
-        dh = np.zeros((B, H), dt)
-        tmp = np.empty((B, H), dt)
+        dgh = np.empty((T, B, G), dt)  # by time, in gi's layout
+        dgi = np.empty((T, B, G), dt)
+        di = np.empty((G, B), dt)  # one step's, transposed as the forward's steps
+        dg = np.empty((G, B), dt)
+        dh = np.zeros((H, B), dt)
+        tmp = np.empty((H, B), dt)
+        prod = np.empty((H, B), dt)
         order = _order(T, reverse)
-        first = order[0]
-        for t in reversed(order):
-            r, z, n = rzs[t, :, :H], rzs[t, :, H:], ns[t]
-            dh += gd[t]
-            di, dg = dgi[t], dgh[t]
-            da_n = di[:, 2 * H:]  # delta_h (1 - z)(1 - n^2)
+        h_first = None if h0 is None else np.ascontiguousarray(h0._data.T)
+        for k in range(T - 1, -1, -1):
+            t = order[k]
+            r, z, n = rzs[k, :H], rzs[k, H:], ns[k]
+            dh += gd[t].T
+            da_n = di[2 * H:]  # delta_h (1 - z)(1 - n^2)
             np.multiply(n, n, out=da_n)
             np.subtract(1.0, da_n, out=da_n)
             np.subtract(1.0, z, out=tmp)
             da_n *= tmp
             da_n *= dh
-            blk = di[:, :H]  # r: delta_a_n gh_n r (1 - r)
-            np.subtract(1.0, r, out=blk)
+            blk = di[:H]  # r: delta_a_n gh_n r (1 - r), gh_n = -ghs's block
+            np.subtract(r, 1.0, out=blk)
             blk *= r
-            blk *= ghs[t, :, 2 * H:]
+            blk *= ghs[k, 2 * H:]
             blk *= da_n
-            blk = di[:, H:2 * H]  # z: delta_h (h_prev - n) z (1 - z)
+            blk = di[H:2 * H]  # z: delta_h (h_prev - n) z (1 - z)
             np.subtract(1.0, z, out=blk)
             blk *= z
             blk *= dh
-            if t == first:
-                if h0 is None:
-                    np.negative(n, out=tmp)
-                else:
-                    np.subtract(h0._data, n, out=tmp)
+            if k:
+                np.subtract(hs[k - 1], n, out=tmp)
+            elif h_first is None:
+                np.negative(n, out=tmp)
             else:
-                np.subtract(out[t + (1 if reverse else -1)], n, out=tmp)
+                np.subtract(h_first, n, out=tmp)
             blk *= tmp
-            dg[:, :2 * H] = di[:, :2 * H]
-            np.multiply(da_n, r, out=dg[:, 2 * H:])
+            dg[:2 * H] = di[:2 * H]
+            np.multiply(da_n, r, out=dg[2 * H:])
             dh *= z
-            dh += dg @ wd
+            np.matmul(wd.T, dg, out=prod)
+            dh += prod
+            np.copyto(dgi[t], di.T)
+            np.copyto(dgh[t], dg.T)
         d_gi = Tensor._wrap(dgi.reshape(T * B, G)) if gi.requires_grad else None
         dw = _fast_dw(w, dgh, out, h0, reverse)
         db = None
         if isinstance(b, Tensor) and b.requires_grad:
             db = Tensor._wrap(np.add.reduce(dgh.reshape(T * B, G), axis=0))
-        dh0 = Tensor._wrap(dh) if isinstance(h0, Tensor) and h0.requires_grad else None
+        dh0 = None
+        if isinstance(h0, Tensor) and h0.requires_grad:
+            dh0 = Tensor._wrap(np.ascontiguousarray(dh.T))
         return d_gi, dh0, dw, db, None, None
 
 
