@@ -192,7 +192,7 @@ class LSTMLayer(_LayerNode):
         # holds the last c).
         acts = np.empty((steps, G, B), dt)
         other = np.empty((steps + 1, G, B), dt)
-        hs = np.empty((steps, H, B), dt)
+        hs = np.empty((2, H, B), dt)  # h_t^T, two in turn (out keeps every h_t)
         out = np.empty((steps + 1, B, H), dt)
         tmp = np.empty((H, B), dt)
         if c0 is None:
@@ -230,7 +230,7 @@ class LSTMLayer(_LayerNode):
                 np.multiply(f, c, out=tmp)
                 ct += tmp
                 np.tanh(ct, out=tc)
-                h = hs[k]
+                h = hs[k & 1]
                 np.multiply(o, tc, out=h)
                 np.copyto(out[t], h.T)
         np.copyto(out[steps], other[steps, H:2 * H].T)
