@@ -7,7 +7,13 @@ the same model code (``GPT`` below, written once against a library's ``nn``).
 
 There is no hand-written NumPy floor for this one: a transformer's backward written out
 by hand (layer norms, softmax, GELU, four blocks) is a program of its own, and the
-point here is the ratio to PyTorch.
+point here is the ratio to PyTorch. Run alone, the module times instead, in one process
+taking turns, PyTorch's step, ours, and the step's linear-layer products alone (forward,
+delta x and delta W of every ``nn.Linear`` and attention projection) in NumPy and in
+PyTorch: what the two libraries' matrix products cost, and so how much of each step is
+the rest.
+
+    python benchmarks/gpt.py --rounds 7
 """
 
 from __future__ import annotations
@@ -110,3 +116,63 @@ def ours_step() -> Callable[[], float]:
     model = make_model(ag)()
     model.load_state_dict({k: ag.from_numpy(v) for k, v in state.items()})
     return _step(ag, model, ag.from_numpy(x), ag.from_numpy(y))
+
+
+def _product_shapes() -> list[tuple[int, int, int]]:
+    """(rows, in, out) of every linear product in one step: per layer the fused q/k/v
+    projection, the output projection and the two feed-forward layers, then the head."""
+    rows, w = BATCH * CONTEXT, WIDTH
+    return [(rows, w, 3 * w), (rows, w, w), (rows, w, 4 * w), (rows, 4 * w, w)] * LAYERS + [
+        (rows, w, VOCAB)]
+
+
+def products_step(lib: str) -> Callable[[], None]:
+    """Forward, delta x and delta W of each product of ``_product_shapes``, float32, in
+    NumPy (``lib="numpy"``) or PyTorch (``lib="torch"``)."""
+    rng = np.random.default_rng(0)
+    arrays = [(rng.standard_normal((m, k)).astype(np.float32),
+               rng.standard_normal((n, k)).astype(np.float32),
+               rng.standard_normal((m, n)).astype(np.float32)) for m, k, n in _product_shapes()]
+    if lib == "torch":
+        import torch
+
+        arrays = [tuple(torch.from_numpy(a) for a in t) for t in arrays]
+
+    def step() -> None:
+        for x, w, g in arrays:
+            _ = x @ w.T
+            _ = g @ w
+            _ = g.T @ x
+
+    return step
+
+
+def main() -> None:
+    """PyTorch's step, ours and the products alone, taking turns; medians over rounds."""
+    import argparse
+    import statistics
+
+    from _timing import steady_time
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=7)
+    args = ap.parse_args()
+    fns = {"torch step": torch_step(), "ours step": ours_step(),
+           "numpy products": products_step("numpy"), "torch products": products_step("torch")}
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    order = list(fns)
+    for r in range(args.rounds):
+        for k in order[r % len(order):] + order[:r % len(order)]:
+            times[k].append(steady_time(fns[k], 0.3, 0.6)[0])
+    base = times["torch step"]
+    print(", ".join(f"{k} {statistics.median(v) * 1e3:.1f} ms "
+                    f"({statistics.median(a / b for a, b in zip(v, base)):.2f}x torch step)"
+                    for k, v in times.items()))
+
+
+if __name__ == "__main__":
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    main()
